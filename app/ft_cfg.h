@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The fintrack authors
+ */
+
+#ifndef _FT_CFG_H_
+#define _FT_CFG_H_
+
+#include <stdint.h>
+
+#include "ft_engine.h"
+
+/** Everything fintrack is told, from defaults, the config file and the command line. */
+struct ft_app_cfg {
+	struct ft_engine_conf engine;
+	const char *pcap;          /**< Trace to replay. */
+	const char *config;        /**< INI file. */
+	const char *events;        /**< JSON-lines event output, "-" for stdout. */
+	const char *report;        /**< JSON report output, "-" for stdout. */
+	int drain;                 /**< Run the clock on until every timer fired. */
+	int quiet;                 /**< No summary on stdout. */
+	uint64_t diag[FT_TCP_STATE_MAX]; /**< Diagnosis thresholds (0: not diagnosed). */
+};
+
+/**
+ * Fill cfg from defaults, the file named by --config and the command line
+ * (the application arguments after EAL's "--").
+ *
+ * @return
+ *   0, 1 if --help was printed, or -EINVAL after printing what is wrong.
+ */
+int ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv);
+
+#endif /* _FT_CFG_H_ */

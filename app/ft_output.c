@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The fintrack authors
+ */
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ft_output.h"
+
+/* The states in the order operators read them (as ss and the seed list them). */
+static const unsigned int state_order[] = {
+	FT_TCP_SYN_SENT, FT_TCP_SYN_RECV, FT_TCP_ESTABLISHED, FT_TCP_FIN_WAIT1, FT_TCP_FIN_WAIT2,
+	FT_TCP_CLOSING, FT_TCP_TIME_WAIT, FT_TCP_CLOSE_WAIT, FT_TCP_LAST_ACK, FT_TCP_CLOSED,
+};
+
+static const char *const role_name[2] = { "client", "server" };
+
+void
+ft_endpoint_str(const struct ft_endpoint *ep, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(ep->is_v6 ? AF_INET6 : AF_INET, ep->addr, a, sizeof(a));
+	if (ep->is_v6)
+		snprintf(buf, len, "[%s]:%u", a, ep->port);
+	else
+		snprintf(buf, len, "%s:%u", a, ep->port);
+}
+
+static const char *const closer_word[] = { "none", "client", "server" };
+
+void
+ft_output_event_json(void *arg, const struct ft_event *ev)
+{
+	FILE *f = arg;
+	char c[64], s[64];
+	double ts = (double)ev->ts_ns / 1e9;
+
+	ft_endpoint_str(&ev->client, c, sizeof(c));
+	ft_endpoint_str(&ev->server, s, sizeof(s));
+	if (ev->type == FT_EVENT_STATE) {
+		fprintf(f, "{\"type\":\"state\",\"ts\":%.6f,\"ep\":\"%s\",\"peer\":\"%s\","
+			   "\"from\":\"%s\",\"to\":\"%s\",\"cause\":\"%s\"}\n",
+				ts, ev->role == FT_ROLE_CLIENT ? c : s,
+				ev->role == FT_ROLE_CLIENT ? s : c, ft_tcp_state_name(ev->from),
+				ft_tcp_state_name(ev->to), ft_tcp_event_cause(ev->cause));
+		return;
+	}
+	fprintf(f, "{\"type\":\"end\",\"ts\":%.6f,\"client\":\"%s\",\"server\":\"%s\","
+		   "\"first_closer\":\"%s\",\"how\":\"%s%s%s\",\"pkts_c2s\":%" PRIu64
+		   ",\"pkts_s2c\":%" PRIu64 ",\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64
+		   ",\"duration\":%.6f}\n",
+			ts, c, s, closer_word[ev->first_closer % 3], ft_engine_how_word(ev->how),
+			ev->how == FT_END_TIMEOUT ? "_" : "",
+			ev->how == FT_END_TIMEOUT ? ft_tcp_state_name(ev->how_state) : "",
+			ev->pkts[0], ev->pkts[1], ev->bytes[0], ev->bytes[1],
+			(double)(ev->ts_ns - ev->start_ns) / 1e9);
+}
+
+struct flow_list {
+	FILE *f;
+	uint64_t n;
+};
+
+static void
+report_flow(void *arg, const struct ft_flow_info *fl)
+{
+	struct flow_list *l = arg;
+	char c[64], s[64];
+
+	ft_endpoint_str(&fl->client, c, sizeof(c));
+	ft_endpoint_str(&fl->server, s, sizeof(s));
+	fprintf(l->f, "%s\n    {\"client\":\"%s\",\"server\":\"%s\",\"client_state\":\"%s\","
+		      "\"server_state\":\"%s\",\"held\":%s,\"client_expires_s\":%.3f,"
+		      "\"server_expires_s\":%.3f}",
+			l->n == 0 ? "" : ",", c, s, ft_tcp_state_name(fl->state[0]),
+			ft_tcp_state_name(fl->state[1]), fl->held ? "true" : "false",
+			(double)fl->expires_ns[0] / 1e9, (double)fl->expires_ns[1] / 1e9);
+	l->n++;
+}
+
+int
+ft_output_report(FILE *f, const struct ft_engine *e)
+{
+	const struct ft_engine_stats *st = &e->stats;
+	struct flow_list l = { .f = f, .n = 0 };
+	unsigned int i, r;
+
+	fprintf(f, "{\n  \"counters\": {");
+	for (i = 0; i < FT_CNT_MAX; i++)
+		fprintf(f, "%s\n    \"%s\": %" PRIu64, i == 0 ? "" : ",",
+				ft_engine_counter_name(i), st->cnt[i]);
+	for (i = 0; i < FT_PKT_STATUS_MAX; i++) {
+		char name[48];
+		unsigned int k;
+
+		snprintf(name, sizeof(name), "pkt_%s", ft_pkt_status_name(i));
+		for (k = 0; name[k] != '\0'; k++)
+			if (name[k] >= 'A' && name[k] <= 'Z')
+				name[k] = (char)(name[k] - 'A' + 'a');
+		fprintf(f, ",\n    \"%s\": %" PRIu64, name, st->pkt[i]);
+	}
+	fprintf(f, ",\n    \"flows_tracked\": %" PRIu64 ",\n    \"flows_peak\": %" PRIu64
+		   ",\n    \"table_bytes\": %" PRIu64 "\n  },\n  \"gauges\": {",
+			st->flows, st->flows_peak, e->table->mem_bytes);
+	for (r = 0; r < 2; r++) {
+		fprintf(f, "%s\n    \"%s\": {", r == 0 ? "" : ",", role_name[r]);
+		for (i = 0; i < RTE_DIM(state_order); i++)
+			fprintf(f, "%s\"%s\": %" PRId64, i == 0 ? "" : ", ",
+					ft_tcp_state_name(state_order[i]), st->gauge[r][state_order[i]]);
+		fprintf(f, "}");
+	}
+	fprintf(f, "\n  },\n  \"peaks\": {");
+	for (r = 0; r < 2; r++) {
+		fprintf(f, "%s\n    \"%s\": {", r == 0 ? "" : ",", role_name[r]);
+		for (i = 0; i < RTE_DIM(state_order); i++)
+			fprintf(f, "%s\"%s\": %" PRId64, i == 0 ? "" : ", ",
+					ft_tcp_state_name(state_order[i]), st->peak[r][state_order[i]]);
+		fprintf(f, "}");
+	}
+	fprintf(f, "\n  },\n  \"ends\": {");
+	for (i = 0; i < FT_END_HOW_MAX; i++) {
+		if (i == FT_END_TIMEOUT)
+			continue;
+		fprintf(f, "%s\"%s\": %" PRIu64, i == 0 ? "" : ", ", ft_engine_how_word(i),
+				st->ends[i]);
+	}
+	for (i = 0; i < FT_TCP_STATE_MAX; i++)
+		if (st->ends_timeout[i] != 0)
+			fprintf(f, ", \"timeout_%s\": %" PRIu64, ft_tcp_state_name(i),
+					st->ends_timeout[i]);
+	fprintf(f, "},\n  \"flows\": [");
+	ft_engine_foreach_flow(e, report_flow, &l);
+	fprintf(f, "%s]\n}\n", l.n == 0 ? "" : "\n  ");
+	return ferror(f) ? -EIO : 0;
+}
+
+/*
+ * The seed's reading of each state, for the diagnosis. A state is reported when
+ * the endpoints that timed out in it (TIME_WAIT: the most at once; CLOSING: the
+ * endpoints that went through it) reach the configured threshold.
+ */
+struct diag_rule {
+	unsigned int state;
+	const char *measure;
+	const char *meaning;
+};
+
+static const struct diag_rule diag_rules[] = {
+	{ FT_TCP_CLOSE_WAIT, "timed out in or still in",
+	  "the application on this side is not calling close() after its peer closed (the seed's "
+	  "case: a client that never closes its connections to a Tomcat server keeps thousands "
+	  "of CLOSE_WAIT sockets until garbage collection)" },
+	{ FT_TCP_FIN_WAIT2, "timed out in",
+	  "the peer never closed its side: a bug in the peer, a peer too busy to close, or an "
+	  "unstable network; common, worth attention when it piles up" },
+	{ FT_TCP_FIN_WAIT1, "timed out in",
+	  "the ACK of this side's FIN never came: the network is not delivering (ACKs lost); rare "
+	  "in normal operation" },
+	{ FT_TCP_LAST_ACK, "timed out in",
+	  "the passive closer never got the final ACK: rare unless the network breaks" },
+	{ FT_TCP_CLOSING, "went through",
+	  "both sides closed at the same time (their FINs crossed): a simultaneous close, harmless" },
+	{ FT_TCP_TIME_WAIT, "at once in",
+	  "normal on the active closer, but watch concurrency, socket handles, memory and local "
+	  "port exhaustion on this side (2 MSL per closed connection)" },
+};
+
+static uint64_t
+diag_count(const struct ft_engine_stats *st, const struct ft_replay_info *ri, unsigned int r,
+		unsigned int s)
+{
+	switch (s) {
+	case FT_TCP_TIME_WAIT:
+		return (uint64_t)st->peak[r][s];
+	case FT_TCP_CLOSING:
+		return st->entered[r][s];
+	case FT_TCP_CLOSE_WAIT:
+		return st->expired[r][s] + (uint64_t)(ri->drained_to_ns != 0 ? 0 :
+				ri->at_end.gauge[r][s]);
+	default:
+		return st->expired[r][s];
+	}
+}
+
+void
+ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine *e,
+		const struct ft_replay_info *ri)
+{
+	const struct ft_engine_stats *st = &e->stats;
+	uint64_t malformed = 0, findings = 0;
+	unsigned int i, r;
+
+	for (i = FT_PKT_FIRST_ERROR; i < FT_PKT_STATUS_MAX; i++)
+		malformed += st->pkt[i];
+	fprintf(f, "fintrack replay of %s\n", ri->trace);
+	fprintf(f, "  packets %" PRIu64 " (TCP %" PRIu64 ", not tracked %" PRIu64
+		   ", malformed %" PRIu64 "), trace time %.3f s",
+			ri->packets, st->pkt[FT_PKT_TCP],
+			st->pkt[FT_PKT_NOT_IP] + st->pkt[FT_PKT_NOT_TCP] + st->pkt[FT_PKT_FRAGMENT],
+			malformed, ri->packets ? (double)(ri->last_ns - ri->first_ns) / 1e9 : 0.0);
+	if (ri->drained_to_ns != 0)
+		fprintf(f, ", drained %.3f s past the last packet",
+				(double)(ri->drained_to_ns - ri->last_ns) / 1e9);
+	fprintf(f, "\n  flows: created %" PRIu64 ", ended %" PRIu64 ", evicted %" PRIu64
+		   ", refused %" PRIu64 ", picked up %" PRIu64 ", tracked at last packet %" PRIu64
+		   ", now %" PRIu64 ", peak %" PRIu64 "\n\n",
+			st->cnt[FT_CNT_FLOWS_CREATED], st->cnt[FT_CNT_FLOWS_ENDED],
+			st->cnt[FT_CNT_FLOWS_EVICTED], st->cnt[FT_CNT_TABLE_FULL],
+			st->cnt[FT_CNT_PICKUPS], ri->at_end.flows, st->flows, st->flows_peak);
+
+	fprintf(f, "%-12s %21s %21s %21s %21s\n", "State", "at last packet", "now", "peak",
+			"timed out");
+	fprintf(f, "%-12s %10s %10s %10s %10s %10s %10s %10s %10s\n", "", "client", "server",
+			"client", "server", "client", "server", "client", "server");
+	for (i = 0; i < RTE_DIM(state_order); i++) {
+		unsigned int s = state_order[i];
+
+		fprintf(f, "%-12s %10" PRId64 " %10" PRId64 " %10" PRId64 " %10" PRId64 " %10" PRId64
+			   " %10" PRId64 " %10" PRIu64 " %10" PRIu64 "\n",
+				ft_tcp_state_name(s), ri->at_end.gauge[0][s], ri->at_end.gauge[1][s],
+				st->gauge[0][s], st->gauge[1][s], st->peak[0][s], st->peak[1][s],
+				st->expired[0][s], st->expired[1][s]);
+	}
+
+	fprintf(f, "\nFlow ends\n");
+	for (i = 0; i < FT_END_HOW_MAX; i++)
+		if (i != FT_END_TIMEOUT)
+			fprintf(f, "  %-22s %10" PRIu64 "\n", ft_engine_how_word(i), st->ends[i]);
+	for (i = 0; i < FT_TCP_STATE_MAX; i++)
+		if (st->ends_timeout[i] != 0) {
+			char w[32];
+
+			snprintf(w, sizeof(w), "timeout_%s", ft_tcp_state_name(i));
+			fprintf(f, "  %-22s %10" PRIu64 "\n", w, st->ends_timeout[i]);
+		}
+
+	fprintf(f, "\nDiagnosis\n");
+	for (i = 0; i < RTE_DIM(diag_rules); i++) {
+		const struct diag_rule *d = &diag_rules[i];
+
+		for (r = 0; r < 2; r++) {
+			uint64_t n = diag_count(st, ri, r, d->state);
+
+			if (cfg->diag[d->state] == 0 || n < cfg->diag[d->state])
+				continue;
+			fprintf(f, "  %-10s %" PRIu64 " %s endpoint%s %s %s: %s.\n",
+					ft_tcp_state_name(d->state), n, role_name[r], n == 1 ? "" : "s",
+					d->measure, ft_tcp_state_name(d->state), d->meaning);
+			findings++;
+		}
+	}
+	if (findings == 0)
+		fprintf(f, "  nothing piles up: every close completed within its timeouts.\n");
+	if (malformed != 0) {
+		fprintf(f, "\nMalformed packets (forwarded, not tracked)\n");
+		for (i = FT_PKT_FIRST_ERROR; i < FT_PKT_STATUS_MAX; i++)
+			if (st->pkt[i] != 0)
+				fprintf(f, "  %-60s %10" PRIu64 "\n", ft_pkt_status_desc(i), st->pkt[i]);
+	}
+	fprintf(f, "\nCounters\n");
+	for (i = 0; i < FT_CNT_MAX; i++)
+		if (st->cnt[i] != 0 && i != FT_CNT_RX_BYTES)
+			fprintf(f, "  %-70s %12" PRIu64 "\n", ft_engine_counter_desc(i), st->cnt[i]);
+}

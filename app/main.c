@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The fintrack authors
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "ft_cfg.h"
+#include "ft_engine.h"
+#include "ft_output.h"
+#include "ft_replay.h"
+
+#define REPLAY_MBUFS     1023
+#define REPLAY_DATA_ROOM 4096
+
+static FILE *
+open_out(const char *what, const char *path)
+{
+	FILE *f;
+
+	if (path == NULL)
+		return NULL;
+	if (strcmp(path, "-") == 0)
+		return stdout;
+	f = fopen(path, "w");
+	if (f == NULL)
+		fprintf(stderr, "fintrack: %s %s: %s\n", what, path, strerror(errno));
+	return f;
+}
+
+static int
+close_out(const char *what, const char *path, FILE *f)
+{
+	int bad;
+
+	if (f == NULL)
+		return 0;
+	bad = ferror(f) || fflush(f) != 0;
+	if (f != stdout)
+		bad |= fclose(f) != 0;
+	if (bad) {
+		fprintf(stderr, "fintrack: %s %s: write failed\n", what, path);
+		return -EIO;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ft_app_cfg cfg;
+	struct ft_replay_info ri;
+	struct rte_mempool *mp = NULL;
+	struct ft_engine *e = NULL;
+	FILE *events = NULL, *report = NULL;
+	int ret, status = EXIT_FAILURE;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "fintrack: EAL initialisation failed: %s\n",
+				rte_strerror(rte_errno));
+		return EXIT_FAILURE;
+	}
+	argc -= ret;
+	argv += ret;
+	argv[0] = (char *)(uintptr_t)"fintrack";
+
+	ret = ft_cfg_parse(&cfg, argc, argv);
+	if (ret != 0) {
+		status = ret > 0 ? EXIT_SUCCESS : 2;
+		goto out;
+	}
+	cfg.engine.socket_id = (int)rte_socket_id();
+	if (cfg.events != NULL) {
+		events = open_out("--events", cfg.events);
+		if (events == NULL)
+			goto out;
+		cfg.engine.on_event = ft_output_event_json;
+		cfg.engine.event_arg = events;
+	}
+	mp = rte_pktmbuf_pool_create("ft_replay", REPLAY_MBUFS, 0, 0,
+			REPLAY_DATA_ROOM + RTE_PKTMBUF_HEADROOM, (int)rte_socket_id());
+	if (mp == NULL) {
+		fprintf(stderr, "fintrack: cannot create the mbuf pool: %s\n",
+				rte_strerror(rte_errno));
+		goto out;
+	}
+	e = ft_engine_create(&cfg.engine);
+	if (e == NULL) {
+		fprintf(stderr, "fintrack: cannot create the engine for %u IPv4 + %u IPv6 flows: %s%s\n",
+				cfg.engine.max_flows, cfg.engine.max_flows_v6, rte_strerror(rte_errno),
+				rte_errno == ENOMEM ? " (give EAL more memory with -m, or lower "
+						      "--max-flows)" : "");
+		goto out;
+	}
+	if (ft_replay_run(&cfg, e, mp, &ri) != 0)
+		goto out;
+	if (close_out("--events", cfg.events, events) != 0) {
+		events = NULL;
+		goto out;
+	}
+	events = NULL;
+	if (cfg.report != NULL) {
+		report = open_out("--report", cfg.report);
+		if (report == NULL || ft_output_report(report, e) != 0 ||
+				close_out("--report", cfg.report, report) != 0) {
+			report = NULL;
+			goto out;
+		}
+		report = NULL;
+	}
+	if (!cfg.quiet)
+		ft_output_summary(stdout, &cfg, e, &ri);
+	status = EXIT_SUCCESS;
+out:
+	if (events != NULL && events != stdout)
+		fclose(events);
+	if (report != NULL && report != stdout)
+		fclose(report);
+	ft_engine_free(e);
+	rte_mempool_free(mp);
+	rte_eal_cleanup();
+	return status;
+}

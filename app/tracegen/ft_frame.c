@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright(c) 2026 The fintrack authors */
+
+/*
+ * Encoding of packet descriptors into Ethernet frames: optional 802.1Q / 802.1ad tags,
+ * IPv4 or IPv6, TCP with options, deterministic payload filler and correct checksums.
+ */
+
+#include <string.h>
+
+#include "ft_tracegen.h"
+
+#define ETH_HLEN       14
+#define VLAN_HLEN      4
+#define IPV4_HLEN      20
+#define IPV6_HLEN      40
+#define TCP_HLEN       20
+#define TCP_SYN_OPTLEN 20
+#define TCP_TS_OPTLEN  12
+
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86dd
+#define ETHERTYPE_VLAN 0x8100
+#define ETHERTYPE_QINQ 0x88a8
+
+#define IPPROTO_TCP_NUM 6
+#define TCP_MSS		1460
+#define TCP_WSCALE	7
+#define TCP_SYN_WINDOW	64240
+#define TCP_WINDOW	502
+
+/* The payload filler is the alphabet repeated; a segment starts at offset seq % 26. */
+#define FILLER_PERIOD 26
+static uint8_t filler[FT_MAX_PAYLOAD + FILLER_PERIOD];
+
+static const uint8_t client_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+static const uint8_t server_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+
+void
+ft_frame_init(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(filler); i++)
+		filler[i] = (uint8_t)('a' + i % FILLER_PERIOD);
+}
+
+static inline uint8_t *
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return p + 2;
+}
+
+static inline uint8_t *
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+	return p + 4;
+}
+
+/* Adds a buffer to a one's complement sum of big-endian 16-bit words. */
+static uint64_t
+csum_add(uint64_t sum, const uint8_t *p, size_t len)
+{
+	while (len >= 8) {
+		sum += ((uint32_t)p[0] << 8 | p[1]) + ((uint32_t)p[2] << 8 | p[3]) +
+		       ((uint32_t)p[4] << 8 | p[5]) + ((uint32_t)p[6] << 8 | p[7]);
+		p += 8;
+		len -= 8;
+	}
+	while (len >= 2) {
+		sum += (uint32_t)p[0] << 8 | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len != 0)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+static uint16_t
+csum_fold(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static size_t
+tcp_optlen(const struct ft_pkt *p)
+{
+	switch (p->opts) {
+	case FT_OPT_SYN:
+		return TCP_SYN_OPTLEN;
+	case FT_OPT_TS:
+		return TCP_TS_OPTLEN;
+	default:
+		return 0;
+	}
+}
+
+size_t
+ft_frame_len(const struct ft_flow *f, const struct ft_pkt *p)
+{
+	return ETH_HLEN + (size_t)VLAN_HLEN * f->nvlan + (f->ipv6 ? IPV6_HLEN : IPV4_HLEN) +
+	       TCP_HLEN + tcp_optlen(p) + p->len;
+}
+
+/* Writes the TCP options of a segment and returns the position after them. */
+static uint8_t *
+put_tcp_options(uint8_t *o, const struct ft_pkt *p)
+{
+	switch (p->opts) {
+	case FT_OPT_SYN:
+		/* Same layout as Linux: MSS, SACK permitted, timestamps, NOP, window scale. */
+		*o++ = 2;
+		*o++ = 4;
+		o = put16(o, TCP_MSS);
+		*o++ = 4;
+		*o++ = 2;
+		*o++ = 8;
+		*o++ = 10;
+		o = put32(o, p->tsval);
+		o = put32(o, p->tsecr);
+		*o++ = 1;
+		*o++ = 3;
+		*o++ = 3;
+		*o++ = TCP_WSCALE;
+		break;
+	case FT_OPT_TS:
+		*o++ = 1;
+		*o++ = 1;
+		*o++ = 8;
+		*o++ = 10;
+		o = put32(o, p->tsval);
+		o = put32(o, p->tsecr);
+		break;
+	default:
+		break;
+	}
+	return o;
+}
+
+size_t
+ft_frame_build(const struct ft_flow *f, const struct ft_pkt *p, uint8_t *buf)
+{
+	const struct ft_endpoint *src = &f->ep[p->dir];
+	const struct ft_endpoint *dst = &f->ep[p->dir ^ 1];
+	const struct ft_side *me = &f->side[p->dir];
+	size_t tcp_len = TCP_HLEN + tcp_optlen(p) + p->len;
+	uint8_t *b = buf;
+	uint8_t *ip;
+	uint8_t *tcp;
+	uint64_t sum;
+	uint16_t csum;
+
+	/* Ethernet and VLAN tags. */
+	memcpy(b, p->dir == FT_CLIENT ? server_mac : client_mac, 6);
+	memcpy(b + 6, p->dir == FT_CLIENT ? client_mac : server_mac, 6);
+	b += 12;
+	if (f->nvlan == 2) {
+		b = put16(b, ETHERTYPE_QINQ);
+		b = put16(b, f->vid[0]);
+		b = put16(b, ETHERTYPE_VLAN);
+		b = put16(b, f->vid[1]);
+	} else if (f->nvlan == 1) {
+		b = put16(b, ETHERTYPE_VLAN);
+		b = put16(b, f->vid[0]);
+	}
+	b = put16(b, f->ipv6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4);
+
+	/* IP header and the TCP pseudo-header sum. */
+	ip = b;
+	if (f->ipv6) {
+		b = put32(b, 6U << 28 | (me->flow_label & 0xfffff));
+		b = put16(b, (uint16_t)tcp_len);
+		*b++ = IPPROTO_TCP_NUM;
+		*b++ = 64;
+		memcpy(b, src->addr, 16);
+		memcpy(b + 16, dst->addr, 16);
+		b += 32;
+		sum = csum_add(0, ip + 8, 32);
+		sum += (uint32_t)tcp_len + IPPROTO_TCP_NUM;
+	} else {
+		*b++ = 0x45;
+		*b++ = 0;
+		b = put16(b, (uint16_t)(IPV4_HLEN + tcp_len));
+		b = put16(b, p->ip_id);
+		b = put16(b, 0x4000);
+		*b++ = 64;
+		*b++ = IPPROTO_TCP_NUM;
+		b = put16(b, 0);
+		memcpy(b, src->addr, 4);
+		memcpy(b + 4, dst->addr, 4);
+		b += 8;
+		put16(ip + 10, csum_fold(csum_add(0, ip, IPV4_HLEN)));
+		sum = csum_add(0, ip + 12, 8);
+		sum += (uint32_t)tcp_len + IPPROTO_TCP_NUM;
+	}
+
+	/* TCP header, options and payload. */
+	tcp = b;
+	b = put16(b, src->port);
+	b = put16(b, dst->port);
+	b = put32(b, p->seq);
+	b = put32(b, p->ack);
+	*b++ = (uint8_t)(((TCP_HLEN + tcp_optlen(p)) / 4) << 4);
+	*b++ = p->tcp_flags;
+	b = put16(b, (p->tcp_flags & FT_TH_SYN) ? TCP_SYN_WINDOW : TCP_WINDOW);
+	b = put16(b, 0);
+	b = put16(b, 0);
+	b = put_tcp_options(b, p);
+	memcpy(b, filler + p->seq % FILLER_PERIOD, p->len);
+	b += p->len;
+
+	csum = csum_fold(csum_add(sum, tcp, tcp_len));
+	put16(tcp + 16, csum);
+
+	return (size_t)(b - buf);
+}

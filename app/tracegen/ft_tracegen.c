@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright(c) 2026 The fintrack authors */
+
+/*
+ * ft-tracegen: writes pcap files of synthetic TCP connection lifecycles for fintrack tests,
+ * together with an optional file of the expected outcome of every flow.
+ *
+ * The output is streamed: only the active flows are kept in memory, in a min-heap keyed by
+ * the time of their next packet (ties broken by flow index), so the trace size is unbounded.
+ * Everything is derived from the seed, so the same arguments give byte-identical files.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "ft_tracegen.h"
+
+#define PROG		  "ft-tracegen"
+#define EXIT_USAGE	  2
+#define PROGRESS_EVERY	  1000000ULL
+#define IO_BUFSIZE	  (1 << 20)
+#define MAX_WEIGHT	  1000000000000ULL
+#define MAX_DATA_SEGMENTS 10000
+#define MAX_RTT_US	  10000000
+#define MAX_RATE	  1e9
+/* Keeps every pcap timestamp below 2^32 seconds. */
+#define MAX_TRACE_SECONDS 2.5e9
+
+struct options {
+	const char *output;
+	const char *expect;
+	uint64_t nflows;
+	uint64_t seed;
+	double rate;
+	bool roundrobin;
+	uint64_t weights[64];
+	uint64_t total_weight;
+	struct ft_cfg cfg;
+};
+
+/* Active flows ordered by (time of next packet, flow index). */
+struct flow_heap {
+	struct ft_flow **v;
+	size_t n;
+	size_t cap;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ft-tracegen -o FILE [-n FLOWS] [-s SEED] [--mix SPEC] [--ipv6 PCT]\n"
+		"                   [--vlan PCT] [--qinq PCT] [--rate FLOWS_PER_S] [--rtt-us US]\n"
+		"                   [--data-segments N] [--expect FILE] [--list-kinds] [-h]\n"
+		"\n"
+		"Writes a pcap file of synthetic TCP connection lifecycles, deterministic from\n"
+		"the arguments.\n"
+		"\n"
+		"  -o, --output FILE      pcap file to write (\"-\" for stdout)\n"
+		"  -n, --flows FLOWS      number of flows to generate (default 1000)\n"
+		"  -s, --seed SEED        PRNG seed (default 1)\n"
+		"      --mix SPEC         \"all\" (every kind, equal weight; default),\n"
+		"                         \"roundrobin\" (flow i gets kind i %% number of kinds)\n"
+		"                         or a list kind=weight,... of non-negative integers\n"
+		"      --ipv6 PCT         percentage of flows over IPv6 (default 0)\n"
+		"      --vlan PCT         percentage of flows with one 802.1Q tag (default 0)\n"
+		"      --qinq PCT         percentage of flows with 802.1ad+802.1Q tags (default "
+		"0)\n"
+		"      --rate FLOWS_PER_S new flows per second (default 1000)\n"
+		"      --rtt-us US        round-trip time in microseconds (default 1000)\n"
+		"      --data-segments N  request/response exchanges per flow (default 2)\n"
+		"      --expect FILE      write the expected outcome of every flow as JSON lines\n"
+		"      --list-kinds       list the flow kinds and exit\n"
+		"  -h, --help             show this help and exit\n");
+}
+
+static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+static void
+die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '" PROG " -h' for more information.\n");
+	exit(EXIT_USAGE);
+}
+
+static void
+die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(code);
+}
+
+static void *
+xmalloc(size_t size)
+{
+	void *p = malloc(size);
+
+	if (p == NULL)
+		die(1, "out of memory (%zu bytes)", size);
+	return p;
+}
+
+static uint64_t
+parse_u64(const char *opt, const char *s, int base, uint64_t min, uint64_t max)
+{
+	unsigned long long v;
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '\0' || *s == '-' || *s == '+')
+		die_usage("invalid number '%s' for %s", s, opt);
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno != 0 || *end != '\0')
+		die_usage("invalid number '%s' for %s", s, opt);
+	if (v < min || v > max)
+		die_usage("%s must be between %" PRIu64 " and %" PRIu64 " (got %s)", opt, min, max,
+			s);
+	return v;
+}
+
+static double
+parse_double(const char *opt, const char *s, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s == '\0' || end == s || *end != '\0' || errno != 0 || !isfinite(v))
+		die_usage("invalid number '%s' for %s", s, opt);
+	if (v < min || v > max)
+		die_usage("%s must be between %g and %g (got %s)", opt, min, max, s);
+	return v;
+}
+
+static double
+parse_pct(const char *opt, const char *s)
+{
+	return parse_double(opt, s, 0, 100);
+}
+
+static int
+find_kind(const char *name, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < ft_nkinds; i++)
+		if (strlen(ft_kinds[i].name) == len && memcmp(ft_kinds[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+parse_mix(struct options *o, const char *spec)
+{
+	bool seen[64] = {false};
+	const char *item = spec;
+	unsigned int i;
+
+	memset(o->weights, 0, sizeof(o->weights));
+	o->roundrobin = false;
+	o->total_weight = 0;
+	if (strcmp(spec, "all") == 0 || strcmp(spec, "roundrobin") == 0) {
+		for (i = 0; i < ft_nkinds; i++)
+			o->weights[i] = 1;
+		o->total_weight = ft_nkinds;
+		o->roundrobin = spec[0] == 'r';
+		return;
+	}
+
+	for (;;) {
+		const char *comma = strchr(item, ',');
+		size_t len = comma ? (size_t)(comma - item) : strlen(item);
+		const char *eq = memchr(item, '=', len);
+		size_t name_len = eq ? (size_t)(eq - item) : len;
+		uint64_t w = 1;
+		char wbuf[32];
+		int k;
+
+		if (len == 0)
+			die_usage("empty entry in --mix '%s'", spec);
+		k = find_kind(item, name_len);
+		if (k < 0)
+			die_usage("unknown kind '%.*s' in --mix (see --list-kinds)", (int)name_len,
+				item);
+		if (seen[k])
+			die_usage("kind '%s' given twice in --mix", ft_kinds[k].name);
+		seen[k] = true;
+		if (eq != NULL) {
+			size_t wlen = len - name_len - 1;
+
+			if (wlen == 0 || wlen >= sizeof(wbuf))
+				die_usage("invalid weight '%.*s' for kind '%s' in --mix", (int)wlen,
+					eq + 1, ft_kinds[k].name);
+			memcpy(wbuf, eq + 1, wlen);
+			wbuf[wlen] = '\0';
+			w = parse_u64("--mix weight", wbuf, 10, 0, MAX_WEIGHT);
+		}
+		o->weights[k] = w;
+		o->total_weight += w;
+		if (comma == NULL)
+			break;
+		item = comma + 1;
+	}
+	if (o->total_weight == 0)
+		die_usage("--mix '%s' gives every kind a weight of 0", spec);
+}
+
+static void
+list_kinds(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ft_nkinds; i++)
+		printf("%-22s %s (expect %s / %s)\n", ft_kinds[i].name, ft_kinds[i].desc,
+			ft_kinds[i].how, ft_kinds[i].first_closer);
+}
+
+static void
+parse_args(struct options *o, int argc, char **argv)
+{
+	enum {
+		OPT_MIX = 256,
+		OPT_IPV6,
+		OPT_VLAN,
+		OPT_QINQ,
+		OPT_RATE,
+		OPT_RTT,
+		OPT_DATA,
+		OPT_EXPECT,
+		OPT_LIST,
+	};
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"flows", required_argument, NULL, 'n'},
+		{"seed", required_argument, NULL, 's'},
+		{"mix", required_argument, NULL, OPT_MIX},
+		{"ipv6", required_argument, NULL, OPT_IPV6},
+		{"vlan", required_argument, NULL, OPT_VLAN},
+		{"qinq", required_argument, NULL, OPT_QINQ},
+		{"rate", required_argument, NULL, OPT_RATE},
+		{"rtt-us", required_argument, NULL, OPT_RTT},
+		{"data-segments", required_argument, NULL, OPT_DATA},
+		{"expect", required_argument, NULL, OPT_EXPECT},
+		{"list-kinds", no_argument, NULL, OPT_LIST},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->nflows = 1000;
+	o->seed = 1;
+	o->rate = 1000;
+	o->cfg.rtt_us = 1000;
+	o->cfg.data_segments = 2;
+	parse_mix(o, "all");
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:n:s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (optarg[0] == '\0')
+				die_usage("empty file name for -o");
+			o->output = optarg;
+			break;
+		case 'n':
+			o->nflows = parse_u64("-n", optarg, 10, 1, FT_MAX_FLOWS);
+			break;
+		case 's':
+			o->seed = parse_u64("-s", optarg, 0, 0, UINT64_MAX);
+			break;
+		case OPT_MIX:
+			parse_mix(o, optarg);
+			break;
+		case OPT_IPV6:
+			o->cfg.ipv6_pct = parse_pct("--ipv6", optarg);
+			break;
+		case OPT_VLAN:
+			o->cfg.vlan_pct = parse_pct("--vlan", optarg);
+			break;
+		case OPT_QINQ:
+			o->cfg.qinq_pct = parse_pct("--qinq", optarg);
+			break;
+		case OPT_RATE:
+			o->rate = parse_double("--rate", optarg, 1e-3, MAX_RATE);
+			break;
+		case OPT_RTT:
+			o->cfg.rtt_us = (uint32_t)parse_u64("--rtt-us", optarg, 10, 1, MAX_RTT_US);
+			break;
+		case OPT_DATA:
+			o->cfg.data_segments = (unsigned int)parse_u64(
+				"--data-segments", optarg, 10, 0, MAX_DATA_SEGMENTS);
+			break;
+		case OPT_EXPECT:
+			if (optarg[0] == '\0')
+				die_usage("empty file name for --expect");
+			o->expect = optarg;
+			break;
+		case OPT_LIST:
+			list_kinds();
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case ':':
+			die_usage("option '%s' requires an argument", argv[optind - 1]);
+		default:
+			if (optopt != 0)
+				die_usage("unknown option '-%c'", optopt);
+			die_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+	if (o->output == NULL)
+		die_usage("no output file given (use -o FILE)");
+	if (o->expect != NULL && strcmp(o->output, "-") == 0 && strcmp(o->expect, "-") == 0)
+		die_usage("the pcap file and the expect file cannot both go to stdout");
+	if (o->cfg.vlan_pct + o->cfg.qinq_pct > 100)
+		die_usage("--vlan and --qinq add up to more than 100 percent");
+	if ((double)(o->nflows - 1) / o->rate > MAX_TRACE_SECONDS)
+		die_usage("%" PRIu64 " flows at %g flows/s would make the trace longer than %g s",
+			o->nflows, o->rate, MAX_TRACE_SECONDS);
+}
+
+static inline bool
+flow_before(const struct ft_flow *a, const struct ft_flow *b)
+{
+	uint64_t ta = a->pkts[a->next].t_us;
+	uint64_t tb = b->pkts[b->next].t_us;
+
+	return ta < tb || (ta == tb && a->idx < b->idx);
+}
+
+static void
+heap_sift_down(struct flow_heap *h, size_t i)
+{
+	struct ft_flow *f = h->v[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && flow_before(h->v[c + 1], h->v[c]))
+			c++;
+		if (!flow_before(h->v[c], f))
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	h->v[i] = f;
+}
+
+static void
+heap_push(struct flow_heap *h, struct ft_flow *f)
+{
+	size_t i;
+
+	if (h->n == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 1024;
+		h->v = reallocarray(h->v, h->cap, sizeof(*h->v));
+		if (h->v == NULL)
+			die(1, "out of memory (heap of %zu flows)", h->cap);
+	}
+	i = h->n++;
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (!flow_before(f, h->v[parent]))
+			break;
+		h->v[i] = h->v[parent];
+		i = parent;
+	}
+	h->v[i] = f;
+}
+
+/* Removes the first flow of the heap. */
+static void
+heap_pop(struct flow_heap *h)
+{
+	h->n--;
+	if (h->n != 0) {
+		h->v[0] = h->v[h->n];
+		heap_sift_down(h, 0);
+	}
+}
+
+static uint64_t
+flow_start_us(const struct options *o, uint64_t idx)
+{
+	return (uint64_t)((double)idx * 1e6 / o->rate);
+}
+
+static unsigned int
+pick_kind(const struct options *o, uint64_t idx, struct ft_rng *rng)
+{
+	uint64_t r;
+	unsigned int k;
+
+	if (o->roundrobin)
+		return (unsigned int)(idx % ft_nkinds);
+	r = ft_rng_below(rng, o->total_weight);
+	for (k = 0; k < ft_nkinds - 1; k++) {
+		if (r < o->weights[k])
+			break;
+		r -= o->weights[k];
+	}
+	return k;
+}
+
+static void
+write_expect(FILE *out, const struct ft_flow *f)
+{
+	char client[64];
+	char server[64];
+	unsigned int i;
+
+	ft_endpoint_str(f, FT_CLIENT, client, sizeof(client));
+	ft_endpoint_str(f, FT_SERVER, server, sizeof(server));
+	for (i = 0; i < f->ninc; i++) {
+		const struct ft_incarnation *inc = &f->inc[i];
+
+		fprintf(out,
+			"{\"client\":\"%s\",\"server\":\"%s\",\"kind\":\"%s\",\"how\":\"%s\","
+			"\"first_closer\":\"%s\",\"pkts_c2s\":%" PRIu64 ",\"pkts_s2c\":%" PRIu64 ","
+			"\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64 ",\"vlan\":%u,"
+			"\"ipv6\":%s}\n",
+			client, server, ft_kinds[f->kind].name, inc->how, inc->first_closer,
+			inc->pkts[FT_CLIENT], inc->pkts[FT_SERVER], inc->bytes[FT_CLIENT],
+			inc->bytes[FT_SERVER], f->nvlan, f->ipv6 ? "true" : "false");
+	}
+}
+
+static FILE *
+open_output(const char *path, const char *what, char **buf)
+{
+	FILE *fp;
+
+	*buf = NULL;
+	if (strcmp(path, "-") == 0)
+		return stdout;
+	fp = fopen(path, "wb");
+	if (fp == NULL)
+		die(EXIT_USAGE, "cannot open %s '%s': %s", what, path, strerror(errno));
+	*buf = xmalloc(IO_BUFSIZE);
+	if (setvbuf(fp, *buf, _IOFBF, IO_BUFSIZE) != 0)
+		die(1, "cannot set up buffering of %s '%s'", what, path);
+	return fp;
+}
+
+int
+main(int argc, char **argv)
+{
+	static uint8_t frame[FT_MAX_FRAME];
+	struct flow_heap heap = {NULL, 0, 0};
+	struct ft_flow **pool = NULL;
+	size_t npool = 0;
+	size_t nalloc = 0;
+	bool used[64] = {false};
+	unsigned int nused = 0;
+	uint64_t next_idx = 0;
+	uint64_t npkts = 0;
+	struct options o;
+	pcap_dumper_t *dumper;
+	char *pcap_buf;
+	char *expect_buf = NULL;
+	FILE *expect = NULL;
+	FILE *pcap_fp;
+	pcap_t *pcap;
+	size_t i;
+
+	_Static_assert(sizeof(o.weights) / sizeof(o.weights[0]) >= 19, "weights array too small");
+	if (ft_nkinds > sizeof(o.weights) / sizeof(o.weights[0]))
+		die(1, "internal error: too many kinds");
+	parse_args(&o, argc, argv);
+	ft_frame_init();
+
+	pcap = pcap_open_dead(DLT_EN10MB, 65535);
+	if (pcap == NULL)
+		die(1, "pcap_open_dead failed");
+	pcap_fp = open_output(o.output, "output file", &pcap_buf);
+	dumper = pcap_dump_fopen(pcap, pcap_fp);
+	if (dumper == NULL)
+		die(EXIT_USAGE, "cannot write pcap file '%s': %s", o.output, pcap_geterr(pcap));
+	if (o.expect != NULL)
+		expect = open_output(o.expect, "expect file", &expect_buf);
+
+	while (next_idx < o.nflows || heap.n != 0) {
+		struct pcap_pkthdr hdr;
+		struct ft_flow *f;
+		const struct ft_pkt *p;
+
+		if (next_idx < o.nflows) {
+			uint64_t start = flow_start_us(&o, next_idx);
+
+			if (heap.n == 0 || start < heap.v[0]->pkts[heap.v[0]->next].t_us) {
+				struct ft_rng rng;
+				unsigned int kind;
+
+				if (npool != 0) {
+					f = pool[--npool];
+				} else {
+					f = xmalloc(sizeof(*f));
+					memset(f, 0, sizeof(*f));
+					nalloc++;
+					pool = reallocarray(pool, nalloc, sizeof(*pool));
+					if (pool == NULL)
+						die(1, "out of memory (pool of %zu flows)", nalloc);
+				}
+				ft_rng_seed(&rng, o.seed, next_idx);
+				kind = pick_kind(&o, next_idx, &rng);
+				if (!used[kind]) {
+					used[kind] = true;
+					nused++;
+				}
+				ft_flow_setup(f, &o.cfg, next_idx, kind, &rng, start);
+				if (expect != NULL)
+					write_expect(expect, f);
+				heap_push(&heap, f);
+				next_idx++;
+				if (next_idx % PROGRESS_EVERY == 0)
+					fprintf(stderr,
+						PROG ": %" PRIu64 "/%" PRIu64
+						     " flows started, %" PRIu64
+						     " packets written\n",
+						next_idx, o.nflows, npkts);
+				continue;
+			}
+		}
+
+		f = heap.v[0];
+		p = &f->pkts[f->next++];
+		hdr.caplen = (bpf_u_int32)ft_frame_build(f, p, frame);
+		hdr.len = hdr.caplen;
+		hdr.ts.tv_sec = (time_t)(FT_T0_SEC + p->t_us / 1000000);
+		hdr.ts.tv_usec = (suseconds_t)(p->t_us % 1000000);
+		pcap_dump((u_char *)dumper, &hdr, frame);
+		npkts++;
+
+		if (f->next < f->npkts) {
+			heap_sift_down(&heap, 0);
+		} else {
+			heap_pop(&heap);
+			pool[npool++] = f;
+		}
+	}
+
+	if (pcap_dump_flush(dumper) != 0 || ferror(pcap_fp))
+		die(1, "error writing '%s': %s", o.output, strerror(errno));
+	pcap_dump_close(dumper);
+	pcap_close(pcap);
+	free(pcap_buf);
+	if (expect != NULL) {
+		if (fflush(expect) != 0 || ferror(expect))
+			die(1, "error writing '%s': %s", o.expect, strerror(errno));
+		if (expect != stdout && fclose(expect) != 0)
+			die(1, "error closing '%s': %s", o.expect, strerror(errno));
+		free(expect_buf);
+	}
+
+	for (i = 0; i < npool; i++) {
+		free(pool[i]->pkts);
+		free(pool[i]);
+	}
+	free(pool);
+	free(heap.v);
+
+	fprintf(stderr, PROG ": wrote %" PRIu64 " packets, %" PRIu64 " flows (%u kinds) to %s\n",
+		npkts, o.nflows, nused, o.output);
+	return 0;
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright(c) 2026 The fintrack authors */
+
+/*
+ * Shared definitions of ft-tracegen, the synthetic TCP lifecycle pcap generator.
+ *
+ * A flow is modelled as two TCP endpoints (client and server). When a flow starts, its kind
+ * builder computes the complete list of packet descriptors of the flow (times, flags,
+ * sequence and acknowledgement numbers, timestamps); the frames themselves are only encoded
+ * when the packet is written out.
+ */
+
+#ifndef FT_TRACEGEN_H
+#define FT_TRACEGEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Direction of a packet, also used as the index of the sending side. */
+#define FT_CLIENT 0
+#define FT_SERVER 1
+
+/* TCP flags. */
+#define FT_TH_FIN 0x01
+#define FT_TH_SYN 0x02
+#define FT_TH_RST 0x04
+#define FT_TH_PSH 0x08
+#define FT_TH_ACK 0x10
+
+/* Option layouts a segment can carry. */
+#define FT_OPT_SYN 1 /* MSS, SACK permitted, timestamps, window scale: 20 bytes. */
+#define FT_OPT_TS  2 /* NOP, NOP, timestamps: 12 bytes. */
+
+/* Largest payload the generator puts in one segment. */
+#define FT_MAX_PAYLOAD 1400
+
+/* Large enough for Ethernet, two VLAN tags, IPv6, TCP with options and the payload. */
+#define FT_MAX_FRAME 2048
+
+/* A flow has at most this many incarnations on the same tuple. */
+#define FT_MAX_INC 2
+
+/* Number of distinct client (address, port) pairs, hence of flows with a unique tuple. */
+#define FT_MAX_FLOWS (65534ULL * 64512ULL)
+
+/* Fixed time of the first packet of every trace. */
+#define FT_T0_SEC 1700000000ULL
+
+/* One packet of a flow, in the order it appears in the trace. */
+struct ft_pkt {
+	uint64_t t_us; /* Microseconds since the start of the trace. */
+	uint32_t seq;
+	uint32_t ack;
+	uint32_t tsval;
+	uint32_t tsecr;
+	uint16_t len; /* TCP payload length. */
+	uint16_t ip_id;
+	uint8_t dir;
+	uint8_t tcp_flags;
+	uint8_t opts;
+	uint8_t inc; /* Incarnation the packet belongs to. */
+};
+
+/* Address and port of one endpoint. */
+struct ft_endpoint {
+	uint8_t addr[16]; /* IPv4 uses the first 4 bytes. */
+	uint16_t port;
+};
+
+/* TCP sender/receiver state of one endpoint of the current incarnation. */
+struct ft_side {
+	uint32_t isn;
+	uint32_t snd_nxt;
+	uint32_t rcv_nxt;    /* Next sequence number expected from the peer. */
+	uint32_t ts_base;    /* Random offset of the timestamp clock. */
+	uint32_t ts_last;    /* Last TSval sent. */
+	uint32_t ts_recent;  /* Last TSval received from the peer (echoed in TSecr). */
+	uint32_t flow_label; /* IPv6 flow label. */
+	uint16_t ip_id;
+};
+
+/* Expected outcome and counters of one incarnation, as written to the expect file. */
+struct ft_incarnation {
+	const char *how;
+	const char *first_closer;
+	uint64_t pkts[2];
+	uint64_t bytes[2];
+};
+
+/* Deterministic pseudo-random generator (splitmix64). */
+struct ft_rng {
+	uint64_t s;
+};
+
+/* Generation parameters shared by all flows. */
+struct ft_cfg {
+	double ipv6_pct;
+	double vlan_pct;
+	double qinq_pct;
+	uint32_t rtt_us;
+	unsigned int data_segments;
+};
+
+struct ft_flow {
+	uint64_t idx; /* Index of the flow, 0 .. n - 1. */
+	unsigned int kind;
+	struct ft_rng rng;
+	bool ipv6;
+	uint8_t nvlan;
+	uint16_t vid[2]; /* Outer tag first. */
+	struct ft_endpoint ep[2];
+	struct ft_side side[2];
+	uint64_t t; /* Time of the next packet the builder emits. */
+	uint32_t half_rtt;
+	unsigned int data_segments;
+	struct ft_incarnation inc[FT_MAX_INC];
+	unsigned int ninc;
+	struct ft_pkt *pkts;
+	size_t npkts;
+	size_t cap;
+	size_t next; /* Next packet to write out. */
+};
+
+/* One entry of the kind table. */
+struct ft_kind {
+	const char *name;
+	const char *desc;
+	const char *how; /* Expected outcome of the (first) incarnation. */
+	const char *first_closer;
+	void (*build)(struct ft_flow *f);
+};
+
+extern const struct ft_kind ft_kinds[];
+extern const unsigned int ft_nkinds;
+
+static inline uint64_t
+ft_rng_next(struct ft_rng *r)
+{
+	uint64_t z;
+
+	r->s += 0x9e3779b97f4a7c15ULL;
+	z = r->s;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform integer in [0, n), n > 0, without modulo bias worth mentioning. */
+static inline uint64_t
+ft_rng_below(struct ft_rng *r, uint64_t n)
+{
+	return (uint64_t)(((unsigned __int128)ft_rng_next(r) * n) >> 64);
+}
+
+/* Uniform integer in [lo, hi]. */
+static inline uint32_t
+ft_rng_range(struct ft_rng *r, uint32_t lo, uint32_t hi)
+{
+	return lo + (uint32_t)ft_rng_below(r, (uint64_t)hi - lo + 1);
+}
+
+/* True with a probability of pct percent. */
+static inline bool
+ft_rng_pct(struct ft_rng *r, double pct)
+{
+	return (double)(ft_rng_next(r) >> 11) * (100.0 / 9007199254740992.0) < pct;
+}
+
+/* Seeds the generator of flow idx; flows are independent of each other. */
+static inline void
+ft_rng_seed(struct ft_rng *r, uint64_t seed, uint64_t idx)
+{
+	struct ft_rng m = {.s = seed};
+
+	r->s = ft_rng_next(&m) ^ (idx * 0xd1342543de82ef95ULL);
+	(void)ft_rng_next(r);
+}
+
+/* ft_flow.c */
+void ft_flow_setup(struct ft_flow *f, const struct ft_cfg *cfg, uint64_t idx, unsigned int kind,
+	const struct ft_rng *rng, uint64_t start_us);
+void ft_endpoint_str(const struct ft_flow *f, unsigned int side, char *buf, size_t size);
+
+/* ft_frame.c */
+void ft_frame_init(void);
+size_t ft_frame_len(const struct ft_flow *f, const struct ft_pkt *p);
+size_t ft_frame_build(const struct ft_flow *f, const struct ft_pkt *p, uint8_t *buf);
+
+#endif /* FT_TRACEGEN_H */

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The fintrack authors
+ */
+
+#ifndef _FT_ENGINE_H_
+#define _FT_ENGINE_H_
+
+/**
+ * @file
+ * The per-lcore engine: packets in, per-endpoint close states, timers,
+ * gauges and events out. It does no I/O and reads no clock: every call takes
+ * the current time in nanoseconds, so the same engine runs live on ports
+ * (TSC time) and offline on a trace (the trace's own timestamps).
+ *
+ * One engine belongs to one lcore. Gauges and counters are plain per-engine
+ * memory that other threads may read (values may be momentarily stale).
+ */
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "ft_flow.h"
+#include "ft_pkt.h"
+#include "ft_tcp.h"
+#include "ft_twheel.h"
+
+/** Most packets handled per internal batch (the rte_hash bulk-lookup limit). */
+#define FT_ENGINE_BATCH 64
+
+/**
+ * Engine counters. X(name, description).
+ */
+#define FT_ENGINE_COUNTER_LIST(X) \
+	X(RX_PKTS, "packets seen") \
+	X(RX_BYTES, "bytes seen") \
+	X(TCP_UNTRACKED, "TCP segments of no tracked flow that start none") \
+	X(NO_ACK_SEGMENTS, "segments without ACK on a synchronized flow (ignored, as endpoints do)") \
+	X(FLOWS_CREATED, "flows created (incarnations)") \
+	X(FLOWS_ENDED, "flows ended with both endpoints CLOSED") \
+	X(FLOWS_EVICTED, "flows evicted to make room") \
+	X(FLOWS_FREED, "flow slots freed") \
+	X(TABLE_FULL, "new flows refused: table full and nothing closing to evict") \
+	X(NO_V6_TABLE, "IPv6 flows refused: IPv6 tracking disabled") \
+	X(PICKUPS, "flows picked up mid-stream") \
+	X(RST_NO_FLOW, "RSTs of no tracked flow") \
+	X(RST_ACCEPTED, "RSTs accepted (exact sequence number)") \
+	X(RST_UNVERIFIED, "RSTs accepted without a known sequence space") \
+	X(RST_IN_WINDOW, "RSTs in window but not exact (ignored, challenge ACK)") \
+	X(RST_OUT_OF_WINDOW, "RSTs outside the window (ignored)") \
+	X(SEG_OUT_OF_WINDOW, "segments outside the receiver's window (ignored)") \
+	X(FIN_OUT_OF_WINDOW, "FINs outside the receiver's window (ignored)") \
+	X(FIN_RETRANS, "retransmitted FINs") \
+	X(FIN_SEQ_CHANGED, "second FINs with a different sequence number (ignored)") \
+	X(FIN_AHEAD_OF_DATA, "FINs seen before the data ahead of them (held)") \
+	X(SYN_RETRANS, "retransmitted SYNs and SYN-ACKs") \
+	X(SYN_REUSE, "SYNs starting a new incarnation from TIME_WAIT (RFC 6191)") \
+	X(SYN_REUSE_REJECTED, "old SYNs on a TIME_WAIT tuple (ignored)") \
+	X(SYN_AFTER_CLOSE, "SYNs starting a new incarnation on a closed tuple") \
+	X(SYN_UNEXPECTED, "SYNs not fitting the flow's state (ignored)") \
+	X(LATE_AFTER_RST, "segments of a flow closed by RST within the hold time") \
+	X(CLOCK_BACKWARDS, "calls whose time was earlier than the last (clamped)") \
+	X(TRANSITIONS, "endpoint state transitions") \
+	X(CLOSE_TRANSITIONS, "transitions into closing states or CLOSED") \
+	X(TIMEOUTS, "endpoint state timeouts") \
+	X(TW_EXPIRIES, "TIME_WAIT expiries")
+
+enum ft_engine_counter {
+#define FT_ENGINE_CNT_ENUM(name, desc) FT_CNT_##name,
+	FT_ENGINE_COUNTER_LIST(FT_ENGINE_CNT_ENUM)
+#undef FT_ENGINE_CNT_ENUM
+	FT_CNT_MAX
+};
+
+/** How a flow ended. X(name, word in flow-end records). */
+#define FT_END_HOW_LIST(X) \
+	X(FIN, "fin") \
+	X(SIMULTANEOUS, "simultaneous") \
+	X(RST_CLIENT, "rst_client") \
+	X(RST_SERVER, "rst_server") \
+	X(TIMEOUT, "timeout") \
+	X(EVICTED, "evicted")
+
+enum ft_end_how {
+#define FT_END_HOW_ENUM(name, word) FT_END_##name,
+	FT_END_HOW_LIST(FT_END_HOW_ENUM)
+#undef FT_END_HOW_ENUM
+	FT_END_HOW_MAX
+};
+
+/** First closer values of a flow-end record. */
+enum ft_closer {
+	FT_CLOSER_NONE = 0,
+	FT_CLOSER_CLIENT = 1,
+	FT_CLOSER_SERVER = 2,
+};
+
+/** One endpoint address. */
+struct ft_endpoint {
+	uint8_t is_v6;     /**< addr holds 16 bytes, else 4. */
+	uint8_t addr[16];  /**< Network order. */
+	uint16_t port;     /**< Host order. */
+};
+
+enum ft_event_type {
+	FT_EVENT_STATE, /**< An endpoint changed state. */
+	FT_EVENT_END,   /**< A flow ended. */
+};
+
+/** An event delivered to the engine's callback. Valid during the call only. */
+struct ft_event {
+	enum ft_event_type type;
+	uint64_t ts_ns;           /**< Engine time of the event. */
+	uint32_t flow_id;
+	struct ft_endpoint client;
+	struct ft_endpoint server;
+	/* FT_EVENT_STATE */
+	uint8_t role;             /**< FT_ROLE_CLIENT or FT_ROLE_SERVER: the endpoint. */
+	uint8_t from;             /**< enum ft_tcp_state. */
+	uint8_t to;               /**< enum ft_tcp_state. */
+	uint8_t cause;            /**< enum ft_tcp_event. */
+	/* FT_EVENT_END */
+	uint8_t how;              /**< enum ft_end_how. */
+	uint8_t how_state;        /**< State that timed out, for FT_END_TIMEOUT. */
+	uint8_t first_closer;     /**< enum ft_closer. */
+	uint64_t pkts[2];         /**< Packets sent by client and server. */
+	uint64_t bytes[2];        /**< Frame bytes sent by client and server. */
+	uint64_t start_ns;        /**< Time the flow started. */
+};
+
+typedef void(ft_engine_event_fn)(void *arg, const struct ft_event *ev);
+
+/** Engine configuration. Fill with ft_engine_conf_init() first. */
+struct ft_engine_conf {
+	const char *name;            /**< Unique name (hash tables are named after it). */
+	int socket_id;               /**< NUMA socket of the engine's memory. */
+	uint32_t max_flows;          /**< IPv4 flow capacity. */
+	uint32_t max_flows_v6;       /**< IPv6 flow capacity (0: IPv6 not tracked). */
+	uint32_t max_readers;        /**< Lock-free reader threads that may register. */
+	uint32_t timeout_ms[FT_TCP_STATE_MAX]; /**< Per-state timeouts. */
+	uint32_t rst_hold_ms;        /**< Hold time of a flow closed by RST. */
+	uint32_t tick_us;            /**< Timer wheel tick. */
+	uint32_t wheel_slots;        /**< Timer wheel slots (power of two). */
+	uint32_t expire_budget;      /**< Most flows expired per tick call. */
+	uint32_t evict_scan;         /**< Most timers inspected to find an eviction victim. */
+	uint8_t pickup;              /**< Track flows first seen without a SYN. */
+	ft_engine_event_fn *on_event; /**< Event callback, or NULL. */
+	void *event_arg;             /**< Argument of on_event. */
+};
+
+/** Engine statistics. Written by the owning lcore only. */
+struct ft_engine_stats {
+	uint64_t cnt[FT_CNT_MAX];                         /**< Counters. */
+	uint64_t pkt[FT_PKT_STATUS_MAX];                  /**< Parse outcomes. */
+	int64_t gauge[2][FT_TCP_STATE_MAX];               /**< Endpoints per role and state. */
+	int64_t peak[2][FT_TCP_STATE_MAX];                /**< Highest value of each gauge. */
+	uint64_t entered[2][FT_TCP_STATE_MAX];            /**< Entries into each state. */
+	uint64_t expired[2][FT_TCP_STATE_MAX];            /**< Timeouts in each state. */
+	uint64_t ends[FT_END_HOW_MAX];                    /**< Flow ends by how. */
+	uint64_t ends_timeout[FT_TCP_STATE_MAX];          /**< Timeout ends by state. */
+	uint64_t flows;                                   /**< Flows tracked now. */
+	uint64_t flows_peak;                              /**< Most flows tracked at once. */
+} __rte_cache_aligned;
+
+/** The engine of one lcore. */
+struct ft_engine {
+	struct ft_engine_conf conf;
+	struct ft_flow_table *table;
+	struct ft_twheel *wheel;
+	uint64_t tick_ns;                       /**< Nanoseconds per wheel tick. */
+	uint32_t tmo[FT_TCP_STATE_MAX];         /**< Timeouts in ticks. */
+	uint32_t hold_ticks;                    /**< RST hold in ticks. */
+	uint64_t now_ns;                        /**< Time of the current call. */
+	uint32_t now_tick;                      /**< now_ns in ticks (wrapping). */
+	uint8_t clock_set;                      /**< now_ns has been set once. */
+	uint8_t dirty;                          /**< Ids of this batch may be stale. */
+	uint32_t batch_inserts;                 /**< Flows added during this batch. */
+	uint32_t npending;                      /**< Ended flows whose keys await deletion. */
+	uint32_t *pending;                      /**< Their ids. */
+	uint32_t *expired;                      /**< Scratch for wheel expiries. */
+	uint8_t *scratch;                       /**< Linearised multi-segment headers. */
+	struct ft_engine_stats stats;
+};
+
+/** Fill conf with the defaults (MISSION.md timeouts, 1 ms tick, 1M flows). */
+void ft_engine_conf_init(struct ft_engine_conf *conf);
+
+/**
+ * Create an engine.
+ *
+ * @return
+ *   The engine, or NULL with rte_errno set (EINVAL for a bad configuration,
+ *   ENOMEM, EEXIST for a name in use).
+ */
+struct ft_engine *ft_engine_create(const struct ft_engine_conf *conf);
+
+/** Free an engine. NULL is allowed. */
+void ft_engine_free(struct ft_engine *e);
+
+/**
+ * Process packets given as byte spans, in order.
+ *
+ * @param data
+ *   First byte (Ethernet header) of each packet.
+ * @param len
+ *   Readable bytes of each packet; nothing past them is read.
+ * @param n
+ *   Number of packets (any number; handled in batches of FT_ENGINE_BATCH).
+ * @param now_ns
+ *   Current time in nanoseconds. Earlier than a previous call: clamped, counted.
+ */
+void ft_engine_process(struct ft_engine *e, const uint8_t *const *data, const uint32_t *len,
+		uint32_t n, uint64_t now_ns);
+
+/**
+ * Process a burst of mbufs, in order. The mbufs are only read.
+ */
+void ft_engine_process_burst(struct ft_engine *e, struct rte_mbuf *const *pkts, uint16_t n,
+		uint64_t now_ns);
+
+/**
+ * Expire due timers, at most conf.expire_budget flows per call.
+ *
+ * @return
+ *   Number of flows whose timers were handled; call again while
+ *   ft_engine_timers_pending() is true.
+ */
+uint32_t ft_engine_tick(struct ft_engine *e, uint64_t now_ns);
+
+/** True if timers due at now_ns remain after the last ft_engine_tick(). */
+int ft_engine_timers_pending(const struct ft_engine *e, uint64_t now_ns);
+
+/**
+ * Time of the next timer slot with a timer in it.
+ *
+ * @return
+ *   0 and the time in *when_ns, or -ENOENT if no timer is armed.
+ */
+int ft_engine_next_timer(const struct ft_engine *e, uint64_t *when_ns);
+
+/** A tracked flow as reports show it. */
+struct ft_flow_info {
+	uint32_t flow_id;
+	struct ft_endpoint client;
+	struct ft_endpoint server;
+	uint8_t state[2];        /**< Client and server state. */
+	uint8_t held;            /**< Closed by RST, held against late packets. */
+	uint64_t expires_ns[2];  /**< Time left on each endpoint's timer (0: none). */
+	uint64_t pkts[2];
+	uint64_t bytes[2];
+	uint64_t start_ns;
+};
+
+typedef void(ft_engine_flow_fn)(void *arg, const struct ft_flow_info *flow);
+
+/**
+ * Visit every tracked flow, in slot order (a walk of the whole slot array,
+ * for reports and tests, not for the data path). fn must not change the engine.
+ */
+void ft_engine_foreach_flow(const struct ft_engine *e, ft_engine_flow_fn *fn, void *arg);
+
+/** Counter description. */
+const char *ft_engine_counter_desc(unsigned int c);
+
+/** Counter name in lower case ("rst_in_window"). */
+const char *ft_engine_counter_name(unsigned int c);
+
+/** Word of a flow-end how ("fin", "rst_client", ...; "timeout" for FT_END_TIMEOUT). */
+const char *ft_engine_how_word(unsigned int how);
+
+#endif /* _FT_ENGINE_H_ */

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The fintrack authors
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "ft_flow.h"
+
+static uint64_t
+heap_used(int socket_id)
+{
+	struct rte_malloc_socket_stats st;
+	uint64_t total = 0;
+	int s;
+
+	if (socket_id != SOCKET_ID_ANY) {
+		if (rte_malloc_get_socket_stats(socket_id, &st) == 0)
+			return st.heap_allocsz_bytes;
+		return 0;
+	}
+	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &st) == 0)
+			total += st.heap_allocsz_bytes;
+	return total;
+}
+
+static struct rte_hash *
+hash_create(const char *name, const char *suffix, uint32_t entries, uint32_t key_len,
+		int socket_id)
+{
+	char hname[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters params = {
+		.name = hname,
+		.entries = entries,
+		.key_len = key_len,
+		.hash_func = rte_hash_crc,
+		.hash_func_init_val = 0,
+		.socket_id = socket_id,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+
+	if (snprintf(hname, sizeof(hname), "%s_%s", name, suffix) >= (int)sizeof(hname)) {
+		rte_errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return rte_hash_create(&params);
+}
+
+static int
+rcu_attach(struct rte_hash *h, struct rte_rcu_qsbr *v)
+{
+	struct rte_hash_rcu_config cfg = {
+		.v = v,
+		.mode = RTE_HASH_QSBR_MODE_DQ,
+	};
+
+	return rte_hash_rcu_qsbr_add(h, &cfg);
+}
+
+struct ft_flow_table *
+ft_flow_table_create(const char *name, uint32_t max_v4, uint32_t max_v6, uint32_t max_readers,
+		int socket_id)
+{
+	struct ft_flow_table *ft;
+	uint64_t before = heap_used(socket_id);
+	size_t n, qsz;
+
+	if (name == NULL || max_v4 < 8 || (max_v6 != 0 && max_v6 < 8) || max_readers == 0 ||
+			(uint64_t)max_v4 + max_v6 >= FT_TW_OFF) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	ft = rte_zmalloc_socket("ft_flow_table", sizeof(*ft), RTE_CACHE_LINE_SIZE, socket_id);
+	if (ft == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	ft->max_v4 = max_v4;
+	ft->max_v6 = max_v6;
+	n = (size_t)max_v4 + max_v6;
+
+	ft->h4 = hash_create(name, "v4", max_v4, sizeof(struct ft_key4), socket_id);
+	if (ft->h4 == NULL)
+		goto fail;
+	if (max_v6 != 0) {
+		ft->h6 = hash_create(name, "v6", max_v6, sizeof(struct ft_key6), socket_id);
+		if (ft->h6 == NULL)
+			goto fail;
+	}
+	qsz = rte_rcu_qsbr_get_memsize(max_readers);
+	ft->qsbr = rte_zmalloc_socket("ft_flow_qsbr", qsz, RTE_CACHE_LINE_SIZE, socket_id);
+	if (ft->qsbr == NULL || rte_rcu_qsbr_init(ft->qsbr, max_readers) != 0)
+		goto nomem;
+	if (rcu_attach(ft->h4, ft->qsbr) != 0 || (ft->h6 != NULL && rcu_attach(ft->h6, ft->qsbr) != 0))
+		goto fail;
+	ft->flows = rte_zmalloc_socket("ft_flows", n * sizeof(struct ft_flow), RTE_CACHE_LINE_SIZE,
+			socket_id);
+	ft->cold = rte_zmalloc_socket("ft_flows_cold", n * sizeof(struct ft_flow_cold),
+			RTE_CACHE_LINE_SIZE, socket_id);
+	if (ft->flows == NULL || ft->cold == NULL)
+		goto nomem;
+	ft->mem_bytes = heap_used(socket_id) - before;
+	return ft;
+nomem:
+	rte_errno = ENOMEM;
+fail:
+	{
+		int err = rte_errno;
+
+		ft_flow_table_free(ft);
+		rte_errno = err;
+	}
+	return NULL;
+}
+
+void
+ft_flow_table_free(struct ft_flow_table *ft)
+{
+	if (ft == NULL)
+		return;
+	/* rte_hash_free releases the RCU defer queues; the QSBR variable goes after. */
+	rte_hash_free(ft->h4);
+	rte_hash_free(ft->h6);
+	rte_free(ft->qsbr);
+	rte_free(ft->flows);
+	rte_free(ft->cold);
+	rte_free(ft);
+}
+
+int32_t
+ft_flow_table_add(struct ft_flow_table *ft, const struct ft_pkt *pkt)
+{
+	int32_t pos;
+
+	if (pkt->is_v6) {
+		if (ft->h6 == NULL)
+			return -EINVAL;
+		pos = rte_hash_add_key(ft->h6, &pkt->key.v6);
+		return pos < 0 ? pos : pos + (int32_t)ft->max_v4;
+	}
+	return rte_hash_add_key(ft->h4, &pkt->key.v4);
+}
+
+int32_t
+ft_flow_table_lookup(const struct ft_flow_table *ft, const struct ft_pkt *pkt)
+{
+	int32_t pos;
+
+	if (pkt->is_v6) {
+		if (ft->h6 == NULL)
+			return -ENOENT;
+		pos = rte_hash_lookup(ft->h6, &pkt->key.v6);
+		return pos < 0 ? pos : pos + (int32_t)ft->max_v4;
+	}
+	return rte_hash_lookup(ft->h4, &pkt->key.v4);
+}
+
+int
+ft_flow_table_key(const struct ft_flow_table *ft, uint32_t id, struct ft_key4 *v4,
+		struct ft_key6 *v6)
+{
+	void *key;
+
+	if (id < ft->max_v4) {
+		if (rte_hash_get_key_with_position(ft->h4, (int32_t)id, &key) != 0)
+			return -ENOENT;
+		memcpy(v4, key, sizeof(*v4));
+		return 4;
+	}
+	if (ft->h6 == NULL ||
+			rte_hash_get_key_with_position(ft->h6, (int32_t)(id - ft->max_v4), &key) != 0)
+		return -ENOENT;
+	memcpy(v6, key, sizeof(*v6));
+	return 6;
+}
+
+int
+ft_flow_table_del(struct ft_flow_table *ft, uint32_t id)
+{
+	struct ft_key4 k4;
+	struct ft_key6 k6;
+	int32_t ret;
+
+	switch (ft_flow_table_key(ft, id, &k4, &k6)) {
+	case 4:
+		ret = rte_hash_del_key(ft->h4, &k4);
+		break;
+	case 6:
+		ret = rte_hash_del_key(ft->h6, &k6);
+		break;
+	default:
+		return -ENOENT;
+	}
+	return ret < 0 ? ret : 0;
+}

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The fintrack authors
+ */
+
+#ifndef _FT_FLOW_H_
+#define _FT_FLOW_H_
+
+/**
+ * @file
+ * The flow table: per-lcore rte_hash tables (one for IPv4 keys, one for IPv6
+ * keys) mapping a canonical key to a flow id, and the preallocated,
+ * NUMA-local arrays of flow state the id indexes.
+ *
+ * Flow ids are hash positions: IPv4 flows take ids [0, max_v4), IPv6 flows
+ * [max_v4, max_v4 + max_v6). The tables are created in the lock-free reader
+ * mode with an RCU QSBR variable attached, so another thread may look keys up
+ * while the owning lcore adds and deletes; a deleted key's id is reused only
+ * after registered readers have reported quiescence.
+ */
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "ft_pkt.h"
+#include "ft_twheel.h"
+
+struct rte_hash;
+struct rte_rcu_qsbr;
+
+/** Flow flags (struct ft_flow.flags). Role-indexed bits use FT_FLOW_F_ROLE(bit, role). */
+#define FT_FLOW_F_LIVE        (1u << 0)  /**< Slot holds a flow. */
+#define FT_FLOW_F_CLIENT_B    (1u << 1)  /**< The client is key endpoint b. */
+#define FT_FLOW_F_HOLD        (1u << 2)  /**< Ended by RST, held against late packets. */
+#define FT_FLOW_F_CLOSING     (1u << 3)  /**< An endpoint went through CLOSING. */
+#define FT_FLOW_F_FIN_SENT    (1u << 4)  /**< Role sent a FIN (bits 4, 5). */
+#define FT_FLOW_F_FIN_DLV     (1u << 6)  /**< Role's FIN reached its peer (bits 6, 7). */
+#define FT_FLOW_F_NXT_VALID   (1u << 8)  /**< nxt[role] is known (bits 8, 9). */
+#define FT_FLOW_F_ACK_VALID   (1u << 10) /**< ack[role] is known (bits 10, 11). */
+#define FT_FLOW_F_CLOSER_SHIFT 12        /**< First closer: 0 none, 1 client, 2 server. */
+#define FT_FLOW_F_RST_SHIFT    14        /**< Who reset: 0 none, 1 client, 2 server. */
+#define FT_FLOW_F_ROLE(bit, role) ((bit) << (role))
+
+/** Role indexes: every per-endpoint array is indexed by role. */
+#define FT_ROLE_CLIENT 0
+#define FT_ROLE_SERVER 1
+
+/**
+ * Hot per-flow state: one cache line, read and written by every packet of
+ * the flow. Owned by the lcore of its table; telemetry readers may read it
+ * without locks and must tolerate torn values.
+ */
+struct ft_flow {
+	struct ft_tw_link tw; /**< Flow timer (the earliest endpoint deadline). */
+	uint32_t dl[2];       /**< Per-endpoint deadline tick; hold deadline in dl[0]. */
+	uint32_t nxt[2];      /**< Next sequence number expected from each endpoint. */
+	uint32_t ack[2];      /**< Highest acknowledgment sent by each endpoint. */
+	uint32_t fin_seq[2];  /**< Sequence number of each endpoint's FIN. */
+	uint32_t tsval[2];    /**< Last TCP timestamp value sent by each endpoint. */
+	uint16_t win[2];      /**< Last raw window advertised by each endpoint. */
+	uint8_t state[2];     /**< enum ft_tcp_state of each endpoint. */
+	uint16_t flags;       /**< FT_FLOW_F_*. */
+} __rte_cache_aligned;
+
+/** Cold per-flow data: counters and what the handshake announced. */
+struct ft_flow_cold {
+	uint64_t start_ns;      /**< Time the flow (incarnation) was created. */
+	uint64_t bytes[2];      /**< Frame bytes sent by each endpoint. */
+	uint32_t pkts[2];       /**< Packets sent by each endpoint. */
+	uint8_t wscale[2];      /**< Window scale, FT_FLOW_WS_NONE or FT_FLOW_WS_UNKNOWN. */
+	uint8_t timeout_state;  /**< State of the first non-TIME_WAIT timeout, or 0xff. */
+	uint8_t ts_valid;       /**< Bit per role: tsval[role] is known. */
+	uint8_t pad[4];
+};
+
+/** wscale value: the SYN carried no window-scale option. */
+#define FT_FLOW_WS_NONE    0xfe
+/** wscale value: the SYN was not seen. */
+#define FT_FLOW_WS_UNKNOWN 0xff
+
+/** A flow table owned by one lcore. */
+struct ft_flow_table {
+	struct rte_hash *h4;        /**< IPv4 keys. */
+	struct rte_hash *h6;        /**< IPv6 keys, NULL if max_v6 is 0. */
+	struct rte_rcu_qsbr *qsbr;  /**< Readers of h4/h6 other than the owner. */
+	uint32_t max_v4;            /**< IPv4 capacity. */
+	uint32_t max_v6;            /**< IPv6 capacity. */
+	uint64_t mem_bytes;         /**< Heap bytes the table took when created. */
+	struct ft_flow *flows;      /**< max_v4 + max_v6 hot slots. */
+	struct ft_flow_cold *cold;  /**< max_v4 + max_v6 cold slots. */
+};
+
+/**
+ * Create a flow table.
+ *
+ * @param name
+ *   Unique name (the hash tables are named after it).
+ * @param max_v4
+ *   IPv4 capacity, >= 8.
+ * @param max_v6
+ *   IPv6 capacity, 0 (no IPv6 tracking) or >= 8.
+ * @param max_readers
+ *   Threads that may register as lock-free readers (>= 1).
+ * @param socket_id
+ *   NUMA socket of all memory.
+ * @return
+ *   The table, or NULL with rte_errno set (EINVAL, ENOMEM, EEXIST).
+ */
+struct ft_flow_table *ft_flow_table_create(const char *name, uint32_t max_v4, uint32_t max_v6,
+		uint32_t max_readers, int socket_id);
+
+/** Free a table. NULL is allowed. */
+void ft_flow_table_free(struct ft_flow_table *ft);
+
+/**
+ * Add the key of a parsed packet.
+ *
+ * @return
+ *   The flow id (>= 0; the id of the existing entry if the key is present),
+ *   -ENOSPC if the table is full, -EINVAL if the packet's family has no table.
+ */
+int32_t ft_flow_table_add(struct ft_flow_table *ft, const struct ft_pkt *pkt);
+
+/**
+ * Look the key of one parsed packet up.
+ *
+ * @return
+ *   The flow id, or -ENOENT.
+ */
+int32_t ft_flow_table_lookup(const struct ft_flow_table *ft, const struct ft_pkt *pkt);
+
+/**
+ * Delete flow id's key. The id may be reused by a later add once readers
+ * have quiesced.
+ *
+ * @return
+ *   0, or -ENOENT if the key is not present.
+ */
+int ft_flow_table_del(struct ft_flow_table *ft, uint32_t id);
+
+/**
+ * The key of flow id, written to *v4 or *v6.
+ *
+ * @return
+ *   4 or 6 for the family written, or -ENOENT.
+ */
+int ft_flow_table_key(const struct ft_flow_table *ft, uint32_t id, struct ft_key4 *v4,
+		struct ft_key6 *v6);
+
+/** True if flow id is an IPv6 flow. */
+static inline int
+ft_flow_is_v6(const struct ft_flow_table *ft, uint32_t id)
+{
+	return id >= ft->max_v4;
+}
+
+
+#endif /* _FT_FLOW_H_ */

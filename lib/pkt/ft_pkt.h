@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The fintrack authors
+ */
+
+#ifndef _FT_PKT_H_
+#define _FT_PKT_H_
+
+/**
+ * @file
+ * Packet parsing: Ethernet, 802.1Q/QinQ, IPv4 (with options), IPv6 (with a
+ * bounded walk of the extension-header chain) and TCP, into a canonical flow
+ * key that is the same for both directions plus a direction bit and the TCP
+ * fields the close-state machine needs.
+ *
+ * The parser is pure: it reads at most the bytes it is given, never a clock,
+ * and needs no EAL, so unit tests and fuzzers call it directly.
+ */
+
+#include <stdint.h>
+
+/**
+ * Parse outcomes. Each also names a counter; the first ones are not errors.
+ * X(name, counter description).
+ */
+#define FT_PKT_STATUS_LIST(X) \
+	X(TCP, "TCP segments parsed") \
+	X(NOT_IP, "non-IP frames (forwarded, not tracked)") \
+	X(NOT_TCP, "IP packets that are not TCP (forwarded, not tracked)") \
+	X(FRAGMENT, "IP fragments (forwarded, not tracked)") \
+	X(ERR_TRUNC_ETH, "malformed: truncated Ethernet or VLAN header") \
+	X(ERR_VLAN_DEPTH, "malformed: more than two VLAN tags") \
+	X(ERR_TRUNC_IP, "malformed: truncated IP header") \
+	X(ERR_IP_VERSION, "malformed: IP version does not match the EtherType") \
+	X(ERR_IP_IHL, "malformed: IPv4 header length below 20 bytes or past the packet") \
+	X(ERR_IP_LEN, "malformed: IP length field inconsistent with the frame") \
+	X(ERR_IPV6_EXT, "malformed: IPv6 extension header truncated or chain too long") \
+	X(ERR_TRUNC_TCP, "malformed: truncated TCP header") \
+	X(ERR_TCP_DOFF, "malformed: TCP data offset below 5 or past the segment") \
+	X(ERR_TCP_OPT, "malformed: TCP option length runs past the header") \
+	X(ERR_TCP_FLAGS, "malformed: impossible TCP flag combination")
+
+enum ft_pkt_status {
+#define FT_PKT_ENUM(name, desc) FT_PKT_##name,
+	FT_PKT_STATUS_LIST(FT_PKT_ENUM)
+#undef FT_PKT_ENUM
+	FT_PKT_STATUS_MAX
+};
+
+/** First status that is a malformed-packet error. */
+#define FT_PKT_FIRST_ERROR FT_PKT_ERR_TRUNC_ETH
+
+/** TCP flag bits as on the wire. */
+#define FT_TCP_FIN 0x01
+#define FT_TCP_SYN 0x02
+#define FT_TCP_RST 0x04
+#define FT_TCP_PSH 0x08
+#define FT_TCP_ACK 0x10
+#define FT_TCP_URG 0x20
+
+/** Maximum number of IPv6 extension headers walked before giving up. */
+#define FT_PKT_IPV6_EXT_MAX 8
+
+/** Window scale value meaning "no window-scale option". */
+#define FT_PKT_NO_WSCALE 0xff
+
+/**
+ * IPv4 flow key: 16 bytes so that rte_hash compares it with one vector
+ * compare. Endpoint a is the smaller (address, port) pair; the pad is zero.
+ */
+struct ft_key4 {
+	uint32_t addr[2]; /**< Endpoint a and b addresses, network order. */
+	uint16_t port[2]; /**< Endpoint a and b ports, network order. */
+	uint8_t proto;    /**< IPPROTO_TCP. */
+	uint8_t pad[3];   /**< Zero. */
+};
+_Static_assert(sizeof(struct ft_key4) == 16, "IPv4 key must be 16 bytes");
+
+/** IPv6 flow key: 48 bytes (a multiple of 16), same layout rules. */
+struct ft_key6 {
+	uint8_t addr[2][16]; /**< Endpoint a and b addresses. */
+	uint16_t port[2];    /**< Endpoint a and b ports, network order. */
+	uint8_t proto;       /**< IPPROTO_TCP. */
+	uint8_t pad[11];     /**< Zero. */
+};
+_Static_assert(sizeof(struct ft_key6) == 48, "IPv6 key must be 48 bytes");
+
+/** What the parser extracts from one TCP segment. */
+struct ft_pkt {
+	union {
+		struct ft_key4 v4;
+		struct ft_key6 v6;
+	} key;                /**< Canonical key, same for both directions. */
+	uint32_t seq;         /**< Sequence number, host order. */
+	uint32_t ack;         /**< Acknowledgment number, host order. */
+	uint32_t tsval;       /**< TCP timestamp value if has_ts. */
+	uint32_t payload_len; /**< TCP payload bytes. */
+	uint16_t win;         /**< Raw (unscaled) window, host order. */
+	uint8_t flags;        /**< FT_TCP_* flags. */
+	uint8_t dir;          /**< 0: sent by key endpoint a; 1: by b. */
+	uint8_t is_v6;        /**< Key is key.v6. */
+	uint8_t wscale;       /**< Window-scale option or FT_PKT_NO_WSCALE. */
+	uint8_t has_ts;       /**< A timestamp option was present. */
+	uint8_t vlans;        /**< VLAN tags walked (0..2). */
+};
+
+/**
+ * Parse one frame.
+ *
+ * @param data
+ *   First byte of the Ethernet header.
+ * @param len
+ *   Number of bytes readable at data; nothing past it is read.
+ * @param pkt
+ *   Filled in when the result is FT_PKT_TCP; undefined otherwise.
+ * @return
+ *   FT_PKT_TCP for a trackable TCP segment, another status otherwise.
+ */
+enum ft_pkt_status ft_pkt_parse(const uint8_t *data, uint32_t len, struct ft_pkt *pkt);
+
+/** Counter description of a status ("TCP segments parsed", ...). */
+const char *ft_pkt_status_desc(enum ft_pkt_status st);
+
+/** Short name of a status ("ERR_TRUNC_TCP", ...). */
+const char *ft_pkt_status_name(enum ft_pkt_status st);
+
+#endif /* _FT_PKT_H_ */

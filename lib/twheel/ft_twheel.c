@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The fintrack authors
+ */
+
+#include <errno.h>
+#include <stddef.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "ft_common.h"
+#include "ft_twheel.h"
+
+struct ft_twheel *
+ft_twheel_create(void *base, uint32_t stride, uint32_t link_offset, uint32_t nelem,
+		uint32_t nslots, uint32_t now, int socket_id)
+{
+	struct ft_twheel *tw;
+
+	if (base == NULL || stride < sizeof(struct ft_tw_link) ||
+			link_offset > stride - sizeof(struct ft_tw_link) || nelem >= FT_TW_OFF ||
+			nslots < 64 || !rte_is_power_of_2(nslots) || nslots > (1u << 30)) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	tw = rte_zmalloc_socket("ft_twheel", sizeof(*tw), RTE_CACHE_LINE_SIZE, socket_id);
+	if (tw == NULL)
+		goto nomem;
+	tw->heads = rte_malloc_socket("ft_twheel_heads", sizeof(uint32_t) * nslots,
+			RTE_CACHE_LINE_SIZE, socket_id);
+	tw->bitmap = rte_zmalloc_socket("ft_twheel_bitmap", nslots / 8, RTE_CACHE_LINE_SIZE,
+			socket_id);
+	if (tw->heads == NULL || tw->bitmap == NULL)
+		goto nomem;
+	memset(tw->heads, 0xff, sizeof(uint32_t) * nslots);
+	tw->base = (uint8_t *)base + link_offset;
+	tw->stride = stride;
+	tw->nelem = nelem;
+	tw->mask = nslots - 1;
+	tw->cur = now;
+	return tw;
+nomem:
+	ft_twheel_free(tw);
+	rte_errno = ENOMEM;
+	return NULL;
+}
+
+void
+ft_twheel_free(struct ft_twheel *tw)
+{
+	if (tw == NULL)
+		return;
+	rte_free(tw->heads);
+	rte_free(tw->bitmap);
+	rte_free(tw);
+}
+
+int
+ft_twheel_set_time(struct ft_twheel *tw, uint32_t now)
+{
+	if (tw->armed != 0)
+		return -EBUSY;
+	tw->cur = now;
+	return 0;
+}
+
+void
+ft_twheel_init_links(struct ft_twheel *tw)
+{
+	uint32_t i;
+
+	for (i = 0; i < tw->nelem; i++)
+		ft_twheel_link(tw, i)->next = FT_TW_OFF;
+}
+
+/* The slot tick a deadline files into: not before cur, not past the horizon. */
+static inline uint32_t
+file_tick(const struct ft_twheel *tw, uint32_t deadline)
+{
+	if (ft_tick_before(deadline, tw->cur))
+		return tw->cur;
+	if (deadline - tw->cur > tw->mask)
+		return tw->cur + tw->mask;
+	return deadline;
+}
+
+static inline void
+slot_push(struct ft_twheel *tw, uint32_t id, struct ft_tw_link *l, uint32_t tick)
+{
+	uint32_t slot = tick & tw->mask;
+	uint32_t head = tw->heads[slot];
+
+	l->filed = tick;
+	l->prev = FT_TW_NIL;
+	l->next = head;
+	if (head != FT_TW_NIL)
+		ft_twheel_link(tw, head)->prev = id;
+	else
+		tw->bitmap[slot >> 6] |= UINT64_C(1) << (slot & 63);
+	tw->heads[slot] = id;
+}
+
+static inline void
+slot_unlink(struct ft_twheel *tw, struct ft_tw_link *l)
+{
+	uint32_t slot = l->filed & tw->mask;
+
+	if (l->prev != FT_TW_NIL)
+		ft_twheel_link(tw, l->prev)->next = l->next;
+	else {
+		tw->heads[slot] = l->next;
+		if (l->next == FT_TW_NIL)
+			tw->bitmap[slot >> 6] &= ~(UINT64_C(1) << (slot & 63));
+	}
+	if (l->next != FT_TW_NIL)
+		ft_twheel_link(tw, l->next)->prev = l->prev;
+	l->next = FT_TW_OFF;
+}
+
+void
+ft_twheel_start(struct ft_twheel *tw, uint32_t id, uint32_t deadline)
+{
+	struct ft_tw_link *l = ft_twheel_link(tw, id);
+
+	l->deadline = deadline;
+	slot_push(tw, id, l, file_tick(tw, deadline));
+	tw->armed++;
+}
+
+void
+ft_twheel_stop(struct ft_twheel *tw, uint32_t id)
+{
+	struct ft_tw_link *l = ft_twheel_link(tw, id);
+
+	if (l->next == FT_TW_OFF)
+		return;
+	slot_unlink(tw, l);
+	tw->armed--;
+}
+
+void
+ft_twheel_update(struct ft_twheel *tw, uint32_t id, uint32_t deadline)
+{
+	struct ft_tw_link *l = ft_twheel_link(tw, id);
+
+	if (l->next == FT_TW_OFF) {
+		ft_twheel_start(tw, id, deadline);
+		return;
+	}
+	l->deadline = deadline;
+	/* Later than where it is filed: the slot will re-file it when it comes round. */
+	if (!ft_tick_before(deadline, l->filed))
+		return;
+	slot_unlink(tw, l);
+	slot_push(tw, id, l, file_tick(tw, deadline));
+}
+
+/* First non-empty slot at or after tick from, scanning at most span slots. */
+static int
+find_slot(const struct ft_twheel *tw, uint32_t from, uint32_t span, uint32_t *tick)
+{
+	uint32_t done = 0;
+
+	if (span > tw->mask + 1)
+		span = tw->mask + 1;
+	while (done < span) {
+		uint32_t slot = (from + done) & tw->mask;
+		uint64_t word = tw->bitmap[slot >> 6] >> (slot & 63);
+
+		if (word != 0) {
+			uint32_t skip = (uint32_t)__builtin_ctzll(word);
+
+			if (done + skip >= span)
+				return -ENOENT;
+			*tick = from + done + skip;
+			return 0;
+		}
+		done += 64 - (slot & 63);
+	}
+	return -ENOENT;
+}
+
+uint32_t
+ft_twheel_expire(struct ft_twheel *tw, uint32_t now, uint32_t *out, uint32_t budget)
+{
+	uint32_t n = 0, moved = 0;
+	/* Re-filing is cheaper than expiring but is work too: bound it as well. */
+	uint32_t move_budget = budget * 4;
+
+	while (n < budget && !ft_tick_after(tw->cur, now)) {
+		uint32_t tick, slot, id;
+
+		if (tw->armed == 0) {
+			tw->cur = now + 1;
+			break;
+		}
+		if (find_slot(tw, tw->cur, now - tw->cur + 1, &tick) < 0) {
+			tw->cur = now + 1;
+			break;
+		}
+		tw->cur = tick;
+		slot = tick & tw->mask;
+		while (n < budget && (id = tw->heads[slot]) != FT_TW_NIL) {
+			struct ft_tw_link *l = ft_twheel_link(tw, id);
+
+			slot_unlink(tw, l);
+			if (ft_tick_after(l->deadline, tick)) {
+				/*
+				 * Lazily re-armed or beyond the horizon: file it further on
+				 * (cur is tick, so it never lands in this slot again).
+				 */
+				slot_push(tw, id, l, file_tick(tw, l->deadline));
+				tw->refiled++;
+				if (++moved == move_budget)
+					return n;
+				continue;
+			}
+			tw->armed--;
+			out[n++] = id;
+		}
+		if (tw->heads[slot] == FT_TW_NIL)
+			tw->cur = tick + 1;
+	}
+	return n;
+}
+
+int
+ft_twheel_pending(const struct ft_twheel *tw, uint32_t now)
+{
+	uint32_t tick;
+
+	if (tw->armed == 0 || ft_tick_after(tw->cur, now))
+		return 0;
+	return find_slot(tw, tw->cur, now - tw->cur + 1, &tick) == 0;
+}
+
+int
+ft_twheel_next(const struct ft_twheel *tw, uint32_t *tick)
+{
+	if (tw->armed == 0)
+		return -ENOENT;
+	return find_slot(tw, tw->cur, tw->mask + 1, tick);
+}
+
+uint32_t
+ft_twheel_walk(const struct ft_twheel *tw, ft_twheel_walk_fn *fn, void *arg, uint32_t max)
+{
+	uint32_t seen = 0, done = 0, tick;
+
+	while (seen < max && done <= tw->mask &&
+			find_slot(tw, tw->cur + done, tw->mask + 1 - done, &tick) == 0) {
+		uint32_t id = tw->heads[tick & tw->mask];
+
+		while (id != FT_TW_NIL && seen < max) {
+			uint32_t next = ft_twheel_link(tw, id)->next;
+
+			seen++;
+			if (fn(arg, id) != 0)
+				return seen;
+			id = next;
+		}
+		done = tick - tw->cur + 1;
+	}
+	return seen;
+}
