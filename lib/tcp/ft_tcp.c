@@ -67,8 +67,8 @@ const uint8_t ft_tcp_next[FT_TCP_EV_MAX][FT_TCP_STATE_MAX] = {
 [FT_TCP_EV_RCV_FIN_ACK] = { sSS, sCW, sCW, sTW, sTW, sTW, sTW, sCW, sLA, sCL },
 /* The ACK of our FIN. In LAST_ACK it is the last segment: CLOSED. */
 [FT_TCP_EV_RCV_ACK_FIN] = { sSS, sSR, sES, sF2, sF2, sTW, sTW, sCW, sCL, sCL },
-/* A flow seen first without a SYN is taken as ESTABLISHED. */
-[FT_TCP_EV_PICKUP]      = { sES, sES, sES, sES, sES, sES, sES, sES, sES, sES },
+/* A flow seen first without a SYN is taken as ESTABLISHED; nothing else is revived. */
+[FT_TCP_EV_PICKUP]      = { sSS, sSR, sES, sF1, sF2, sCG, sTW, sCW, sLA, sES },
 [FT_TCP_EV_RST]         = { sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL },
 /* Every timer ends in CLOSED; TIME_WAIT's is the 2 MSL wait. */
 [FT_TCP_EV_TIMEOUT]     = { sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL },

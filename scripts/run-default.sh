@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The fintrack authors
+#
+# The main job on the bundled default: install, build, then replay the
+# generated trace of every close path through fintrack (no NIC, no hugepages)
+# and print the per-state table, the flow ends and the diagnosis. The events
+# and the JSON report land in build/default.events.jsonl and
+# build/default.report.json.
+
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/install-deps.sh"
+"$top/scripts/build.sh"
+cd "$top/build"
+exec ./app/fintrack --no-huge --no-pci -m 512 --file-prefix fintrack-default \
+	--log-level=lib.eal:error --log-level=lib.telemetry:error -- \
+	--pcap app/default.pcap --events default.events.jsonl --report default.report.json \
+	--drain "$@"

@@ -1,0 +1,841 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The fintrack authors
+ */
+
+/*
+ * The engine driven packet by packet with a test-controlled clock: every rule
+ * of the per-endpoint state machine, timers, RST checks, reuse, pick-up,
+ * eviction and the gauges.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rte_eal.h>
+
+#include "ft_engine.h"
+#include "ft_test_pkt.h"
+
+#define NS   UINT64_C(1000000000)
+#define MAXEV 8192
+
+static struct ft_engine *eng;
+static uint64_t now = 1000 * NS;
+static struct ft_event evs[MAXEV];
+static unsigned int nev;
+
+static void
+on_event(void *arg, const struct ft_event *ev)
+{
+	(void)arg;
+	if (nev < MAXEV)
+		evs[nev++] = *ev;
+}
+
+/* A connection as the test drives it: each side's next sequence number. */
+struct conn {
+	int v6;
+	uint32_t c, s;
+	uint16_t cp, sp;
+	uint32_t cseq, sseq;
+	uint32_t ctsval, stsval;
+};
+
+static void
+conn_init(struct conn *k, uint16_t cport)
+{
+	memset(k, 0, sizeof(*k));
+	k->c = 0xc6120001; /* 198.18.0.1 */
+	k->s = 0xc6130001; /* 198.19.0.1 */
+	k->cp = cport;
+	k->sp = 80;
+	k->cseq = 1000;
+	k->sseq = 5000000;
+}
+
+static struct ft_engine *
+engine_new(uint32_t max_flows, void (*tune)(struct ft_engine_conf *))
+{
+	static unsigned int seq;
+	static char name[32];
+	struct ft_engine_conf conf;
+
+	ft_engine_conf_init(&conf);
+	snprintf(name, sizeof(name), "te%u", seq++);
+	conf.name = name;
+	conf.max_flows = max_flows;
+	conf.max_flows_v6 = 64;
+	conf.on_event = on_event;
+	if (tune != NULL)
+		tune(&conf);
+	return ft_engine_create(&conf);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	nev = 0;
+	eng = engine_new(1024, NULL);
+	return eng == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	ft_engine_free(eng);
+	eng = NULL;
+	return 0;
+}
+
+/* Send one segment with explicit numbers. */
+static void
+raw(const struct conn *k, int from_client, uint8_t flags, uint32_t seq, uint32_t ack,
+		uint32_t len)
+{
+	struct ft_test_seg s;
+	uint8_t buf[FT_TEST_FRAME_MAX];
+	const uint8_t *data = buf;
+	uint32_t flen;
+
+	memset(&s, 0, sizeof(s));
+	s.v6 = k->v6;
+	s.src4 = from_client ? k->c : k->s;
+	s.dst4 = from_client ? k->s : k->c;
+	if (k->v6) {
+		s.src6[0] = s.dst6[0] = 0x20;
+		s.src6[1] = s.dst6[1] = 0x01;
+		s.src6[15] = from_client ? 1 : 2;
+		s.dst6[15] = from_client ? 2 : 1;
+	}
+	s.sport = from_client ? k->cp : k->sp;
+	s.dport = from_client ? k->sp : k->cp;
+	s.flags = flags;
+	s.seq = seq;
+	s.ack = ack;
+	s.win = 1000;
+	s.payload = len;
+	s.wscale = (flags & FT_TCP_SYN) ? 7 : -1;
+	s.tsval = from_client ? k->ctsval : k->stsval;
+	flen = (uint32_t)ft_test_build(&s, buf);
+	ft_engine_process(eng, &data, &flen, 1, now);
+}
+
+/* Send from one side with its own next sequence number, ACKing all of the peer's. */
+static void
+send_seg(struct conn *k, int from_client, uint8_t flags, uint32_t len)
+{
+	uint32_t *mine = from_client ? &k->cseq : &k->sseq;
+	uint32_t peer = from_client ? k->sseq : k->cseq;
+
+	raw(k, from_client, flags, *mine, (flags & FT_TCP_ACK) ? peer : 0, len);
+	*mine += len + ((flags & FT_TCP_SYN) ? 1 : 0) + ((flags & FT_TCP_FIN) ? 1 : 0);
+}
+
+#define C(k, fl, len) send_seg(k, 1, fl, len)
+#define S(k, fl, len) send_seg(k, 0, fl, len)
+#define A FT_TCP_ACK
+#define F FT_TCP_FIN
+#define R FT_TCP_RST
+#define SY FT_TCP_SYN
+
+static void
+handshake(struct conn *k)
+{
+	C(k, SY, 0);
+	S(k, SY | A, 0);
+	C(k, A, 0);
+}
+
+static int32_t
+flow_id(const struct conn *k)
+{
+	struct ft_test_seg s;
+	struct ft_pkt p;
+	uint8_t buf[FT_TEST_FRAME_MAX];
+	size_t len;
+
+	memset(&s, 0, sizeof(s));
+	s.v6 = k->v6;
+	s.src4 = k->c;
+	s.dst4 = k->s;
+	if (k->v6) {
+		s.src6[0] = s.dst6[0] = 0x20;
+		s.src6[1] = s.dst6[1] = 0x01;
+		s.src6[15] = 1;
+		s.dst6[15] = 2;
+	}
+	s.sport = k->cp;
+	s.dport = k->sp;
+	s.flags = A;
+	s.wscale = -1;
+	len = ft_test_build(&s, buf);
+	if (ft_pkt_parse(buf, (uint32_t)len, &p) != FT_PKT_TCP)
+		return -1;
+	return ft_flow_table_lookup(eng->table, &p);
+}
+
+/* State of one endpoint, or -1 if the flow is not tracked. */
+static int
+st(const struct conn *k, unsigned int role)
+{
+	int32_t id = flow_id(k);
+
+	if (id < 0 || !(eng->table->flows[id].flags & FT_FLOW_F_LIVE))
+		return -1;
+	return eng->table->flows[id].state[role];
+}
+
+#define CL FT_ROLE_CLIENT
+#define SV FT_ROLE_SERVER
+#define assert_states(k, cs, ss) \
+	do { \
+		assert_int_equal(st(k, CL), FT_TCP_##cs); \
+		assert_int_equal(st(k, SV), FT_TCP_##ss); \
+	} while (0)
+
+/* Move the clock on by sec seconds, firing every due timer. */
+static void
+advance(double sec)
+{
+	now += (uint64_t)(sec * 1e9);
+	do
+		ft_engine_tick(eng, now);
+	while (ft_engine_timers_pending(eng, now));
+}
+
+static const struct ft_event *
+last_end(void)
+{
+	unsigned int i;
+
+	for (i = nev; i-- > 0;)
+		if (evs[i].type == FT_EVENT_END)
+			return &evs[i];
+	return NULL;
+}
+
+static unsigned int
+count_ends(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < nev; i++)
+		n += evs[i].type == FT_EVENT_END;
+	return n;
+}
+
+/* Every gauge row sums to the tracked flows: each flow has exactly one state per side. */
+static void
+check_gauges(void)
+{
+	unsigned int r, s;
+
+	for (r = 0; r < 2; r++) {
+		int64_t sum = 0;
+
+		for (s = 0; s < FT_TCP_STATE_MAX; s++) {
+			assert_true(eng->stats.gauge[r][s] >= 0);
+			sum += eng->stats.gauge[r][s];
+		}
+		assert_int_equal(sum, (int64_t)eng->stats.flows);
+	}
+}
+
+static void
+test_client_close(void **state)
+{
+	struct conn k;
+	const struct ft_event *end;
+
+	(void)state;
+	conn_init(&k, 40000);
+	C(&k, SY, 0);
+	assert_states(&k, SYN_SENT, SYN_RECV);
+	S(&k, SY | A, 0);
+	assert_states(&k, ESTABLISHED, SYN_RECV);
+	C(&k, A, 0);
+	assert_states(&k, ESTABLISHED, ESTABLISHED);
+	C(&k, A, 100);
+	S(&k, A, 300);
+	C(&k, F | A, 0);
+	assert_states(&k, FIN_WAIT1, CLOSE_WAIT);
+	S(&k, A, 0);
+	assert_states(&k, FIN_WAIT2, CLOSE_WAIT);
+	S(&k, F | A, 0);
+	assert_states(&k, TIME_WAIT, LAST_ACK);
+	C(&k, A, 0);
+	assert_states(&k, TIME_WAIT, CLOSED);
+	check_gauges();
+	assert_int_equal(eng->stats.gauge[CL][FT_TCP_TIME_WAIT], 1);
+	advance(59.9);
+	assert_states(&k, TIME_WAIT, CLOSED);
+	advance(0.2);
+	assert_int_equal(st(&k, CL), -1);
+	end = last_end();
+	assert_non_null(end);
+	assert_int_equal(end->how, FT_END_FIN);
+	assert_int_equal(end->first_closer, FT_CLOSER_CLIENT);
+	assert_int_equal(end->pkts[0], 5);
+	assert_int_equal(end->pkts[1], 4);
+	assert_int_equal(end->client.port, 40000);
+	assert_int_equal(end->server.port, 80);
+	assert_int_equal(eng->stats.flows, 0);
+	assert_int_equal(eng->stats.cnt[FT_CNT_TW_EXPIRIES], 1);
+	check_gauges();
+}
+
+static void
+test_fin_ack_piggyback(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40001);
+	handshake(&k);
+	S(&k, F | A, 0);
+	assert_states(&k, CLOSE_WAIT, FIN_WAIT1);
+	/* The client's FIN also ACKs the server's: server straight to TIME_WAIT. */
+	C(&k, F | A, 0);
+	assert_states(&k, LAST_ACK, TIME_WAIT);
+	S(&k, A, 0);
+	assert_states(&k, CLOSED, TIME_WAIT);
+	advance(61);
+	assert_int_equal(last_end()->first_closer, FT_CLOSER_SERVER);
+	assert_int_equal(last_end()->how, FT_END_FIN);
+}
+
+static void
+test_crossing_fins(void **state)
+{
+	struct conn k;
+	uint32_t cfin, sfin;
+
+	(void)state;
+	conn_init(&k, 40002);
+	handshake(&k);
+	cfin = k.cseq;
+	sfin = k.sseq;
+	/* Both FINs are sent before either arrives: neither ACKs the other. */
+	raw(&k, 1, F | A, cfin, sfin, 0);
+	assert_states(&k, FIN_WAIT1, CLOSE_WAIT);
+	raw(&k, 0, F | A, sfin, cfin, 0);
+	assert_states(&k, CLOSING, CLOSING);
+	raw(&k, 1, A, cfin + 1, sfin + 1, 0);
+	assert_states(&k, CLOSING, TIME_WAIT);
+	raw(&k, 0, A, sfin + 1, cfin + 1, 0);
+	assert_states(&k, TIME_WAIT, TIME_WAIT);
+	advance(61);
+	assert_int_equal(st(&k, CL), -1);
+	assert_int_equal(last_end()->how, FT_END_SIMULTANEOUS);
+	assert_int_equal(last_end()->first_closer, FT_CLOSER_CLIENT);
+}
+
+static void
+test_fin_with_data_and_half_close(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40003);
+	handshake(&k);
+	C(&k, F | A | FT_TCP_PSH, 200);
+	assert_states(&k, FIN_WAIT1, CLOSE_WAIT);
+	S(&k, A, 0);
+	assert_states(&k, FIN_WAIT2, CLOSE_WAIT);
+	/* Data after the client's FIN keeps flowing and keeps the half-close alive. */
+	advance(50);
+	S(&k, A, 1000);
+	C(&k, A, 0);
+	advance(50);
+	S(&k, A, 1000);
+	C(&k, A, 0);
+	advance(50);
+	assert_states(&k, FIN_WAIT2, CLOSE_WAIT);
+	S(&k, F | A, 10);
+	assert_states(&k, TIME_WAIT, LAST_ACK);
+	C(&k, A, 0);
+	assert_states(&k, TIME_WAIT, CLOSED);
+}
+
+static void
+test_fin_ahead_of_data(void **state)
+{
+	struct conn k;
+	uint32_t d1;
+
+	(void)state;
+	conn_init(&k, 40004);
+	handshake(&k);
+	d1 = k.cseq;
+	/* The FIN after 100 bytes arrives before them: the server has not got it yet. */
+	raw(&k, 1, F | A, d1 + 100, k.sseq, 0);
+	assert_states(&k, FIN_WAIT1, ESTABLISHED);
+	assert_int_equal(eng->stats.cnt[FT_CNT_FIN_AHEAD_OF_DATA], 1);
+	raw(&k, 1, A, d1, k.sseq, 100);
+	assert_states(&k, FIN_WAIT1, CLOSE_WAIT);
+}
+
+static void
+test_fin_retransmit_rearms(void **state)
+{
+	struct conn k;
+	uint32_t fin;
+
+	(void)state;
+	conn_init(&k, 40005);
+	handshake(&k);
+	fin = k.cseq;
+	C(&k, F | A, 0);
+	advance(50);
+	raw(&k, 1, F | A, fin, k.sseq, 0);
+	assert_int_equal(eng->stats.cnt[FT_CNT_FIN_RETRANS], 1);
+	advance(50);
+	/* 100 s after the first FIN but 50 s after the retransmission. */
+	assert_states(&k, FIN_WAIT1, CLOSE_WAIT);
+	advance(11);
+	assert_states(&k, CLOSED, CLOSE_WAIT);
+	assert_int_equal(eng->stats.expired[CL][FT_TCP_FIN_WAIT1], 1);
+}
+
+static void
+test_fin_retransmit_restarts_time_wait(void **state)
+{
+	struct conn k;
+	uint32_t sfin;
+
+	(void)state;
+	conn_init(&k, 40006);
+	handshake(&k);
+	C(&k, F | A, 0);
+	S(&k, A, 0);
+	sfin = k.sseq;
+	S(&k, F | A, 0);
+	assert_states(&k, TIME_WAIT, LAST_ACK);
+	advance(20);
+	/* The final ACK was lost: the server retransmits its FIN. */
+	raw(&k, 0, F | A, sfin, k.cseq, 0);
+	advance(29);
+	/* LAST_ACK re-armed at 20 s for 30 s. */
+	assert_states(&k, TIME_WAIT, LAST_ACK);
+	advance(2);
+	assert_states(&k, TIME_WAIT, CLOSED);
+	advance(28);
+	/* 79 s after TIME_WAIT began: it was restarted at 20 s. */
+	assert_states(&k, TIME_WAIT, CLOSED);
+	advance(2);
+	assert_int_equal(st(&k, CL), -1);
+	assert_int_equal(last_end()->how, FT_END_TIMEOUT);
+	assert_int_equal(last_end()->how_state, FT_TCP_LAST_ACK);
+}
+
+static void
+test_rst_exact_only(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40007);
+	handshake(&k);
+	C(&k, A, 100);
+	/* In window but not exact: a challenge ACK, no change. */
+	raw(&k, 0, R, k.sseq + 10, 0, 0);
+	assert_int_equal(eng->stats.cnt[FT_CNT_RST_IN_WINDOW], 1);
+	assert_states(&k, ESTABLISHED, ESTABLISHED);
+	/* Far out of window: no change. */
+	raw(&k, 0, R, k.sseq + 0x40000000, 0, 0);
+	assert_int_equal(eng->stats.cnt[FT_CNT_RST_OUT_OF_WINDOW], 1);
+	assert_states(&k, ESTABLISHED, ESTABLISHED);
+	/* The exact RST closes both. */
+	raw(&k, 0, R | A, k.sseq, k.cseq, 0);
+	assert_states(&k, CLOSED, CLOSED);
+	assert_int_equal(last_end()->how, FT_END_RST_SERVER);
+	assert_int_equal(last_end()->first_closer, FT_CLOSER_SERVER);
+	/* Late packets during the hold do not pick the flow up again. */
+	C(&k, A, 10);
+	assert_int_equal(eng->stats.cnt[FT_CNT_LATE_AFTER_RST], 1);
+	assert_int_equal(eng->stats.cnt[FT_CNT_PICKUPS], 0);
+	assert_int_equal(count_ends(), 1);
+	check_gauges();
+	advance(11);
+	assert_int_equal(st(&k, CL), -1);
+	assert_int_equal(count_ends(), 1);
+	check_gauges();
+}
+
+static void
+test_rst_after_fin_minus_one(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40008);
+	handshake(&k);
+	C(&k, F | A, 0);
+	S(&k, A, 0);
+	/* The server has the client's FIN; Linux accepts RCV.NXT - 1 then. */
+	raw(&k, 1, R, k.cseq - 1, 0, 0);
+	assert_states(&k, CLOSED, CLOSED);
+	assert_int_equal(last_end()->how, FT_END_RST_CLIENT);
+	assert_int_equal(last_end()->first_closer, FT_CLOSER_CLIENT);
+}
+
+static void
+test_syn_refused(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40009);
+	C(&k, SY, 0);
+	/* An RST that does not ACK the SYN is not acceptable in SYN_SENT. */
+	raw(&k, 0, R | A, 0, k.cseq + 5, 0);
+	assert_states(&k, SYN_SENT, SYN_RECV);
+	raw(&k, 0, R | A, 0, k.cseq, 0);
+	assert_states(&k, CLOSED, CLOSED);
+	assert_int_equal(last_end()->how, FT_END_RST_SERVER);
+	/* The client retries on the same tuple: a new incarnation. */
+	k.cseq += 1000;
+	C(&k, SY, 0);
+	assert_states(&k, SYN_SENT, SYN_RECV);
+	assert_int_equal(eng->stats.cnt[FT_CNT_FLOWS_CREATED], 2);
+}
+
+static void
+test_out_of_window_fin_ignored(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40010);
+	handshake(&k);
+	raw(&k, 1, F | A, k.cseq + 0x70000000, k.sseq, 0);
+	assert_states(&k, ESTABLISHED, ESTABLISHED);
+	assert_int_equal(eng->stats.cnt[FT_CNT_FIN_OUT_OF_WINDOW], 1);
+	/* Segments without ACK are dropped by endpoints, so by us too. */
+	raw(&k, 1, F, k.cseq, 0, 0);
+	assert_states(&k, ESTABLISHED, ESTABLISHED);
+	assert_int_equal(eng->stats.cnt[FT_CNT_NO_ACK_SEGMENTS], 1);
+}
+
+static void
+server_close_to_time_wait(struct conn *k)
+{
+	handshake(k);
+	S(k, F | A, 0);
+	C(k, A, 0);
+	C(k, F | A, 0);
+	S(k, A, 0);
+	assert_states(k, CLOSED, TIME_WAIT);
+}
+
+static void
+test_syn_reuse_rfc6191(void **state)
+{
+	struct conn k;
+	uint32_t old;
+
+	(void)state;
+	conn_init(&k, 40011);
+	server_close_to_time_wait(&k);
+	old = k.cseq;
+	/* An old SYN (sequence not after RCV.NXT, no timestamp) is ignored. */
+	raw(&k, 1, SY, old - 100, 0, 0);
+	assert_states(&k, CLOSED, TIME_WAIT);
+	assert_int_equal(eng->stats.cnt[FT_CNT_SYN_REUSE_REJECTED], 1);
+	/* A newer SYN ends the old incarnation and starts a new one. */
+	raw(&k, 1, SY, old + 100000, 0, 0);
+	assert_states(&k, SYN_SENT, SYN_RECV);
+	assert_int_equal(eng->stats.cnt[FT_CNT_SYN_REUSE], 1);
+	assert_int_equal(count_ends(), 1);
+	assert_int_equal(last_end()->how, FT_END_FIN);
+	assert_int_equal(last_end()->first_closer, FT_CLOSER_SERVER);
+	check_gauges();
+}
+
+static void
+test_syn_reuse_by_timestamp(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40012);
+	k.ctsval = 1000;
+	k.stsval = 7000;
+	server_close_to_time_wait(&k);
+	/* Sequence number older, but a newer timestamp: RFC 6191 accepts it. */
+	k.ctsval = 2000;
+	raw(&k, 1, SY, k.cseq - 50, 0, 0);
+	assert_states(&k, SYN_SENT, SYN_RECV);
+	assert_int_equal(eng->stats.cnt[FT_CNT_SYN_REUSE], 1);
+}
+
+static void
+test_pickup(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40013);
+	S(&k, A, 100);
+	assert_states(&k, ESTABLISHED, ESTABLISHED);
+	assert_int_equal(eng->stats.cnt[FT_CNT_PICKUPS], 1);
+	/* The sender of the first packet seen is taken as the client. */
+	{
+		int32_t id = flow_id(&k);
+		struct ft_flow *f = &eng->table->flows[id];
+
+		assert_int_equal(f->state[0], FT_TCP_ESTABLISHED);
+		assert_int_equal(eng->stats.gauge[CL][FT_TCP_ESTABLISHED], 1);
+	}
+	S(&k, F | A, 0);
+	C(&k, A, 0);
+	C(&k, F | A, 0);
+	S(&k, A, 0);
+	advance(61);
+	assert_int_equal(last_end()->how, FT_END_FIN);
+	assert_int_equal(eng->stats.flows, 0);
+}
+
+static void
+no_pickup(struct ft_engine_conf *conf)
+{
+	conf->pickup = 0;
+}
+
+static void
+test_pickup_off(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	ft_engine_free(eng);
+	eng = engine_new(1024, no_pickup);
+	assert_non_null(eng);
+	conn_init(&k, 40014);
+	C(&k, A, 100);
+	assert_int_equal(st(&k, CL), -1);
+	assert_int_equal(eng->stats.cnt[FT_CNT_TCP_UNTRACKED], 1);
+	handshake(&k);
+	assert_states(&k, ESTABLISHED, ESTABLISHED);
+}
+
+static void
+short_timeouts(struct ft_engine_conf *conf)
+{
+	conf->timeout_ms[FT_TCP_FIN_WAIT2] = 3000;
+	conf->timeout_ms[FT_TCP_CLOSE_WAIT] = 10000;
+}
+
+static void
+test_close_wait_leak(void **state)
+{
+	struct conn k;
+	const struct ft_event *end;
+
+	(void)state;
+	ft_engine_free(eng);
+	eng = engine_new(1024, short_timeouts);
+	assert_non_null(eng);
+	conn_init(&k, 40015);
+	handshake(&k);
+	/* The seed's Tomcat case: the server closes, the client never does. */
+	S(&k, F | A, 0);
+	C(&k, A, 0);
+	assert_states(&k, CLOSE_WAIT, FIN_WAIT2);
+	advance(2.9);
+	assert_states(&k, CLOSE_WAIT, FIN_WAIT2);
+	advance(0.2);
+	assert_states(&k, CLOSE_WAIT, CLOSED);
+	advance(7);
+	assert_int_equal(st(&k, CL), -1);
+	end = last_end();
+	assert_int_equal(end->how, FT_END_TIMEOUT);
+	assert_int_equal(end->how_state, FT_TCP_FIN_WAIT2);
+	assert_int_equal(end->first_closer, FT_CLOSER_SERVER);
+	assert_int_equal(eng->stats.expired[CL][FT_TCP_CLOSE_WAIT], 1);
+	assert_int_equal(eng->stats.expired[SV][FT_TCP_FIN_WAIT2], 1);
+}
+
+static void
+test_established_refresh(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40016);
+	handshake(&k);
+	advance(7000);
+	C(&k, A, 10);
+	advance(7000);
+	/* 14000 s after the handshake, 7000 s after the last packet. */
+	assert_states(&k, ESTABLISHED, ESTABLISHED);
+	advance(441);
+	assert_int_equal(st(&k, CL), -1);
+	assert_int_equal(last_end()->how, FT_END_TIMEOUT);
+	assert_int_equal(last_end()->how_state, FT_TCP_ESTABLISHED);
+	assert_int_equal(last_end()->first_closer, FT_CLOSER_NONE);
+}
+
+static void
+test_eviction_prefers_closing(void **state)
+{
+	struct conn k[80];
+	unsigned int i, n;
+
+	(void)state;
+	ft_engine_free(eng);
+	eng = engine_new(64, NULL);
+	assert_non_null(eng);
+	/* Fill the table with established flows until it refuses one. */
+	for (n = 0; n < 80; n++) {
+		conn_init(&k[n], (uint16_t)(41000 + n));
+		handshake(&k[n]);
+		if (eng->stats.cnt[FT_CNT_TABLE_FULL] != 0)
+			break;
+	}
+	assert_true(n >= 48 && n < 80);
+	assert_int_equal(eng->stats.cnt[FT_CNT_FLOWS_EVICTED], 0);
+	/* Nothing closing: established flows are never evicted. */
+	for (i = 0; i < n; i++)
+		assert_int_equal(st(&k[i], CL), FT_TCP_ESTABLISHED);
+	/* Put one flow in TIME_WAIT: the next new flow evicts it. */
+	C(&k[3], F | A, 0);
+	S(&k[3], F | A, 0);
+	C(&k[3], A, 0);
+	assert_states(&k[3], TIME_WAIT, CLOSED);
+	conn_init(&k[n], 50000);
+	handshake(&k[n]);
+	assert_states(&k[n], ESTABLISHED, ESTABLISHED);
+	assert_int_equal(eng->stats.cnt[FT_CNT_FLOWS_EVICTED], 1);
+	assert_int_equal(st(&k[3], CL), -1);
+	assert_int_equal(last_end()->how, FT_END_EVICTED);
+	assert_int_equal(last_end()->client.port, 41003);
+	for (i = 0; i < n; i++)
+		if (i != 3)
+			assert_int_equal(st(&k[i], CL), FT_TCP_ESTABLISHED);
+	check_gauges();
+}
+
+static void
+test_ipv6_and_vlan_flow(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40017);
+	k.v6 = 1;
+	handshake(&k);
+	assert_states(&k, ESTABLISHED, ESTABLISHED);
+	C(&k, F | A, 0);
+	S(&k, F | A, 0);
+	C(&k, A, 0);
+	assert_states(&k, TIME_WAIT, CLOSED);
+	assert_true(flow_id(&k) >= (int32_t)eng->table->max_v4);
+	advance(61);
+	assert_int_equal(last_end()->client.is_v6, 1);
+	assert_int_equal(eng->stats.flows, 0);
+}
+
+static void
+test_malformed_counted(void **state)
+{
+	uint8_t junk[64];
+	const uint8_t *d[3] = { junk, junk, junk };
+	uint32_t len[3] = { 0, 10, 40 };
+
+	(void)state;
+	memset(junk, 0, sizeof(junk));
+	junk[12] = 0x08; /* IPv4 EtherType, then a zero header. */
+	ft_engine_process(eng, d, len, 3, now);
+	assert_int_equal(eng->stats.cnt[FT_CNT_RX_PKTS], 3);
+	assert_int_equal(eng->stats.pkt[FT_PKT_ERR_TRUNC_ETH], 2);
+	assert_int_equal(eng->stats.pkt[FT_PKT_ERR_IP_VERSION], 1);
+	assert_int_equal(eng->stats.flows, 0);
+}
+
+static void
+test_many_flows_one_burst(void **state)
+{
+	struct conn k[40];
+	uint8_t bufs[40][FT_TEST_FRAME_MAX];
+	const uint8_t *d[40];
+	uint32_t len[40];
+	unsigned int i;
+
+	(void)state;
+	/* SYN and SYN-ACK of the same new flows in one burst: the second finds the first. */
+	for (i = 0; i < 20; i++) {
+		struct ft_test_seg s;
+
+		conn_init(&k[i], (uint16_t)(42000 + i));
+		memset(&s, 0, sizeof(s));
+		s.src4 = k[i].c;
+		s.dst4 = k[i].s;
+		s.sport = k[i].cp;
+		s.dport = 80;
+		s.flags = SY;
+		s.seq = k[i].cseq;
+		s.wscale = -1;
+		len[2 * i] = (uint32_t)ft_test_build(&s, bufs[2 * i]);
+		s.src4 = k[i].s;
+		s.dst4 = k[i].c;
+		s.sport = 80;
+		s.dport = k[i].cp;
+		s.flags = SY | A;
+		s.seq = k[i].sseq;
+		s.ack = k[i].cseq + 1;
+		len[2 * i + 1] = (uint32_t)ft_test_build(&s, bufs[2 * i + 1]);
+		d[2 * i] = bufs[2 * i];
+		d[2 * i + 1] = bufs[2 * i + 1];
+	}
+	ft_engine_process(eng, d, len, 40, now);
+	for (i = 0; i < 20; i++)
+		assert_states(&k[i], ESTABLISHED, SYN_RECV);
+	assert_int_equal(eng->stats.flows, 20);
+	check_gauges();
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_client_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fin_ack_piggyback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crossing_fins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fin_with_data_and_half_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fin_ahead_of_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fin_retransmit_rearms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fin_retransmit_restarts_time_wait, setup,
+				teardown),
+		cmocka_unit_test_setup_teardown(test_rst_exact_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rst_after_fin_minus_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_window_fin_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_reuse_rfc6191, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_reuse_by_timestamp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pickup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pickup_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_wait_leak, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_established_refresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eviction_prefers_closing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_and_vlan_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_flows_one_burst, setup, teardown),
+	};
+	int ret;
+
+	if (rte_eal_init(argc, argv) < 0) {
+		fprintf(stderr, "test_engine: EAL cannot start here; skipping\n");
+		return 77;
+	}
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	rte_eal_cleanup();
+	return ret;
+}

@@ -1,0 +1,165 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The fintrack authors
+#
+# Replay tests of the fintrack binary. Usage: run_replay.sh NAME MODE [ARGS...]
+# FINTRACK, TRACEGEN, CHECKER and CAPTURES come from the environment (meson).
+# Exit 0 pass, 1 fail, 77 skip.
+
+set -u
+name=$1
+mode=$2
+shift 2
+work=$(mktemp -d "/tmp/ft-$name.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+eal=(--no-huge --no-pci -m 512 --file-prefix "ft_$name" --log-level=lib.eal:error
+     --log-level=lib.telemetry:error)
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+fintrack() {
+	"$FINTRACK" "${eal[@]}" -- "$@"
+}
+
+# expect_error EXIT_CODE PATTERN ARGS...: fintrack must fail that way and say why.
+expect_error() {
+	local code=$1 pattern=$2
+	shift 2
+	fintrack "$@" >"$work/out" 2>&1
+	local got=$?
+	[ "$got" -eq "$code" ] || { cat "$work/out"; fail "fintrack $* exited $got, expected $code"; }
+	grep -q -- "$pattern" "$work/out" || { cat "$work/out"; fail "fintrack $*: no '$pattern' in its output"; }
+	echo "ok: fintrack $* -> exit $code, '$pattern'"
+}
+
+# Seconds between the first matching events of two patterns in an events file.
+gap() {
+	local ev=$1 a=$2 b=$3
+	local ta tb
+	ta=$(grep -m1 -- "$a" "$ev" | sed 's/.*"ts":\([0-9.]*\).*/\1/')
+	tb=$(grep -m1 -- "$b" "$ev" | sed 's/.*"ts":\([0-9.]*\).*/\1/')
+	[ -n "$ta" ] && [ -n "$tb" ] || fail "events '$a' / '$b' not found"
+	awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.3f\n", b - a }'
+}
+
+case $mode in
+kinds)
+	"$TRACEGEN" -o "$work/t.pcap" --expect "$work/t.exp" "$@" || fail "trace generator"
+	fintrack --pcap "$work/t.pcap" --events "$work/ev" --report "$work/rep" --drain \
+		>"$work/summary" || fail "fintrack exited $?"
+	cat "$work/summary"
+	"$CHECKER" --report "$work/rep" --expect "$work/t.exp" --events "$work/ev" ||
+		fail "replay does not match the expectations"
+	;;
+small_table)
+	# Far more concurrent flows than the table holds: closing flows are evicted,
+	# the rest refused and counted, and everything still drains.
+	"$TRACEGEN" -o "$work/t.pcap" -n 3000 -s 3 --rate 200000 || fail "trace generator"
+	fintrack --pcap "$work/t.pcap" --report "$work/rep" --drain --max-flows 64 \
+		--max-flows-v6 0 >"$work/summary" || fail "fintrack exited $?"
+	"$CHECKER" --report "$work/rep" || fail "report"
+	grep -Eq '"flows_evicted": [1-9]' "$work/rep" || fail "no flow was evicted"
+	grep -Eq '"table_full": [1-9]' "$work/rep" || fail "no new flow was refused"
+	grep -E '"(flows_evicted|table_full)"' "$work/rep"
+	;;
+timeouts)
+	# The seed's case: the server closes, the client never does. FIN_WAIT2 and
+	# CLOSE_WAIT time out after exactly what the config and command line say.
+	"$TRACEGEN" -o "$work/t.pcap" -n 1 --mix fin_wait2_timeout || fail "trace generator"
+	printf '[timeouts]\nFIN_WAIT2 = 5\nCLOSE_WAIT = 20\n' >"$work/cfg.ini"
+	fintrack --pcap "$work/t.pcap" --events "$work/ev1" --drain --quiet \
+		--config "$work/cfg.ini" || fail "fintrack with --config"
+	g=$(gap "$work/ev1" '"to":"FIN_WAIT2"' '"from":"FIN_WAIT2","to":"CLOSED"')
+	awk -v g="$g" 'BEGIN { exit !(g >= 4.998 && g <= 5.002) }' || fail "FIN_WAIT2 lasted $g s, not 5"
+	g=$(gap "$work/ev1" '"to":"CLOSE_WAIT"' '"from":"CLOSE_WAIT","to":"CLOSED"')
+	awk -v g="$g" 'BEGIN { exit !(g >= 19.99 && g <= 20.01) }' || fail "CLOSE_WAIT lasted $g s, not 20"
+	grep -q '"how":"timeout_FIN_WAIT2"' "$work/ev1" || fail "no timeout_FIN_WAIT2 end"
+	# The command line wins over the file.
+	fintrack --pcap "$work/t.pcap" --events "$work/ev2" --drain --quiet \
+		--config "$work/cfg.ini" --timeout FIN_WAIT2=3 --timeout close_wait=0.5 ||
+		fail "fintrack with --timeout"
+	g=$(gap "$work/ev2" '"to":"FIN_WAIT2"' '"from":"FIN_WAIT2","to":"CLOSED"')
+	awk -v g="$g" 'BEGIN { exit !(g >= 2.998 && g <= 3.002) }' || fail "FIN_WAIT2 lasted $g s, not 3"
+	g=$(gap "$work/ev2" '"to":"CLOSE_WAIT"' '"from":"CLOSE_WAIT","to":"CLOSED"')
+	awk -v g="$g" 'BEGIN { exit !(g >= 0.498 && g <= 0.502) }' || fail "CLOSE_WAIT lasted $g s, not 0.5"
+	echo "ok: timeouts from the config file and the command line"
+	;;
+bad_input)
+	"$TRACEGEN" -o "$work/t.pcap" -n 20 || fail "trace generator"
+	expect_error 2 "unknown state 'BOGUS'" --pcap "$work/t.pcap" --timeout BOGUS=3
+	expect_error 2 "not a number of seconds" --pcap "$work/t.pcap" --timeout FIN_WAIT2=-1
+	expect_error 2 "expected STATE=VALUE" --pcap "$work/t.pcap" --timeout FIN_WAIT2
+	expect_error 2 "max-flows" --pcap "$work/t.pcap" --max-flows 3
+	expect_error 2 "not on or off" --pcap "$work/t.pcap" --pickup maybe
+	expect_error 2 "is required" --drain
+	expect_error 2 "unexpected argument" --pcap "$work/t.pcap" extra
+	printf '[engine]\nmax_flows = lots\n' >"$work/bad1.ini"
+	expect_error 2 "max_flows: 'lots'" --pcap "$work/t.pcap" --config "$work/bad1.ini"
+	printf '[tiemouts]\nFIN_WAIT2 = 3\n' >"$work/bad2.ini"
+	expect_error 2 "unknown section \[tiemouts\]" --pcap "$work/t.pcap" --config "$work/bad2.ini"
+	expect_error 2 "cannot read" --pcap "$work/t.pcap" --config "$work/missing.ini"
+	expect_error 1 "No such file" --pcap "$work/missing.pcap"
+	head -c 1000 "$work/t.pcap" >"$work/cut.pcap"
+	expect_error 1 "truncated" --pcap "$work/cut.pcap"
+	head -c 5000 /dev/urandom >"$work/noise.pcap"
+	expect_error 1 "noise.pcap" --pcap "$work/noise.pcap"
+	# One byte of the IP or TCP header of every packet replaced at random (the
+	# pcap framing kept intact): never a crash, every flow still drains.
+	"$TRACEGEN" -o "$work/v.pcap" -n 2000 -s 9 --ipv6 50 --vlan 30 || fail "trace generator"
+	perl -e '
+		srand(11);
+		local $/;
+		my $d = <STDIN>;
+		my $pos = 24;
+		while ($pos + 16 <= length($d)) {
+			my $incl = unpack("V", substr($d, $pos + 8, 4));
+			my $at = $pos + 16 + 14 + int(rand(($incl > 74 ? 60 : $incl - 14)));
+			substr($d, $at, 1) = chr(int(rand(256))) if $incl > 14;
+			$pos += 16 + $incl;
+		}
+		print $d;' <"$work/v.pcap" >"$work/mangled.pcap" || fail "mangling"
+	cmp -s "$work/v.pcap" "$work/mangled.pcap" && fail "nothing was mangled"
+	fintrack --pcap "$work/mangled.pcap" --report "$work/rep" --drain >"$work/out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || { cat "$work/out"; fail "mangled trace: exit $rc"; }
+	"$CHECKER" --report "$work/rep" || fail "mangled trace report"
+	grep -A12 "^Malformed" "$work/out"
+	grep -Eq '"pkt_err_[a-z_0-9]+": [1-9]' "$work/rep" || fail "no malformed packet counted"
+	echo "ok: mangled trace replayed and drained"
+	;;
+captures)
+	shopt -s nullglob
+	files=("$CAPTURES"/*/*.pcap)
+	[ ${#files[@]} -gt 0 ] || { echo "no captures in $CAPTURES: skipped"; exit 77; }
+	for f in "${files[@]}"; do
+		fintrack --pcap "$f" --events "$work/ev" --report "$work/rep" --drain \
+			>"$work/summary" 2>"$work/err" || { cat "$work/err"; fail "$f: exit $?"; }
+		"$CHECKER" --report "$work/rep" >/dev/null || fail "$f: flows left or counts off"
+		ends=$(grep -c '"type":"end"' "$work/ev")
+		created=$(sed -n 's/.*"flows_created": \([0-9]*\).*/\1/p' "$work/rep")
+		[ "$ends" -eq "$created" ] || fail "$f: $created flows, $ends end records"
+		echo "ok: $(basename "$f"): $created flows, $ends end records"
+	done
+	;;
+valgrind)
+	command -v valgrind >/dev/null || { echo "valgrind not installed: skipped"; exit 77; }
+	"$TRACEGEN" -o "$work/t.pcap" -n 60 -s 5 --mix roundrobin --ipv6 30 --vlan 30 ||
+		fail "trace generator"
+	valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		--suppressions="$(dirname "$0")/dpdk.supp" \
+		--log-file="$work/vg" "$FINTRACK" "${eal[@]}" -- --pcap "$work/t.pcap" \
+		--events "$work/ev" --report "$work/rep" --drain >/dev/null 2>&1
+	rc=$?
+	grep -E "ERROR SUMMARY|definitely lost|Invalid" "$work/vg"
+	[ $rc -eq 0 ] || { tail -50 "$work/vg"; fail "valgrind exit $rc"; }
+	grep -q "ERROR SUMMARY: 0 errors" "$work/vg" || fail "valgrind reported errors"
+	"$CHECKER" --report "$work/rep" || fail "report under valgrind"
+	;;
+*)
+	fail "unknown mode $mode"
+	;;
+esac
+echo "PASS: $name"
