@@ -286,7 +286,7 @@ defaults(struct ft_app_cfg *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	ft_engine_conf_init(&cfg->engine);
 	cfg->engine.name = "ft0";
-	cfg->engine.max_flows = 262144;
+	cfg->engine.max_flows = 1048576;
 	cfg->engine.max_flows_v6 = 65536;
 	cfg->diag[FT_TCP_FIN_WAIT1] = 1;
 	cfg->diag[FT_TCP_FIN_WAIT2] = 1;
