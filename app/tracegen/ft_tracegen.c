@@ -44,6 +44,7 @@ struct options {
 	uint64_t weights[64];
 	uint64_t total_weight;
 	struct ft_cfg cfg;
+	int linktype;
 };
 
 /* Active flows ordered by (time of next packet, flow index). */
@@ -77,6 +78,8 @@ usage(FILE *out)
 		"      --rate FLOWS_PER_S new flows per second (default 1000)\n"
 		"      --rtt-us US        round-trip time in microseconds (default 1000)\n"
 		"      --data-segments N  request/response exchanges per flow (default 2)\n"
+		"      --linktype TYPE    ether (default), sll (Linux cooked capture) or raw (raw IP);\n"
+		"                         VLAN tags are dropped with sll and raw\n"
 		"      --expect FILE      write the expected outcome of every flow as JSON lines\n"
 		"      --list-kinds       list the flow kinds and exit\n"
 		"  -h, --help             show this help and exit\n");
@@ -239,6 +242,39 @@ list_kinds(void)
 			ft_kinds[i].how, ft_kinds[i].first_closer);
 }
 
+/*
+ * Rewrite an Ethernet frame in place for another link type: raw IP drops the
+ * Ethernet header and tags; a Linux cooked capture replaces them with its
+ * 16-byte header. Returns the new length.
+ */
+static uint32_t
+relink(int linktype, uint8_t *frame, uint32_t len, bool outgoing)
+{
+	uint32_t l2 = 14;
+	uint16_t type = (uint16_t)(frame[12] << 8 | frame[13]);
+	uint8_t sll[16] = { 0 };
+
+	if (linktype == DLT_EN10MB)
+		return len;
+	while (type == 0x8100 || type == 0x88a8) {
+		type = (uint16_t)(frame[l2 + 2] << 8 | frame[l2 + 3]);
+		l2 += 4;
+	}
+	if (linktype == DLT_RAW) {
+		memmove(frame, frame + l2, len - l2);
+		return len - l2;
+	}
+	sll[1] = outgoing ? 4 : 0; /* Packet type: outgoing or to us. */
+	sll[3] = 1;                /* ARPHRD_ETHER. */
+	sll[5] = 6;                /* Address length. */
+	memcpy(sll + 6, frame + 6, 6);
+	sll[14] = (uint8_t)(type >> 8);
+	sll[15] = (uint8_t)type;
+	memmove(frame + 16, frame + l2, len - l2);
+	memcpy(frame, sll, 16);
+	return len - l2 + 16;
+}
+
 static void
 parse_args(struct options *o, int argc, char **argv)
 {
@@ -252,6 +288,7 @@ parse_args(struct options *o, int argc, char **argv)
 		OPT_DATA,
 		OPT_EXPECT,
 		OPT_LIST,
+		OPT_LINKTYPE,
 	};
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'},
@@ -266,6 +303,7 @@ parse_args(struct options *o, int argc, char **argv)
 		{"data-segments", required_argument, NULL, OPT_DATA},
 		{"expect", required_argument, NULL, OPT_EXPECT},
 		{"list-kinds", no_argument, NULL, OPT_LIST},
+		{"linktype", required_argument, NULL, OPT_LINKTYPE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -277,6 +315,7 @@ parse_args(struct options *o, int argc, char **argv)
 	o->rate = 1000;
 	o->cfg.rtt_us = 1000;
 	o->cfg.data_segments = 2;
+	o->linktype = DLT_EN10MB;
 	parse_mix(o, "all");
 
 	opterr = 0;
@@ -319,6 +358,16 @@ parse_args(struct options *o, int argc, char **argv)
 			if (optarg[0] == '\0')
 				die_usage("empty file name for --expect");
 			o->expect = optarg;
+			break;
+		case OPT_LINKTYPE:
+			if (strcmp(optarg, "ether") == 0)
+				o->linktype = DLT_EN10MB;
+			else if (strcmp(optarg, "sll") == 0)
+				o->linktype = DLT_LINUX_SLL;
+			else if (strcmp(optarg, "raw") == 0)
+				o->linktype = DLT_RAW;
+			else
+				die_usage("--linktype: '%s' is not ether, sll or raw", optarg);
 			break;
 		case OPT_LIST:
 			list_kinds();
@@ -500,7 +549,7 @@ main(int argc, char **argv)
 	parse_args(&o, argc, argv);
 	ft_frame_init();
 
-	pcap = pcap_open_dead(DLT_EN10MB, 65535);
+	pcap = pcap_open_dead(o.linktype, 65535);
 	if (pcap == NULL)
 		die(1, "pcap_open_dead failed");
 	pcap_fp = open_output(o.output, "output file", &pcap_buf);
@@ -556,6 +605,7 @@ main(int argc, char **argv)
 		f = heap.v[0];
 		p = &f->pkts[f->next++];
 		hdr.caplen = (bpf_u_int32)ft_frame_build(f, p, frame);
+		hdr.caplen = relink(o.linktype, frame, hdr.caplen, p->dir == FT_CLIENT);
 		hdr.len = hdr.caplen;
 		hdr.ts.tv_sec = (time_t)(FT_T0_SEC + p->t_us / 1000000);
 		hdr.ts.tv_usec = (suseconds_t)(p->t_us % 1000000);
