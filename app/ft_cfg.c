@@ -22,13 +22,25 @@
 static void
 usage(const char *prog)
 {
-	printf("Usage: %s [EAL options] -- --pcap FILE [options]\n"
+	printf("Usage: %s [EAL options] -- [--pcap FILE] [options]\n"
 	       "\n"
-	       "Replays a TCP trace through the fintrack engine with the trace's own clock and\n"
-	       "reports each endpoint's close state, flow ends and the diagnosis they imply.\n"
+	       "Tracks the close state of both endpoints of every TCP connection, the timeout of\n"
+	       "each state, flow ends and the diagnosis they imply.\n"
 	       "\n"
-	       "  --pcap FILE             trace to replay (pcap or pcapng; Ethernet, Linux cooked\n"
-	       "                          capture or raw IP)\n"
+	       "Live mode (no --pcap): a bump in the wire between DPDK ports. Ports are paired\n"
+	       "(default 0:1, 2:3, ...); every packet received on one port of a pair is sent out\n"
+	       "of the other. The main lcore controls; every other lcore is a worker with its own\n"
+	       "queue on each port, flow table and timer wheel. Stops on SIGINT or SIGTERM.\n"
+	       "  --pairs P:Q[,P:Q...]    port pairs\n"
+	       "  --rx-desc N, --tx-desc N  descriptors per queue (64..16384)\n"
+	       "  --mbufs N               mbufs per NUMA socket (1023..16777215)\n"
+	       "  --burst N               RX burst (1..%u)\n"
+	       "  --tx-drain-us N         longest wait before buffered packets are sent (1..100000)\n"
+	       "  --stats-interval S      seconds between rate lines on stdout (0: none)\n"
+	       "\n"
+	       "Replay mode:\n"
+	       "  --pcap FILE             trace to replay with its own clock (pcap or pcapng;\n"
+	       "                          Ethernet, Linux cooked capture or raw IP)\n"
 	       "  --config FILE           INI configuration (see config/fintrack.ini)\n"
 	       "  --events FILE           write every state change and flow end as JSON lines\n"
 	       "                          ('-' for stdout)\n"
@@ -43,8 +55,12 @@ usage(const char *prog)
 	       "  --tick-us N             timer wheel tick (1..1000000 microseconds)\n"
 	       "  --diag STATE=N          diagnosis threshold of a state, repeatable\n"
 	       "  --quiet                 no summary on stdout\n"
-	       "  --help                  this text\n",
-	       prog, MAX_FLOWS_LIMIT);
+	       "  --help                  this text\n"
+	       "\n"
+	       "Both modes:\n"
+	       "  --events, --report, --config, --timeout, --max-flows (per worker), --max-flows-v6,\n"
+	       "  --pickup, --rst-hold, --tick-us, --diag as above.\n",
+	       prog, FT_MAX_BURST, MAX_FLOWS_LIMIT);
 }
 
 static int
@@ -188,10 +204,81 @@ set_engine_key(struct ft_app_cfg *cfg, const char *what, const char *key, const 
 	return ret;
 }
 
+/* "0:1,2:3" */
+static int
+parse_pairs(struct ft_app_cfg *cfg, const char *what, const char *val)
+{
+	const char *p = val;
+	unsigned int n = 0;
+
+	while (*p != '\0') {
+		char *end;
+		unsigned long a, b;
+
+		if (n == FT_MAX_PAIRS)
+			goto bad;
+		a = strtoul(p, &end, 10);
+		if (end == p || *end != ':' || a >= RTE_MAX_ETHPORTS)
+			goto bad;
+		p = end + 1;
+		b = strtoul(p, &end, 10);
+		if (end == p || (*end != ',' && *end != '\0') || b >= RTE_MAX_ETHPORTS || a == b)
+			goto bad;
+		cfg->pairs[n][0] = (uint16_t)a;
+		cfg->pairs[n][1] = (uint16_t)b;
+		n++;
+		p = *end == ',' ? end + 1 : end;
+	}
+	if (n == 0)
+		goto bad;
+	cfg->npairs = (uint16_t)n;
+	return 0;
+bad:
+	fprintf(stderr, "fintrack: %s: '%s' is not a list of up to %u port pairs P:Q,P:Q "
+			"(port ids below %u, P != Q)\n", what, val, FT_MAX_PAIRS, RTE_MAX_ETHPORTS);
+	return -EINVAL;
+}
+
+static int
+set_live_key(struct ft_app_cfg *cfg, const char *what, const char *key, const char *val)
+{
+	uint64_t v = 0;
+	int ret;
+
+	if (strcmp(key, "pairs") == 0)
+		return parse_pairs(cfg, what, val);
+	if (strcmp(key, "rx_desc") == 0) {
+		ret = parse_u64(what, val, 64, 16384, &v);
+		cfg->rx_desc = (uint16_t)v;
+	} else if (strcmp(key, "tx_desc") == 0) {
+		ret = parse_u64(what, val, 64, 16384, &v);
+		cfg->tx_desc = (uint16_t)v;
+	} else if (strcmp(key, "mbufs") == 0) {
+		ret = parse_u64(what, val, 1023, 16777215, &v);
+		cfg->mbufs = (uint32_t)v;
+	} else if (strcmp(key, "burst") == 0) {
+		ret = parse_u64(what, val, 1, FT_MAX_BURST, &v);
+		cfg->burst = (uint16_t)v;
+	} else if (strcmp(key, "tx_drain_us") == 0) {
+		ret = parse_u64(what, val, 1, 100000, &v);
+		cfg->tx_drain_us = (uint32_t)v;
+	} else if (strcmp(key, "stats_interval") == 0) {
+		uint32_t ms = 0;
+
+		ret = parse_seconds(what, val, 0, 86400, &ms);
+		cfg->stats_interval_ms = ms;
+	} else {
+		fprintf(stderr, "fintrack: %s: unknown key '%s'\n", what, key);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
 static int
 load_file(struct ft_app_cfg *cfg, const char *path)
 {
-	static const char *const sections[] = { "engine", "timeouts", "diagnosis" };
+	static const char *const sections[] = { "engine", "timeouts", "diagnosis", "ports",
+		"live" };
 	struct rte_cfgfile *f;
 	char what[128];
 	unsigned int i;
@@ -214,7 +301,7 @@ load_file(struct ft_app_cfg *cfg, const char *path)
 				break;
 		if (i == RTE_DIM(sections)) {
 			fprintf(stderr, "fintrack: --config %s: unknown section [%s] (known: "
-					"[engine] [timeouts] [diagnosis])\n", path, name);
+					"[engine] [timeouts] [diagnosis] [ports] [live])\n", path, name);
 			ret = -EINVAL;
 		}
 	}
@@ -236,8 +323,13 @@ load_file(struct ft_app_cfg *cfg, const char *path)
 				ret = set_engine_key(cfg, what, ent[k].name, ent[k].value);
 			else if (i == 1)
 				ret = set_timeout(cfg, what, ent[k].name, ent[k].value);
-			else
+			else if (i == 2)
 				ret = set_diag(cfg, what, ent[k].name, ent[k].value);
+			else if (i == 3 && strcmp(ent[k].name, "pairs") != 0) {
+				fprintf(stderr, "fintrack: %s: unknown key (only 'pairs')\n", what);
+				ret = -EINVAL;
+			} else
+				ret = set_live_key(cfg, what, ent[k].name, ent[k].value);
 		}
 		free(ent);
 	}
@@ -260,6 +352,13 @@ enum {
 	OPT_DIAG,
 	OPT_QUIET,
 	OPT_HELP,
+	OPT_PAIRS,
+	OPT_RX_DESC,
+	OPT_TX_DESC,
+	OPT_MBUFS,
+	OPT_BURST,
+	OPT_TX_DRAIN_US,
+	OPT_STATS_INTERVAL,
 };
 
 static const struct option long_opts[] = {
@@ -277,6 +376,13 @@ static const struct option long_opts[] = {
 	{ "diag", required_argument, NULL, OPT_DIAG },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "pairs", required_argument, NULL, OPT_PAIRS },
+	{ "rx-desc", required_argument, NULL, OPT_RX_DESC },
+	{ "tx-desc", required_argument, NULL, OPT_TX_DESC },
+	{ "mbufs", required_argument, NULL, OPT_MBUFS },
+	{ "burst", required_argument, NULL, OPT_BURST },
+	{ "tx-drain-us", required_argument, NULL, OPT_TX_DRAIN_US },
+	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -294,6 +400,12 @@ defaults(struct ft_app_cfg *cfg)
 	cfg->diag[FT_TCP_LAST_ACK] = 1;
 	cfg->diag[FT_TCP_CLOSING] = 1;
 	cfg->diag[FT_TCP_TIME_WAIT] = 1000;
+	cfg->rx_desc = 1024;
+	cfg->tx_desc = 1024;
+	cfg->mbufs = 16383;
+	cfg->burst = 32;
+	cfg->tx_drain_us = 100;
+	cfg->stats_interval_ms = 1000;
 }
 
 int
@@ -359,6 +471,27 @@ ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv)
 		case OPT_HELP:
 			usage(prog);
 			return 1;
+		case OPT_PAIRS:
+			ret = set_live_key(cfg, "--pairs", "pairs", optarg);
+			break;
+		case OPT_RX_DESC:
+			ret = set_live_key(cfg, "--rx-desc", "rx_desc", optarg);
+			break;
+		case OPT_TX_DESC:
+			ret = set_live_key(cfg, "--tx-desc", "tx_desc", optarg);
+			break;
+		case OPT_MBUFS:
+			ret = set_live_key(cfg, "--mbufs", "mbufs", optarg);
+			break;
+		case OPT_BURST:
+			ret = set_live_key(cfg, "--burst", "burst", optarg);
+			break;
+		case OPT_TX_DRAIN_US:
+			ret = set_live_key(cfg, "--tx-drain-us", "tx_drain_us", optarg);
+			break;
+		case OPT_STATS_INTERVAL:
+			ret = set_live_key(cfg, "--stats-interval", "stats_interval", optarg);
+			break;
 		default:
 			fprintf(stderr, "fintrack: bad option; see %s -- --help\n", prog);
 			return -EINVAL;
@@ -371,9 +504,13 @@ ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv)
 				argv[optind], prog);
 		return -EINVAL;
 	}
-	if (cfg->pcap == NULL) {
-		fprintf(stderr, "fintrack: --pcap FILE is required: this build replays traces "
+	if (cfg->pcap == NULL && cfg->drain) {
+		fprintf(stderr, "fintrack: --drain replays a trace to its end: give --pcap FILE "
 				"(see %s -- --help)\n", prog);
+		return -EINVAL;
+	}
+	if (cfg->pcap != NULL && cfg->npairs != 0) {
+		fprintf(stderr, "fintrack: --pairs is for live mode, not with --pcap\n");
 		return -EINVAL;
 	}
 	return 0;

@@ -34,29 +34,36 @@ static const char *const closer_word[] = { "none", "client", "server" };
 void
 ft_output_event_json(void *arg, const struct ft_event *ev)
 {
-	FILE *f = arg;
-	char c[64], s[64];
+	ft_output_event_line(arg, ev, -1);
+}
+
+void
+ft_output_event_line(FILE *f, const struct ft_event *ev, int lcore)
+{
+	char c[64], s[64], lc[24] = "";
 	double ts = (double)ev->ts_ns / 1e9;
 
+	if (lcore >= 0)
+		snprintf(lc, sizeof(lc), ",\"lcore\":%d", lcore);
 	ft_endpoint_str(&ev->client, c, sizeof(c));
 	ft_endpoint_str(&ev->server, s, sizeof(s));
 	if (ev->type == FT_EVENT_STATE) {
 		fprintf(f, "{\"type\":\"state\",\"ts\":%.6f,\"ep\":\"%s\",\"peer\":\"%s\","
-			   "\"from\":\"%s\",\"to\":\"%s\",\"cause\":\"%s\"}\n",
+			   "\"from\":\"%s\",\"to\":\"%s\",\"cause\":\"%s\"%s}\n",
 				ts, ev->role == FT_ROLE_CLIENT ? c : s,
 				ev->role == FT_ROLE_CLIENT ? s : c, ft_tcp_state_name(ev->from),
-				ft_tcp_state_name(ev->to), ft_tcp_event_cause(ev->cause));
+				ft_tcp_state_name(ev->to), ft_tcp_event_cause(ev->cause), lc);
 		return;
 	}
 	fprintf(f, "{\"type\":\"end\",\"ts\":%.6f,\"client\":\"%s\",\"server\":\"%s\","
 		   "\"first_closer\":\"%s\",\"how\":\"%s%s%s\",\"pkts_c2s\":%" PRIu64
 		   ",\"pkts_s2c\":%" PRIu64 ",\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64
-		   ",\"duration\":%.6f}\n",
+		   ",\"duration\":%.6f%s}\n",
 			ts, c, s, closer_word[ev->first_closer % 3], ft_engine_how_word(ev->how),
 			ev->how == FT_END_TIMEOUT ? "_" : "",
 			ev->how == FT_END_TIMEOUT ? ft_tcp_state_name(ev->how_state) : "",
 			ev->pkts[0], ev->pkts[1], ev->bytes[0], ev->bytes[1],
-			(double)(ev->ts_ns - ev->start_ns) / 1e9);
+			(double)(ev->ts_ns - ev->start_ns) / 1e9, lc);
 }
 
 struct flow_list {
@@ -81,13 +88,47 @@ report_flow(void *arg, const struct ft_flow_info *fl)
 	l->n++;
 }
 
-int
-ft_output_report(FILE *f, const struct ft_engine *e)
+void
+ft_output_stats_sum(struct ft_engine_stats *sum, struct ft_engine *const *e, unsigned int n)
 {
-	const struct ft_engine_stats *st = &e->stats;
+	unsigned int k, i, r;
+
+	memset(sum, 0, sizeof(*sum));
+	for (k = 0; k < n; k++) {
+		const struct ft_engine_stats *st = &e[k]->stats;
+
+		for (i = 0; i < FT_CNT_MAX; i++)
+			sum->cnt[i] += st->cnt[i];
+		for (i = 0; i < FT_PKT_STATUS_MAX; i++)
+			sum->pkt[i] += st->pkt[i];
+		for (r = 0; r < 2; r++)
+			for (i = 0; i < FT_TCP_STATE_MAX; i++) {
+				sum->gauge[r][i] += st->gauge[r][i];
+				sum->peak[r][i] += st->peak[r][i];
+				sum->entered[r][i] += st->entered[r][i];
+				sum->expired[r][i] += st->expired[r][i];
+			}
+		for (i = 0; i < FT_END_HOW_MAX; i++)
+			sum->ends[i] += st->ends[i];
+		for (i = 0; i < FT_TCP_STATE_MAX; i++)
+			sum->ends_timeout[i] += st->ends_timeout[i];
+		sum->flows += st->flows;
+		sum->flows_peak += st->flows_peak;
+	}
+}
+
+int
+ft_output_report(FILE *f, struct ft_engine *const *e, unsigned int n)
+{
+	struct ft_engine_stats sum;
+	const struct ft_engine_stats *st = &sum;
 	struct flow_list l = { .f = f, .n = 0 };
+	uint64_t table_bytes = 0;
 	unsigned int i, r;
 
+	ft_output_stats_sum(&sum, e, n);
+	for (i = 0; i < n; i++)
+		table_bytes += e[i]->table->mem_bytes;
 	fprintf(f, "{\n  \"counters\": {");
 	for (i = 0; i < FT_CNT_MAX; i++)
 		fprintf(f, "%s\n    \"%s\": %" PRIu64, i == 0 ? "" : ",",
@@ -104,7 +145,7 @@ ft_output_report(FILE *f, const struct ft_engine *e)
 	}
 	fprintf(f, ",\n    \"flows_tracked\": %" PRIu64 ",\n    \"flows_peak\": %" PRIu64
 		   ",\n    \"table_bytes\": %" PRIu64 "\n  },\n  \"gauges\": {",
-			st->flows, st->flows_peak, e->table->mem_bytes);
+			st->flows, st->flows_peak, table_bytes);
 	for (r = 0; r < 2; r++) {
 		fprintf(f, "%s\n    \"%s\": {", r == 0 ? "" : ",", role_name[r]);
 		for (i = 0; i < RTE_DIM(state_order); i++)
@@ -132,7 +173,8 @@ ft_output_report(FILE *f, const struct ft_engine *e)
 			fprintf(f, ", \"timeout_%s\": %" PRIu64, ft_tcp_state_name(i),
 					st->ends_timeout[i]);
 	fprintf(f, "},\n  \"flows\": [");
-	ft_engine_foreach_flow(e, report_flow, &l);
+	for (i = 0; i < n; i++)
+		ft_engine_foreach_flow(e[i], report_flow, &l);
 	fprintf(f, "%s]\n}\n", l.n == 0 ? "" : "\n  ");
 	return ferror(f) ? -EIO : 0;
 }
@@ -146,27 +188,45 @@ struct diag_rule {
 	unsigned int state;
 	const char *measure;
 	const char *meaning;
+	const char *brief; /* Under 128 bytes, for telemetry strings. */
 };
 
 static const struct diag_rule diag_rules[] = {
 	{ FT_TCP_CLOSE_WAIT, "timed out in or still in",
 	  "the application on this side is not calling close() after its peer closed (the seed's "
 	  "case: a client that never closes its connections to a Tomcat server keeps thousands "
-	  "of CLOSE_WAIT sockets until garbage collection)" },
+	  "of CLOSE_WAIT sockets until garbage collection)",
+	  "the application on this host does not call close() after its peer closed" },
 	{ FT_TCP_FIN_WAIT2, "timed out in",
 	  "the peer never closed its side: a bug in the peer, a peer too busy to close, or an "
-	  "unstable network; common, worth attention when it piles up" },
+	  "unstable network; common, worth attention when it piles up",
+	  "the peer never closes: a peer bug, a busy peer or an unstable network" },
 	{ FT_TCP_FIN_WAIT1, "timed out in",
 	  "the ACK of this side's FIN never came: the network is not delivering (ACKs lost); rare "
-	  "in normal operation" },
+	  "in normal operation",
+	  "the ACKs of this host's FINs are not arriving: the network is not delivering" },
 	{ FT_TCP_LAST_ACK, "timed out in",
-	  "the passive closer never got the final ACK: rare unless the network breaks" },
+	  "the passive closer never got the final ACK: rare unless the network breaks",
+	  "final ACKs are lost: rare unless the network breaks" },
 	{ FT_TCP_CLOSING, "went through",
-	  "both sides closed at the same time (their FINs crossed): a simultaneous close, harmless" },
+	  "both sides closed at the same time (their FINs crossed): a simultaneous close, harmless",
+	  "both sides closed at the same time: harmless" },
 	{ FT_TCP_TIME_WAIT, "at once in",
 	  "normal on the active closer, but watch concurrency, socket handles, memory and local "
-	  "port exhaustion on this side (2 MSL per closed connection)" },
+	  "port exhaustion on this side (2 MSL per closed connection)",
+	  "normal on the active closer; watch socket handles, memory and local port exhaustion" },
 };
+
+const char *
+ft_output_advice(unsigned int state, int brief)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(diag_rules); i++)
+		if (diag_rules[i].state == state)
+			return brief ? diag_rules[i].brief : diag_rules[i].meaning;
+	return "";
+}
 
 static uint64_t
 diag_count(const struct ft_engine_stats *st, const struct ft_replay_info *ri, unsigned int r,
@@ -186,21 +246,36 @@ diag_count(const struct ft_engine_stats *st, const struct ft_replay_info *ri, un
 }
 
 void
-ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine *e,
-		const struct ft_replay_info *ri)
+ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_stats *st,
+		const struct ft_replay_info *replay)
 {
-	const struct ft_engine_stats *st = &e->stats;
+	struct ft_replay_info live;
+	const struct ft_replay_info *ri = replay;
 	uint64_t malformed = 0, findings = 0;
 	unsigned int i, r;
 
+	if (ri == NULL) {
+		/* Live: the end of the run is the moment the table shows. */
+		memset(&live, 0, sizeof(live));
+		memcpy(live.at_end.gauge, st->gauge, sizeof(live.at_end.gauge));
+		live.at_end.flows = st->flows;
+		live.packets = st->cnt[FT_CNT_RX_PKTS];
+		ri = &live;
+	}
 	for (i = FT_PKT_FIRST_ERROR; i < FT_PKT_STATUS_MAX; i++)
 		malformed += st->pkt[i];
-	fprintf(f, "fintrack replay of %s\n", ri->trace);
+	if (replay != NULL)
+		fprintf(f, "fintrack replay of %s\n", ri->trace);
+	else
+		fprintf(f, "fintrack live: per-state summary at stop\n");
 	fprintf(f, "  packets %" PRIu64 " (TCP %" PRIu64 ", not tracked %" PRIu64
-		   ", malformed %" PRIu64 "), trace time %.3f s",
+		   ", malformed %" PRIu64 ")",
 			ri->packets, st->pkt[FT_PKT_TCP],
 			st->pkt[FT_PKT_NOT_IP] + st->pkt[FT_PKT_NOT_TCP] + st->pkt[FT_PKT_FRAGMENT],
-			malformed, ri->packets ? (double)(ri->last_ns - ri->first_ns) / 1e9 : 0.0);
+			malformed);
+	if (replay != NULL)
+		fprintf(f, ", trace time %.3f s",
+				ri->packets ? (double)(ri->last_ns - ri->first_ns) / 1e9 : 0.0);
 	if (ri->drained_to_ns != 0)
 		fprintf(f, ", drained %.3f s past the last packet",
 				(double)(ri->drained_to_ns - ri->last_ns) / 1e9);

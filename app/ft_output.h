@@ -14,8 +14,14 @@
 /** Write "ip:port" (IPv6 as "[addr]:port") into buf. */
 void ft_endpoint_str(const struct ft_endpoint *ep, char *buf, size_t len);
 
+/** Write one event as a JSON line; lcore < 0 leaves the "lcore" field out. */
+void ft_output_event_line(FILE *f, const struct ft_event *ev, int lcore);
+
 /** Engine event callback writing JSON lines to the FILE * in arg. */
 void ft_output_event_json(void *arg, const struct ft_event *ev);
+
+/** Add the statistics of n engines into *sum (peaks are summed per engine). */
+void ft_output_stats_sum(struct ft_engine_stats *sum, struct ft_engine *const *e, unsigned int n);
 
 /** Gauges and counters frozen at a moment (the last packet of a trace). */
 struct ft_snapshot {
@@ -34,11 +40,20 @@ struct ft_replay_info {
 	struct ft_snapshot at_end;
 };
 
-/** The JSON report: counters, gauges and the flows still tracked. */
-int ft_output_report(FILE *f, const struct ft_engine *e);
+/**
+ * The seed's reading of many endpoints in a state ("" for states it has none
+ * for); brief: a version under 128 bytes.
+ */
+const char *ft_output_advice(unsigned int state, int brief);
 
-/** The ss -s like table, flow ends and the diagnosis, on f. */
-void ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine *e,
+/** The JSON report of n engines: counters, gauges and the flows still tracked. */
+int ft_output_report(FILE *f, struct ft_engine *const *e, unsigned int n);
+
+/**
+ * The ss -s like table, flow ends and the diagnosis, on f. ri describes the
+ * replay, or is NULL in live mode (where "at last packet" means "now").
+ */
+void ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_stats *st,
 		const struct ft_replay_info *ri);
 
 #endif /* _FT_OUTPUT_H_ */

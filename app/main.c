@@ -2,19 +2,27 @@
  * Copyright(c) 2026 The fintrack authors
  */
 
+#include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <mntent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 
 #include "ft_cfg.h"
 #include "ft_engine.h"
+#include "ft_live.h"
 #include "ft_output.h"
 #include "ft_replay.h"
 
@@ -53,6 +61,69 @@ close_out(const char *what, const char *path, FILE *f)
 	return 0;
 }
 
+/*
+ * EAL keeps its hugepage files (<prefix>map_N) after rte_eal_cleanup() so that
+ * secondary processes such as dpdk-dumpcap can attach while we run. Once our
+ * memory is released they serve nothing: remove ours from every hugetlbfs.
+ */
+static void
+remove_hugepage_files(const char *prefix)
+{
+	struct mntent *m;
+	FILE *mounts = setmntent("/proc/mounts", "r");
+	size_t plen = strlen(prefix);
+
+	if (mounts == NULL)
+		return;
+	while ((m = getmntent(mounts)) != NULL) {
+		DIR *d;
+		struct dirent *de;
+
+		if (strcmp(m->mnt_type, "hugetlbfs") != 0 || (d = opendir(m->mnt_dir)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			char path[PATH_MAX];
+
+			if (strncmp(de->d_name, prefix, plen) != 0 ||
+					strncmp(de->d_name + plen, "map_", 4) != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", m->mnt_dir, de->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	endmntent(mounts);
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGINT || sig == SIGTERM)
+		ft_force_quit = true;
+}
+
+/* Live mode: forward between ports until a signal. */
+static int
+run_live(const struct ft_app_cfg *cfg)
+{
+	struct sigaction sa;
+	int ret, pdump;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* dpdk-dumpcap attaches as a secondary process; it needs hugepages. */
+	pdump = rte_pdump_init();
+	if (pdump != 0)
+		fprintf(stderr, "fintrack: packet capture unavailable: %s\n",
+				rte_strerror(rte_errno));
+	ret = ft_live_run(cfg);
+	if (pdump == 0)
+		rte_pdump_uninit();
+	return ret == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -61,6 +132,7 @@ main(int argc, char **argv)
 	struct rte_mempool *mp = NULL;
 	struct ft_engine *e = NULL;
 	FILE *events = NULL, *report = NULL;
+	char prefix[PATH_MAX];
 	int ret, status = EXIT_FAILURE;
 
 	ret = rte_eal_init(argc, argv);
@@ -76,6 +148,10 @@ main(int argc, char **argv)
 	ret = ft_cfg_parse(&cfg, argc, argv);
 	if (ret != 0) {
 		status = ret > 0 ? EXIT_SUCCESS : 2;
+		goto out;
+	}
+	if (cfg.pcap == NULL) {
+		status = run_live(&cfg);
 		goto out;
 	}
 	cfg.engine.socket_id = (int)rte_socket_id();
@@ -110,7 +186,7 @@ main(int argc, char **argv)
 	events = NULL;
 	if (cfg.report != NULL) {
 		report = open_out("--report", cfg.report);
-		if (report == NULL || ft_output_report(report, e) != 0 ||
+		if (report == NULL || ft_output_report(report, &e, 1) != 0 ||
 				close_out("--report", cfg.report, report) != 0) {
 			report = NULL;
 			goto out;
@@ -118,7 +194,7 @@ main(int argc, char **argv)
 		report = NULL;
 	}
 	if (!cfg.quiet)
-		ft_output_summary(stdout, &cfg, e, &ri);
+		ft_output_summary(stdout, &cfg, &e->stats, &ri);
 	status = EXIT_SUCCESS;
 out:
 	if (events != NULL && events != stdout)
@@ -127,6 +203,8 @@ out:
 		fclose(report);
 	ft_engine_free(e);
 	rte_mempool_free(mp);
+	snprintf(prefix, sizeof(prefix), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	remove_hugepage_files(basename(prefix));
 	return status;
 }

@@ -1075,36 +1075,56 @@ ft_engine_next_timer(const struct ft_engine *e, uint64_t *when_ns)
 	return 0;
 }
 
+int
+ft_engine_flow_info(const struct ft_engine *e, uint32_t id, struct ft_flow_info *info)
+{
+	const struct ft_flow_table *t = e->table;
+	const struct ft_flow *f;
+	const struct ft_flow_cold *c;
+	struct ft_event ev;
+	uint32_t now_tick = e->now_tick;
+	unsigned int r;
+
+	if (id >= t->max_v4 + t->max_v6)
+		return -EINVAL;
+	f = &t->flows[id];
+	c = &t->cold[id];
+	if (!(f->flags & FT_FLOW_F_LIVE))
+		return -ENOENT;
+	event_endpoints(e, id, &ev);
+	info->flow_id = id;
+	info->client = ev.client;
+	info->server = ev.server;
+	info->held = (f->flags & FT_FLOW_F_HOLD) != 0;
+	info->start_ns = c->start_ns;
+	for (r = 0; r < 2; r++) {
+		int32_t left = (int32_t)(f->dl[r] - now_tick);
+
+		info->state[r] = f->state[r];
+		info->pkts[r] = c->pkts[r];
+		info->bytes[r] = c->bytes[r];
+		info->expires_ns[r] = f->state[r] == FT_TCP_CLOSED || left <= 0 ? 0 :
+			(uint64_t)left * e->tick_ns;
+	}
+	/* A reader on another lcore may race a delete: report only a flow still there. */
+	if (info->client.port == 0 && info->server.port == 0)
+		return -ENOENT;
+	return 0;
+}
+
+uint32_t
+ft_engine_capacity(const struct ft_engine *e)
+{
+	return e->table->max_v4 + e->table->max_v6;
+}
+
 void
 ft_engine_foreach_flow(const struct ft_engine *e, ft_engine_flow_fn *fn, void *arg)
 {
-	const struct ft_flow_table *t = e->table;
 	struct ft_flow_info info;
-	struct ft_event ev;
-	uint32_t id, n = t->max_v4 + t->max_v6;
+	uint32_t id, n = ft_engine_capacity(e);
 
-	for (id = 0; id < n; id++) {
-		const struct ft_flow *f = &t->flows[id];
-		const struct ft_flow_cold *c = &t->cold[id];
-		unsigned int r;
-
-		if (!(f->flags & FT_FLOW_F_LIVE))
-			continue;
-		event_endpoints(e, id, &ev);
-		info.flow_id = id;
-		info.client = ev.client;
-		info.server = ev.server;
-		info.held = (f->flags & FT_FLOW_F_HOLD) != 0;
-		info.start_ns = c->start_ns;
-		for (r = 0; r < 2; r++) {
-			int32_t left = (int32_t)(f->dl[r] - e->now_tick);
-
-			info.state[r] = f->state[r];
-			info.pkts[r] = c->pkts[r];
-			info.bytes[r] = c->bytes[r];
-			info.expires_ns[r] = f->state[r] == FT_TCP_CLOSED || left <= 0 ? 0 :
-				(uint64_t)left * e->tick_ns;
-		}
-		fn(arg, &info);
-	}
+	for (id = 0; id < n; id++)
+		if (ft_engine_flow_info(e, id, &info) == 0)
+			fn(arg, &info);
 }

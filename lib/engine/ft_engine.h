@@ -255,6 +255,18 @@ struct ft_flow_info {
 typedef void(ft_engine_flow_fn)(void *arg, const struct ft_flow_info *flow);
 
 /**
+ * Describe flow id. Safe from another thread registered as a reader of the
+ * table's RCU variable (values may be a packet old).
+ *
+ * @return
+ *   0, -ENOENT if no flow is tracked in that slot, -EINVAL past the capacity.
+ */
+int ft_engine_flow_info(const struct ft_engine *e, uint32_t id, struct ft_flow_info *info);
+
+/** Number of flow slots (IPv4 and IPv6 capacity). */
+uint32_t ft_engine_capacity(const struct ft_engine *e);
+
+/**
  * Visit every tracked flow, in slot order (a walk of the whole slot array,
  * for reports and tests, not for the data path). fn must not change the engine.
  */

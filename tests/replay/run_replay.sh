@@ -94,7 +94,9 @@ bad_input)
 	expect_error 2 "expected STATE=VALUE" --pcap "$work/t.pcap" --timeout FIN_WAIT2
 	expect_error 2 "max-flows" --pcap "$work/t.pcap" --max-flows 3
 	expect_error 2 "not on or off" --pcap "$work/t.pcap" --pickup maybe
-	expect_error 2 "is required" --drain
+	expect_error 2 "give --pcap FILE" --drain
+	expect_error 2 "not a list of up to" --pairs 0:0
+	expect_error 2 "rx-desc" --rx-desc 5
 	expect_error 2 "unexpected argument" --pcap "$work/t.pcap" extra
 	printf '[engine]\nmax_flows = lots\n' >"$work/bad1.ini"
 	expect_error 2 "max_flows: 'lots'" --pcap "$work/t.pcap" --config "$work/bad1.ini"

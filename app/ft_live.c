@@ -1,0 +1,785 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The fintrack authors
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <numa.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring_elem.h>
+
+#include "ft_common.h"
+#include "ft_live.h"
+#include "ft_output.h"
+#include "ft_telemetry.h"
+
+RTE_LOG_REGISTER(ft_logtype_live, ft.live, INFO);
+#define LOG(level, ...) rte_log(RTE_LOG_##level, ft_logtype_live, "fintrack: " __VA_ARGS__)
+
+#define STEER_RING_SIZE  4096
+#define EVENT_RING_SIZE  65536
+#define CONTROL_PERIOD_US 10000
+#define MBUF_CACHE       256
+
+volatile bool ft_force_quit;
+
+/*
+ * A Toeplitz key made of one repeated 16-bit pattern gives the same hash for
+ * (src, dst) and (dst, src): both directions of a connection land on the same
+ * queue (Woo and Park, "Scalable TCP Session Monitoring with Symmetric
+ * Receive-side Scaling").
+ */
+static void
+symmetric_key(uint8_t *key, unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		key[i] = (i & 1) ? 0x5a : 0x6d;
+}
+
+uint64_t
+ft_live_now_ns(const struct ft_live *live)
+{
+	uint64_t d = rte_rdtsc() - live->tsc0;
+
+	return live->epoch_ns + (d / live->tsc_hz) * FT_NS_PER_SEC +
+		(d % live->tsc_hz) * FT_NS_PER_SEC / live->tsc_hz;
+}
+
+static uint64_t
+wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * FT_NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------------------
+ * Set-up
+ */
+
+static int
+plan_pairs(struct ft_live *live)
+{
+	const struct ft_app_cfg *cfg = live->cfg;
+	uint16_t avail = rte_eth_dev_count_avail();
+	uint16_t ids[RTE_MAX_ETHPORTS], n = 0, p;
+	uint8_t seen[RTE_MAX_ETHPORTS] = { 0 };
+	unsigned int i, k;
+
+	RTE_ETH_FOREACH_DEV(p)
+		ids[n++] = p;
+	if (cfg->npairs == 0) {
+		if (avail < 2 || avail % 2 != 0) {
+			fprintf(stderr, "fintrack: live mode pairs ports 0:1, 2:3, ...: %u port%s "
+					"found; give an even number (e.g. --vdev net_null0 --vdev "
+					"net_null1) or --pairs\n", avail, avail == 1 ? "" : "s");
+			return -EINVAL;
+		}
+		for (i = 0; i + 1 < n; i += 2) {
+			live->peer[ids[i]] = ids[i + 1];
+			live->peer[ids[i + 1]] = ids[i];
+			live->ports[live->nports++] = ids[i];
+			live->ports[live->nports++] = ids[i + 1];
+		}
+		return 0;
+	}
+	for (i = 0; i < cfg->npairs; i++)
+		for (k = 0; k < 2; k++) {
+			p = cfg->pairs[i][k];
+			if (!rte_eth_dev_is_valid_port(p)) {
+				fprintf(stderr, "fintrack: --pairs: port %u does not exist (%u "
+						"port%s found)\n", p, avail, avail == 1 ? "" : "s");
+				return -EINVAL;
+			}
+			if (seen[p]) {
+				fprintf(stderr, "fintrack: --pairs: port %u is in two pairs\n", p);
+				return -EINVAL;
+			}
+			seen[p] = 1;
+			live->peer[p] = cfg->pairs[i][!k];
+			live->ports[live->nports++] = p;
+		}
+	return 0;
+}
+
+static struct rte_mempool *
+pool_for(struct ft_live *live, int socket)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+	unsigned int s = socket < 0 ? 0 : (unsigned int)socket;
+
+	if (live->pool[s] != NULL)
+		return live->pool[s];
+	snprintf(name, sizeof(name), "ft_mbuf_s%u", s);
+	live->pool[s] = rte_pktmbuf_pool_create(name, live->cfg->mbufs, MBUF_CACHE, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, (int)s);
+	if (live->pool[s] == NULL)
+		fprintf(stderr, "fintrack: cannot create %u mbufs on socket %u: %s (lower "
+				"--mbufs or give EAL more memory)\n", live->cfg->mbufs, s,
+				rte_strerror(rte_errno));
+	return live->pool[s];
+}
+
+/* RSS with a symmetric key if every port offers a TCP hash over enough queues. */
+static void
+choose_steering(struct ft_live *live)
+{
+	unsigned int i;
+
+	live->steering = FT_STEER_RSS;
+	if (live->nworkers == 1)
+		return;
+	for (i = 0; i < live->nports; i++) {
+		struct rte_eth_dev_info info;
+		uint16_t p = live->ports[i];
+
+		if (rte_eth_dev_info_get(p, &info) != 0 ||
+				!(info.flow_type_rss_offloads & RTE_ETH_RSS_NONFRAG_IPV4_TCP) ||
+				info.max_rx_queues < live->nworkers || info.hash_key_size == 0) {
+			live->steering = FT_STEER_SOFTWARE;
+			LOG(INFO, "port %u (%s) has no symmetric RSS for %u queues: steering by a "
+					"symmetric hash in software\n", p, info.driver_name,
+					live->nworkers);
+			return;
+		}
+	}
+}
+
+static int
+port_setup(struct ft_live *live, uint16_t p)
+{
+	const struct ft_app_cfg *cfg = live->cfg;
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	uint8_t key[128];
+	uint16_t nrxd = cfg->rx_desc, ntxd = cfg->tx_desc, q;
+	int socket = rte_eth_dev_socket_id(p);
+	int ret;
+	unsigned int w;
+
+	ret = rte_eth_dev_info_get(p, &info);
+	if (ret != 0) {
+		fprintf(stderr, "fintrack: port %u: no device info: %s\n", p, rte_strerror(-ret));
+		return ret;
+	}
+	memset(&conf, 0, sizeof(conf));
+	live->nrxq[p] = (uint16_t)RTE_MIN(live->nworkers, info.max_rx_queues);
+	live->ntxq[p] = (uint16_t)RTE_MIN(live->nworkers, info.max_tx_queues);
+	if (live->nrxq[p] == 0 || live->ntxq[p] == 0) {
+		fprintf(stderr, "fintrack: port %u (%s) has no RX or TX queue\n", p,
+				info.driver_name);
+		return -ENOTSUP;
+	}
+	if (live->steering == FT_STEER_RSS && live->nrxq[p] > 1) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		symmetric_key(key, RTE_MIN(info.hash_key_size, (uint8_t)sizeof(key)));
+		conf.rx_adv_conf.rss_conf.rss_key = key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size;
+		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP);
+	}
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	ret = rte_eth_dev_configure(p, live->nrxq[p], live->ntxq[p], &conf);
+	if (ret == 0)
+		ret = rte_eth_dev_adjust_nb_rx_tx_desc(p, &nrxd, &ntxd);
+	if (ret != 0) {
+		fprintf(stderr, "fintrack: port %u (%s): cannot configure %u RX / %u TX queues: "
+				"%s\n", p, info.driver_name, live->nrxq[p], live->ntxq[p],
+				rte_strerror(-ret));
+		return ret;
+	}
+	for (q = 0; q < live->nrxq[p]; q++) {
+		/* RX queue q is polled by worker q: its memory goes on that worker's node. */
+		int qsock = (int)rte_lcore_to_socket_id(live->workers[q]->lcore);
+		struct rte_mempool *mp = pool_for(live, qsock);
+
+		if (mp == NULL)
+			return -ENOMEM;
+		ret = rte_eth_rx_queue_setup(p, q, nrxd, (unsigned int)qsock, NULL, mp);
+		if (ret != 0) {
+			fprintf(stderr, "fintrack: port %u RX queue %u: %s\n", p, q,
+					rte_strerror(-ret));
+			return ret;
+		}
+	}
+	for (q = 0; q < live->ntxq[p]; q++) {
+		int qsock = (int)rte_lcore_to_socket_id(live->workers[q]->lcore);
+
+		ret = rte_eth_tx_queue_setup(p, q, ntxd, (unsigned int)qsock, NULL);
+		if (ret != 0) {
+			fprintf(stderr, "fintrack: port %u TX queue %u: %s\n", p, q,
+					rte_strerror(-ret));
+			return ret;
+		}
+	}
+	live->tx_shared[p] = live->ntxq[p] < live->nworkers;
+	rte_spinlock_init(&live->txlock[p]);
+	for (w = 0; w < live->nworkers; w++) {
+		struct ft_worker_port *wp = &live->workers[w]->port[p];
+		int wsock = (int)rte_lcore_to_socket_id(live->workers[w]->lcore);
+
+		wp->rxq = w < live->nrxq[p] ? (uint16_t)w : UINT16_MAX;
+		wp->txq = (uint16_t)(w % live->ntxq[p]);
+		if (socket >= 0 && wsock != socket)
+			LOG(WARNING, "port %u is on NUMA node %d but worker lcore %u is on node %d: "
+					"packets cross the interconnect\n", p, socket,
+					live->workers[w]->lcore, wsock);
+	}
+	ret = rte_eth_promiscuous_enable(p);
+	if (ret != 0 && ret != -ENOTSUP)
+		LOG(WARNING, "port %u: promiscuous mode: %s\n", p, rte_strerror(-ret));
+	ret = rte_eth_dev_start(p);
+	if (ret != 0) {
+		fprintf(stderr, "fintrack: port %u: cannot start: %s\n", p, rte_strerror(-ret));
+		return ret;
+	}
+	LOG(INFO, "port %u (%s): %u RX / %u TX queue%s%s, forwarding to port %u\n", p,
+			info.driver_name, live->nrxq[p], live->ntxq[p],
+			live->ntxq[p] == 1 ? "" : "s",
+			live->tx_shared[p] ? " (TX queues shared by workers)" : "", live->peer[p]);
+	return 0;
+}
+
+static void
+worker_event(void *arg, const struct ft_event *ev)
+{
+	struct ft_worker *w = arg;
+	struct ft_event copy = *ev;
+
+	if (rte_ring_enqueue_elem(w->event_ring, &copy, sizeof(copy)) != 0)
+		w->events_dropped++;
+}
+
+static int
+workers_create(struct ft_live *live)
+{
+	const struct ft_app_cfg *cfg = live->cfg;
+	unsigned int lcore, n = 0, p;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct ft_worker *w;
+		struct ft_engine_conf ec = cfg->engine;
+		char name[RTE_RING_NAMESIZE];
+		int socket = (int)rte_lcore_to_socket_id(lcore);
+
+		w = rte_zmalloc_socket("ft_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+		if (w == NULL)
+			return -ENOMEM;
+		live->workers[n] = w;
+		w->lcore = lcore;
+		w->index = n;
+		snprintf(name, sizeof(name), "ft_steer_%u", lcore);
+		w->steer_ring = rte_ring_create(name, STEER_RING_SIZE, socket, RING_F_SC_DEQ);
+		if (w->steer_ring == NULL)
+			return -rte_errno;
+		if (cfg->events != NULL) {
+			snprintf(name, sizeof(name), "ft_events_%u", lcore);
+			w->event_ring = rte_ring_create_elem(name, sizeof(struct ft_event),
+					EVENT_RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (w->event_ring == NULL)
+				return -rte_errno;
+			ec.on_event = worker_event;
+			ec.event_arg = w;
+		}
+		snprintf(name, sizeof(name), "ftw%u", lcore);
+		ec.name = name;
+		ec.socket_id = socket;
+		w->engine = ft_engine_create(&ec);
+		if (w->engine == NULL) {
+			fprintf(stderr, "fintrack: lcore %u: cannot create the engine for %u IPv4 + "
+					"%u IPv6 flows on socket %d: %s\n", lcore, ec.max_flows,
+					ec.max_flows_v6, socket, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+		live->engines[n] = w->engine;
+		for (p = 0; p < RTE_MAX_ETHPORTS; p++)
+			w->port[p].rxq = UINT16_MAX;
+		n++;
+	}
+	live->nworkers = n;
+	if (n == 0) {
+		fprintf(stderr, "fintrack: live mode needs a worker lcore besides the main one "
+				"(e.g. -l 0-1)\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+tx_buffers_create(struct ft_live *live)
+{
+	unsigned int w, i;
+
+	for (w = 0; w < live->nworkers; w++)
+		for (i = 0; i < live->nports; i++) {
+			struct ft_worker *wk = live->workers[w];
+			struct ft_worker_port *wp = &wk->port[live->ports[i]];
+
+			wp->txb = rte_zmalloc_socket("ft_txb", RTE_ETH_TX_BUFFER_SIZE(FT_MAX_BURST), 0,
+					(int)rte_lcore_to_socket_id(wk->lcore));
+			if (wp->txb == NULL)
+				return -ENOMEM;
+			rte_eth_tx_buffer_init(wp->txb, live->cfg->burst);
+			/* Packets the NIC refuses are freed and counted, never leaked. */
+			rte_eth_tx_buffer_set_err_callback(wp->txb, rte_eth_tx_buffer_count_callback,
+					&wp->tx_dropped);
+		}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * The worker loop
+ */
+
+static inline void
+tx_one(struct ft_live *live, struct ft_worker *w, struct rte_mbuf *m)
+{
+	uint16_t dst = live->peer[m->port];
+	struct ft_worker_port *wp = &w->port[dst];
+
+	wp->tx++;
+	if (likely(!live->tx_shared[dst])) {
+		rte_eth_tx_buffer(dst, wp->txq, wp->txb, m);
+		return;
+	}
+	rte_spinlock_lock(&live->txlock[dst]);
+	rte_eth_tx_buffer(dst, wp->txq, wp->txb, m);
+	rte_spinlock_unlock(&live->txlock[dst]);
+}
+
+static void
+tx_flush(struct ft_live *live, struct ft_worker *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < live->nports; i++) {
+		uint16_t p = live->ports[i];
+		struct ft_worker_port *wp = &w->port[p];
+
+		if (wp->txb == NULL || wp->txb->length == 0)
+			continue;
+		if (live->tx_shared[p])
+			rte_spinlock_lock(&live->txlock[p]);
+		rte_eth_tx_buffer_flush(p, wp->txq, wp->txb);
+		if (live->tx_shared[p])
+			rte_spinlock_unlock(&live->txlock[p]);
+	}
+}
+
+/* The worker that owns a packet: a symmetric hash of its canonical flow key. */
+static inline unsigned int
+owner_of(const struct rte_mbuf *m, unsigned int nworkers, unsigned int self)
+{
+	struct ft_pkt p;
+	uint32_t h;
+
+	if (ft_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &p) != FT_PKT_TCP)
+		return self;
+	h = p.is_v6 ? rte_hash_crc(&p.key.v6, sizeof(p.key.v6), 0) :
+		rte_hash_crc(&p.key.v4, sizeof(p.key.v4), 0);
+	return (unsigned int)(((uint64_t)h * nworkers) >> 32);
+}
+
+/* Keep this worker's packets in pkts; hand the others to their owners. */
+static uint16_t
+steer(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *out[RTE_MAX_LCORE > 128 ? 128 : RTE_MAX_LCORE][FT_MAX_BURST];
+	uint16_t nout[RTE_MAX_LCORE > 128 ? 128 : RTE_MAX_LCORE];
+	uint16_t keep = 0, i;
+	unsigned int o;
+
+	memset(nout, 0, sizeof(uint16_t) * live->nworkers);
+	for (i = 0; i < n; i++) {
+		o = owner_of(pkts[i], live->nworkers, w->index);
+		if (o == w->index)
+			pkts[keep++] = pkts[i];
+		else
+			out[o][nout[o]++] = pkts[i];
+	}
+	for (o = 0; o < live->nworkers; o++) {
+		unsigned int sent;
+
+		if (nout[o] == 0)
+			continue;
+		sent = rte_ring_enqueue_burst(live->workers[o]->steer_ring, (void **)out[o],
+				nout[o], NULL);
+		w->steered_out += sent;
+		if (sent < nout[o]) {
+			w->steer_dropped += nout[o] - sent;
+			rte_pktmbuf_free_bulk(out[o] + sent, nout[o] - sent);
+		}
+	}
+	return keep;
+}
+
+static void
+handle_burst(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, uint16_t n,
+		uint64_t now)
+{
+	uint16_t i;
+
+	ft_engine_process_burst(w->engine, pkts, n, now);
+	for (i = 0; i < n; i++)
+		tx_one(live, w, pkts[i]);
+}
+
+struct worker_arg {
+	struct ft_live *live;
+	struct ft_worker *w;
+};
+
+static int
+worker_main(void *arg)
+{
+	struct ft_live *live = ((struct worker_arg *)arg)->live;
+	struct ft_worker *w = ((struct worker_arg *)arg)->w;
+	const struct ft_app_cfg *cfg = live->cfg;
+	struct rte_mbuf *pkts[FT_MAX_BURST];
+	uint64_t drain_tsc = live->tsc_hz * cfg->tx_drain_us / 1000000;
+	uint64_t tick_tsc = live->tsc_hz * cfg->engine.tick_us / 1000000;
+	uint64_t last_drain = rte_rdtsc(), last_tick = last_drain;
+	int steering = live->steering == FT_STEER_SOFTWARE;
+	unsigned int i;
+
+	LOG(INFO, "worker %u on lcore %u (socket %u) starts\n", w->index, w->lcore,
+			rte_socket_id());
+	while (!ft_force_quit) {
+		uint64_t tsc = rte_rdtsc();
+		uint64_t now = ft_live_now_ns(live);
+		uint16_t n;
+
+		w->loops++;
+		for (i = 0; i < live->nports; i++) {
+			uint16_t p = live->ports[i];
+			struct ft_worker_port *wp = &w->port[p];
+
+			if (wp->rxq == UINT16_MAX)
+				continue;
+			n = rte_eth_rx_burst(p, wp->rxq, pkts, cfg->burst);
+			if (n == 0)
+				continue;
+			wp->rx += n;
+			if (steering)
+				n = steer(live, w, pkts, n);
+			if (n != 0)
+				handle_burst(live, w, pkts, n, now);
+		}
+		if (steering) {
+			n = (uint16_t)rte_ring_dequeue_burst(w->steer_ring, (void **)pkts, cfg->burst,
+					NULL);
+			if (n != 0)
+				handle_burst(live, w, pkts, n, now);
+		}
+		if (tsc - last_drain >= drain_tsc) {
+			tx_flush(live, w);
+			last_drain = tsc;
+		}
+		if (tsc - last_tick >= tick_tsc) {
+			ft_engine_tick(w->engine, now);
+			last_tick = tsc;
+		}
+	}
+	/* Packets steered to us after our last poll: forward them, then send everything. */
+	while ((i = rte_ring_dequeue_burst(w->steer_ring, (void **)pkts, cfg->burst, NULL)) != 0)
+		handle_burst(live, w, pkts, (uint16_t)i, ft_live_now_ns(live));
+	tx_flush(live, w);
+	LOG(INFO, "worker %u on lcore %u stops\n", w->index, w->lcore);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * The control lcore
+ */
+
+static void
+drain_events(struct ft_live *live, FILE *f)
+{
+	struct ft_event evs[64];
+	unsigned int w, n, i;
+
+	for (w = 0; w < live->nworkers; w++) {
+		struct ft_worker *wk = live->workers[w];
+
+		if (wk->event_ring == NULL)
+			continue;
+		while ((n = rte_ring_dequeue_burst_elem(wk->event_ring, evs, sizeof(evs[0]),
+					RTE_DIM(evs), NULL)) != 0)
+			for (i = 0; i < n; i++)
+				ft_output_event_line(f, &evs[i], (int)wk->lcore);
+	}
+}
+
+struct port_totals {
+	uint64_t rx, tx, dropped;
+};
+
+static void
+port_totals(const struct ft_live *live, uint16_t p, struct port_totals *t)
+{
+	unsigned int w;
+
+	memset(t, 0, sizeof(*t));
+	for (w = 0; w < live->nworkers; w++) {
+		t->rx += live->workers[w]->port[p].rx;
+		t->tx += live->workers[w]->port[p].tx;
+		t->dropped += live->workers[w]->port[p].tx_dropped;
+	}
+}
+
+static void
+print_rates(const struct ft_live *live, struct port_totals *last, double secs)
+{
+	unsigned int i, w;
+	uint64_t flows = 0;
+
+	for (w = 0; w < live->nworkers; w++)
+		flows += live->engines[w]->stats.flows;
+	for (i = 0; i < live->nports; i++) {
+		uint16_t p = live->ports[i];
+		struct port_totals t;
+
+		port_totals(live, p, &t);
+		printf("port %u: rx %.0f pps, tx %.0f pps (to port %u); totals rx %" PRIu64
+		       " tx %" PRIu64 " tx-dropped %" PRIu64 "%s", p,
+				(double)(t.rx - last[p].rx) / secs, (double)(t.tx - last[p].tx) / secs,
+				live->peer[p], t.rx, t.tx, t.dropped,
+				i + 1 == live->nports ? "" : "\n");
+		last[p] = t;
+	}
+	printf("; flows %" PRIu64 "\n", flows);
+	fflush(stdout);
+}
+
+/* Warn once when a state crosses its diagnosis threshold, again after it fell back. */
+static void
+check_diagnosis(const struct ft_live *live, uint8_t *raised)
+{
+	static const unsigned int states[] = { FT_TCP_CLOSE_WAIT, FT_TCP_FIN_WAIT2,
+		FT_TCP_FIN_WAIT1, FT_TCP_TIME_WAIT, FT_TCP_LAST_ACK };
+	unsigned int i, w, r;
+
+	for (i = 0; i < RTE_DIM(states); i++) {
+		unsigned int s = states[i];
+		uint64_t thr = live->cfg->diag[s];
+
+		for (r = 0; r < 2; r++) {
+			int64_t n = 0;
+
+			for (w = 0; w < live->nworkers; w++)
+				n += live->engines[w]->stats.gauge[r][s];
+			if (thr != 0 && n >= (int64_t)thr && !raised[s * 2 + r]) {
+				raised[s * 2 + r] = 1;
+				LOG(WARNING, "%" PRId64 " %s endpoints in %s (threshold %" PRIu64
+						"): %s; /fintrack/diagnosis names them\n", n,
+						r == 0 ? "client" : "server", ft_tcp_state_name(s), thr,
+						ft_output_advice(s, 0));
+			} else if (n < (int64_t)thr / 2 + 1) {
+				raised[s * 2 + r] = 0;
+			}
+		}
+	}
+}
+
+static void
+control_loop(struct ft_live *live, FILE *events)
+{
+	struct port_totals last[RTE_MAX_ETHPORTS];
+	uint64_t interval = live->cfg->stats_interval_ms;
+	uint64_t last_stats = rte_rdtsc(), last_diag = last_stats;
+	uint8_t raised[FT_TCP_STATE_MAX * 2] = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < live->nports; i++)
+		port_totals(live, live->ports[i], &last[live->ports[i]]);
+	while (!ft_force_quit) {
+		uint64_t tsc;
+
+		rte_delay_us_sleep(CONTROL_PERIOD_US);
+		tsc = rte_rdtsc();
+		if (events != NULL) {
+			drain_events(live, events);
+			fflush(events);
+		}
+		if (interval != 0 && (tsc - last_stats) * 1000 >= interval * live->tsc_hz) {
+			print_rates(live, last, (double)(tsc - last_stats) / (double)live->tsc_hz);
+			last_stats = tsc;
+		}
+		if (tsc - last_diag >= live->tsc_hz) {
+			check_diagnosis(live, raised);
+			last_diag = tsc;
+		}
+	}
+}
+
+static const char *
+steering_name(const struct ft_live *live)
+{
+	if (live->nworkers == 1)
+		return "one worker, no steering";
+	return live->steering == FT_STEER_RSS ? "steering by symmetric RSS" :
+		"steering by a symmetric hash in software";
+}
+
+static void
+print_ports(const struct ft_live *live)
+{
+	unsigned int i, w;
+	uint64_t steered = 0, steer_dropped = 0, ev_dropped = 0;
+
+	printf("\nPorts\n");
+	for (i = 0; i < live->nports; i++) {
+		uint16_t p = live->ports[i];
+		struct rte_eth_stats es;
+		struct port_totals t;
+
+		port_totals(live, p, &t);
+		memset(&es, 0, sizeof(es));
+		rte_eth_stats_get(p, &es);
+		printf("  port %u -> %u: rx %" PRIu64 ", forwarded %" PRIu64 ", tx dropped %" PRIu64
+		       ", NIC rx missed %" PRIu64 ", NIC rx errors %" PRIu64 ", NIC rx no mbuf %"
+		       PRIu64 "\n", p, live->peer[p], t.rx, t.tx - t.dropped, t.dropped,
+				es.imissed, es.ierrors, es.rx_nombuf);
+	}
+	for (w = 0; w < live->nworkers; w++) {
+		steered += live->workers[w]->steered_out;
+		steer_dropped += live->workers[w]->steer_dropped;
+		ev_dropped += live->workers[w]->events_dropped;
+	}
+	printf("  %s; %u worker%s; packets steered between workers %" PRIu64
+	       ", lost to full steering rings %" PRIu64 ", events lost %" PRIu64 "\n",
+			steering_name(live),
+			live->nworkers, live->nworkers == 1 ? "" : "s", steered, steer_dropped,
+			ev_dropped);
+}
+
+static void
+live_free(struct ft_live *live)
+{
+	unsigned int w, i;
+
+	for (i = 0; i < live->nports; i++) {
+		rte_eth_dev_stop(live->ports[i]);
+		rte_eth_dev_close(live->ports[i]);
+	}
+	for (w = 0; w < live->nworkers; w++) {
+		struct ft_worker *wk = live->workers[w];
+
+		if (wk == NULL)
+			continue;
+		for (i = 0; i < RTE_MAX_ETHPORTS; i++)
+			rte_free(wk->port[i].txb);
+		ft_engine_free(wk->engine);
+		rte_ring_free(wk->steer_ring);
+		rte_ring_free(wk->event_ring);
+		rte_free(wk);
+	}
+	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
+		rte_mempool_free(live->pool[i]);
+}
+
+static FILE *
+open_events(const char *path)
+{
+	FILE *f;
+
+	if (path == NULL)
+		return NULL;
+	if (strcmp(path, "-") == 0)
+		return stdout;
+	f = fopen(path, "w");
+	if (f == NULL)
+		fprintf(stderr, "fintrack: --events %s: %s\n", path, strerror(errno));
+	return f;
+}
+
+int
+ft_live_run(const struct ft_app_cfg *cfg)
+{
+	static struct ft_live live;
+	struct worker_arg args[RTE_MAX_LCORE];
+	FILE *events = NULL;
+	unsigned int w, i;
+	int ret;
+
+	memset(&live, 0, sizeof(live));
+	live.cfg = cfg;
+	live.tsc_hz = rte_get_tsc_hz();
+	live.tsc0 = rte_rdtsc();
+	live.epoch_ns = wall_ns();
+	if (numa_available() >= 0)
+		LOG(INFO, "%d NUMA node%s\n", numa_num_configured_nodes(),
+				numa_num_configured_nodes() == 1 ? "" : "s");
+
+	ret = plan_pairs(&live);
+	if (ret == 0)
+		ret = workers_create(&live);
+	if (ret == 0 && cfg->events != NULL && (events = open_events(cfg->events)) == NULL)
+		ret = -EIO;
+	if (ret != 0)
+		goto out;
+	choose_steering(&live);
+	for (i = 0; i < live.nports && ret == 0; i++)
+		ret = port_setup(&live, live.ports[i]);
+	if (ret == 0)
+		ret = tx_buffers_create(&live);
+	if (ret != 0)
+		goto out;
+	ft_telemetry_register(&live);
+	LOG(INFO, "%u worker%s, %u port%s, %s; stop with SIGINT or SIGTERM\n",
+			live.nworkers, live.nworkers == 1 ? "" : "s", live.nports,
+			live.nports == 1 ? "" : "s", steering_name(&live));
+	for (w = 0; w < live.nworkers; w++) {
+		args[w].live = &live;
+		args[w].w = live.workers[w];
+		rte_eal_remote_launch(worker_main, &args[w], live.workers[w]->lcore);
+	}
+	control_loop(&live, events);
+	rte_eal_mp_wait_lcore();
+	ft_telemetry_unregister();
+	if (events != NULL)
+		drain_events(&live, events);
+
+	if (!cfg->quiet) {
+		struct ft_engine_stats sum;
+
+		ft_output_stats_sum(&sum, live.engines, live.nworkers);
+		ft_output_summary(stdout, cfg, &sum, NULL);
+		print_ports(&live);
+	}
+	if (cfg->report != NULL) {
+		FILE *f = strcmp(cfg->report, "-") == 0 ? stdout : fopen(cfg->report, "w");
+
+		if (f == NULL || ft_output_report(f, live.engines, live.nworkers) != 0) {
+			fprintf(stderr, "fintrack: --report %s: cannot write\n", cfg->report);
+			ret = -EIO;
+		}
+		if (f != NULL && f != stdout)
+			fclose(f);
+	}
+out:
+	if (events != NULL && (fflush(events) != 0 || ferror(events))) {
+		fprintf(stderr, "fintrack: --events %s: write failed\n", cfg->events);
+		ret = -EIO;
+	}
+	if (events != NULL && events != stdout)
+		fclose(events);
+	live_free(&live);
+	return ret;
+}

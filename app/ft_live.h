@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The fintrack authors
+ */
+
+#ifndef _FT_LIVE_H_
+#define _FT_LIVE_H_
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "ft_cfg.h"
+#include "ft_engine.h"
+
+/** How packets of one connection are brought to one worker. */
+enum ft_steering {
+	FT_STEER_RSS,      /**< The NIC's symmetric RSS does it. */
+	FT_STEER_SOFTWARE, /**< Workers hand packets to the owner of their symmetric hash. */
+};
+
+/** Per-port counters of one worker. */
+struct ft_worker_port {
+	uint16_t rxq;        /**< RX queue this worker polls, or UINT16_MAX for none. */
+	uint16_t txq;        /**< TX queue this worker sends on. */
+	uint64_t rx;         /**< Packets received. */
+	uint64_t tx;         /**< Packets handed to the TX buffer. */
+	uint64_t tx_dropped; /**< Packets the NIC refused (freed). */
+	struct rte_eth_dev_tx_buffer *txb; /**< Buffered TX towards this port. */
+};
+
+/**
+ * A worker lcore: its engine, queues and counters. Written by its lcore
+ * only; the control lcore and telemetry read the counters.
+ */
+struct ft_worker {
+	unsigned int lcore;
+	unsigned int index;
+	struct ft_engine *engine;
+	struct rte_ring *steer_ring;  /**< Packets other workers steered to this one. */
+	struct rte_ring *event_ring;  /**< Events for the control lcore (NULL: no events). */
+	uint64_t steered_out;         /**< Packets handed to another worker. */
+	uint64_t steer_dropped;       /**< Packets lost because a steering ring was full. */
+	uint64_t events_dropped;      /**< Events lost because the event ring was full. */
+	uint64_t loops;               /**< Polling loop iterations. */
+	struct ft_worker_port port[RTE_MAX_ETHPORTS];
+} __rte_cache_aligned;
+
+/** The live middlebox. */
+struct ft_live {
+	const struct ft_app_cfg *cfg;
+	enum ft_steering steering;
+	unsigned int nworkers;
+	uint16_t nports;
+	uint16_t ports[RTE_MAX_ETHPORTS];        /**< Ports in use. */
+	uint16_t peer[RTE_MAX_ETHPORTS];         /**< Where each port's packets go. */
+	uint16_t nrxq[RTE_MAX_ETHPORTS];
+	uint16_t ntxq[RTE_MAX_ETHPORTS];
+	rte_spinlock_t txlock[RTE_MAX_ETHPORTS]; /**< Taken when workers share TX queues. */
+	uint8_t tx_shared[RTE_MAX_ETHPORTS];
+	struct rte_mempool *pool[RTE_MAX_NUMA_NODES];
+	uint64_t tsc_hz;
+	uint64_t tsc0;
+	uint64_t epoch_ns;                       /**< Wall clock at tsc0. */
+	struct ft_worker *workers[RTE_MAX_LCORE];
+	struct ft_engine *engines[RTE_MAX_LCORE]; /**< Same order as workers. */
+};
+
+/** Set by the signal handler; workers and the control loop stop when true. */
+extern volatile bool ft_force_quit;
+
+/**
+ * Run live until ft_force_quit: set up ports and workers, forward, write
+ * events, print rates; on stop, print the summary and write the report.
+ *
+ * @return
+ *   0, or a negative errno after printing why.
+ */
+int ft_live_run(const struct ft_app_cfg *cfg);
+
+/** Nanoseconds of wall-clock time now, from the TSC. */
+uint64_t ft_live_now_ns(const struct ft_live *live);
+
+#endif /* _FT_LIVE_H_ */

@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The fintrack authors
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_telemetry.h>
+
+#include "ft_live.h"
+#include "ft_output.h"
+#include "ft_telemetry.h"
+
+/* Flows per /fintrack/flows reply: well inside the 16 KiB reply limit. */
+#define FLOWS_PER_PAGE 32
+/* Endpoints listed per state by /fintrack/diagnosis. */
+#define DIAG_TOP 5
+/* RCU reader id the telemetry threads use on every table (one at a time). */
+#define TELEMETRY_READER 0
+
+/*
+ * Telemetry runs on its own threads, one per client. They serialise on this
+ * mutex, which no worker ever takes, so a slow reader never stalls the data
+ * path.
+ */
+static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ft_live *tel_live;
+
+static const unsigned int diag_states[] = { FT_TCP_CLOSE_WAIT, FT_TCP_FIN_WAIT2,
+	FT_TCP_FIN_WAIT1, FT_TCP_TIME_WAIT, FT_TCP_LAST_ACK };
+
+static const char *const role_name[2] = { "client", "server" };
+
+static void
+add_gauges(struct rte_tel_data *d, const char *name, const int64_t *gauge)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+	unsigned int s;
+
+	if (c == NULL)
+		return;
+	rte_tel_data_start_dict(c);
+	for (s = 0; s < FT_TCP_STATE_MAX; s++)
+		rte_tel_data_add_dict_u64(c, ft_tcp_state_name(s),
+				gauge[s] < 0 ? 0 : (uint64_t)gauge[s]);
+	rte_tel_data_add_dict_container(d, name, c, 0);
+}
+
+static void
+add_stats(struct rte_tel_data *d, const struct ft_engine_stats *st)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+	unsigned int i;
+
+	rte_tel_data_add_dict_u64(d, "flows", st->flows);
+	add_gauges(d, "client", st->gauge[0]);
+	add_gauges(d, "server", st->gauge[1]);
+	if (c == NULL)
+		return;
+	rte_tel_data_start_dict(c);
+	for (i = 0; i < FT_CNT_MAX; i++)
+		rte_tel_data_add_dict_u64(c, ft_engine_counter_name(i), st->cnt[i]);
+	rte_tel_data_add_dict_container(d, "counters", c, 0);
+}
+
+static int
+not_running(struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "error", "fintrack is not forwarding");
+	return 0;
+}
+
+static int
+cmd_summary(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct ft_engine_stats sum;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	pthread_mutex_lock(&tel_lock);
+	if (tel_live == NULL) {
+		pthread_mutex_unlock(&tel_lock);
+		return not_running(d);
+	}
+	ft_output_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "workers", tel_live->nworkers);
+	add_stats(d, &sum);
+	pthread_mutex_unlock(&tel_lock);
+	return 0;
+}
+
+static int
+cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct ft_worker *w = NULL;
+	unsigned long lcore;
+	unsigned int i;
+	char *end;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	lcore = strtoul(params, &end, 10);
+	if (*end != '\0')
+		return -EINVAL;
+	pthread_mutex_lock(&tel_lock);
+	if (tel_live == NULL) {
+		pthread_mutex_unlock(&tel_lock);
+		return not_running(d);
+	}
+	for (i = 0; i < tel_live->nworkers; i++)
+		if (tel_live->workers[i]->lcore == lcore)
+			w = tel_live->workers[i];
+	if (w == NULL) {
+		pthread_mutex_unlock(&tel_lock);
+		return -EINVAL;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "lcore", w->lcore);
+	rte_tel_data_add_dict_u64(d, "worker", w->index);
+	rte_tel_data_add_dict_u64(d, "loops", w->loops);
+	rte_tel_data_add_dict_u64(d, "steered_out", w->steered_out);
+	rte_tel_data_add_dict_u64(d, "steer_dropped", w->steer_dropped);
+	rte_tel_data_add_dict_u64(d, "events_dropped", w->events_dropped);
+	add_stats(d, &w->engine->stats);
+	pthread_mutex_unlock(&tel_lock);
+	return 0;
+}
+
+static void
+pairs_string(const struct ft_live *live, char *buf, size_t len)
+{
+	unsigned int i;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < live->nports && off < len; i++) {
+		uint16_t p = live->ports[i];
+
+		if (live->peer[p] < p && live->peer[live->peer[p]] == p)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%u:%u", off ? "," : "", p,
+				live->peer[p]);
+	}
+}
+
+static int
+cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct ft_app_cfg *cfg;
+	struct rte_tel_data *t, *g;
+	char pairs[RTE_TEL_MAX_STRING_LEN];
+	unsigned int s;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	pthread_mutex_lock(&tel_lock);
+	if (tel_live == NULL) {
+		pthread_mutex_unlock(&tel_lock);
+		return not_running(d);
+	}
+	cfg = tel_live->cfg;
+	rte_tel_data_start_dict(d);
+	pairs_string(tel_live, pairs, sizeof(pairs));
+	rte_tel_data_add_dict_string(d, "pairs", pairs);
+	rte_tel_data_add_dict_u64(d, "workers", tel_live->nworkers);
+	rte_tel_data_add_dict_string(d, "steering", tel_live->nworkers == 1 ? "none (one worker)" :
+			tel_live->steering == FT_STEER_RSS ? "symmetric RSS" : "software symmetric hash");
+	rte_tel_data_add_dict_u64(d, "max_flows_per_worker", cfg->engine.max_flows);
+	rte_tel_data_add_dict_u64(d, "max_flows_v6_per_worker", cfg->engine.max_flows_v6);
+	rte_tel_data_add_dict_string(d, "pickup", cfg->engine.pickup ? "on" : "off");
+	rte_tel_data_add_dict_u64(d, "rst_hold_ms", cfg->engine.rst_hold_ms);
+	rte_tel_data_add_dict_u64(d, "tick_us", cfg->engine.tick_us);
+	rte_tel_data_add_dict_u64(d, "wheel_slots", cfg->engine.wheel_slots);
+	rte_tel_data_add_dict_u64(d, "expire_budget", cfg->engine.expire_budget);
+	rte_tel_data_add_dict_u64(d, "burst", cfg->burst);
+	rte_tel_data_add_dict_u64(d, "rx_desc", cfg->rx_desc);
+	rte_tel_data_add_dict_u64(d, "tx_desc", cfg->tx_desc);
+	rte_tel_data_add_dict_u64(d, "mbufs", cfg->mbufs);
+	rte_tel_data_add_dict_u64(d, "tx_drain_us", cfg->tx_drain_us);
+	t = rte_tel_data_alloc();
+	if (t != NULL) {
+		rte_tel_data_start_dict(t);
+		for (s = 0; s < FT_TCP_STATE_MAX; s++)
+			if (s != FT_TCP_CLOSED)
+				rte_tel_data_add_dict_u64(t, ft_tcp_state_name(s),
+						cfg->engine.timeout_ms[s]);
+		rte_tel_data_add_dict_container(d, "timeouts_ms", t, 0);
+	}
+	g = rte_tel_data_alloc();
+	if (g != NULL) {
+		rte_tel_data_start_dict(g);
+		for (s = 0; s < FT_TCP_STATE_MAX; s++)
+			if (cfg->diag[s] != 0)
+				rte_tel_data_add_dict_u64(g, ft_tcp_state_name(s), cfg->diag[s]);
+		rte_tel_data_add_dict_container(d, "diagnosis_thresholds", g, 0);
+	}
+	pthread_mutex_unlock(&tel_lock);
+	return 0;
+}
+
+/* Enter and leave the read side of every table's RCU variable. */
+static void
+readers(const struct ft_live *live, int online)
+{
+	unsigned int w;
+
+	for (w = 0; w < live->nworkers; w++) {
+		struct rte_rcu_qsbr *v = live->engines[w]->table->qsbr;
+
+		if (online)
+			rte_rcu_qsbr_thread_online(v, TELEMETRY_READER);
+		else
+			rte_rcu_qsbr_thread_offline(v, TELEMETRY_READER);
+	}
+}
+
+static void
+add_flow(struct rte_tel_data *d, unsigned int n, const struct ft_flow_info *fi,
+		unsigned int lcore)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+	char name[16], ep[64];
+
+	if (c == NULL)
+		return;
+	rte_tel_data_start_dict(c);
+	ft_endpoint_str(&fi->client, ep, sizeof(ep));
+	rte_tel_data_add_dict_string(c, "client", ep);
+	ft_endpoint_str(&fi->server, ep, sizeof(ep));
+	rte_tel_data_add_dict_string(c, "server", ep);
+	rte_tel_data_add_dict_string(c, "client_state", ft_tcp_state_name(fi->state[0]));
+	rte_tel_data_add_dict_string(c, "server_state", ft_tcp_state_name(fi->state[1]));
+	rte_tel_data_add_dict_u64(c, "client_expires_ms", fi->expires_ns[0] / 1000000);
+	rte_tel_data_add_dict_u64(c, "server_expires_ms", fi->expires_ns[1] / 1000000);
+	rte_tel_data_add_dict_u64(c, "lcore", lcore);
+	snprintf(name, sizeof(name), "%u", n);
+	rte_tel_data_add_dict_container(d, name, c, 0);
+}
+
+/*
+ * /fintrack/flows,<STATE>[,<cursor>]: flows with either side in STATE, a page
+ * at a time. The cursor is (worker << 32 | slot) of where to go on.
+ */
+static int
+cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char state_name[32];
+	const char *comma;
+	uint64_t cursor = 0;
+	unsigned int n = 0, w;
+	int state;
+	int more = 0;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	comma = strchr(params, ',');
+	snprintf(state_name, sizeof(state_name), "%.*s",
+			(int)(comma ? (size_t)(comma - params) : strlen(params)), params);
+	state = ft_tcp_state_from_name(state_name);
+	if (state < 0)
+		return -EINVAL;
+	if (comma != NULL) {
+		char *end;
+
+		cursor = strtoull(comma + 1, &end, 0);
+		if (*end != '\0')
+			return -EINVAL;
+	}
+	pthread_mutex_lock(&tel_lock);
+	if (tel_live == NULL) {
+		pthread_mutex_unlock(&tel_lock);
+		return not_running(d);
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "state", ft_tcp_state_name((unsigned int)state));
+	readers(tel_live, 1);
+	for (w = (unsigned int)(cursor >> 32); w < tel_live->nworkers && !more; w++) {
+		const struct ft_engine *e = tel_live->engines[w];
+		uint32_t id = w == (cursor >> 32) ? (uint32_t)cursor : 0;
+		uint32_t cap = ft_engine_capacity(e);
+		struct ft_flow_info fi;
+
+		for (; id < cap; id++) {
+			if (ft_engine_flow_info(e, id, &fi) != 0 ||
+					(fi.state[0] != state && fi.state[1] != state))
+				continue;
+			if (n == FLOWS_PER_PAGE) {
+				rte_tel_data_add_dict_u64(d, "next", (uint64_t)w << 32 | id);
+				more = 1;
+				break;
+			}
+			add_flow(d, n++, &fi, tel_live->workers[w]->lcore);
+		}
+	}
+	readers(tel_live, 0);
+	rte_tel_data_add_dict_u64(d, "count", n);
+	rte_tel_data_add_dict_string(d, "more", more ? "yes" : "no");
+	pthread_mutex_unlock(&tel_lock);
+	return 0;
+}
+
+/* Endpoint tallies for the diagnosis: a small open-addressing table. */
+struct tally_ent {
+	struct ft_endpoint ep;
+	uint8_t role;
+	uint8_t used;
+	uint64_t n;
+};
+
+struct tally {
+	struct tally_ent *v;
+	uint32_t mask;
+	uint32_t used;
+};
+
+static int
+tally_init(struct tally *t, uint32_t size)
+{
+	t->v = calloc(size, sizeof(*t->v));
+	t->mask = size - 1;
+	t->used = 0;
+	return t->v == NULL ? -ENOMEM : 0;
+}
+
+static uint32_t
+ep_hash(const struct ft_endpoint *ep, unsigned int role)
+{
+	uint32_t h = 2166136261u;
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ ep->addr[i]) * 16777619u;
+	h = (h ^ ep->port) * 16777619u;
+	return (h ^ role) * 16777619u;
+}
+
+/* Count one endpoint; clients by address, servers by address and port. */
+static void
+tally_add(struct tally *t, const struct ft_endpoint *ep0, unsigned int role)
+{
+	struct ft_endpoint ep = *ep0;
+	uint32_t i;
+
+	if (role == FT_ROLE_CLIENT)
+		ep.port = 0;
+	if (t->used * 2 > t->mask) /* Full enough: count no new endpoints. */
+		goto existing_only;
+	for (i = ep_hash(&ep, role) & t->mask;; i = (i + 1) & t->mask) {
+		struct tally_ent *e = &t->v[i];
+
+		if (!e->used) {
+			e->used = 1;
+			e->ep = ep;
+			e->role = (uint8_t)role;
+			e->n = 1;
+			t->used++;
+			return;
+		}
+		if (e->role == role && memcmp(&e->ep, &ep, sizeof(ep)) == 0) {
+			e->n++;
+			return;
+		}
+	}
+existing_only:
+	for (i = ep_hash(&ep, role) & t->mask; t->v[i].used; i = (i + 1) & t->mask)
+		if (t->v[i].role == role && memcmp(&t->v[i].ep, &ep, sizeof(ep)) == 0) {
+			t->v[i].n++;
+			return;
+		}
+}
+
+static void
+add_diag_state(struct rte_tel_data *d, unsigned int s, struct tally *t, const int64_t *ends,
+		uint64_t threshold)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+	unsigned int k, r;
+	uint32_t i;
+
+	if (c == NULL)
+		return;
+	rte_tel_data_start_dict(c);
+	rte_tel_data_add_dict_u64(c, "client_endpoints", ends[0] < 0 ? 0 : (uint64_t)ends[0]);
+	rte_tel_data_add_dict_u64(c, "server_endpoints", ends[1] < 0 ? 0 : (uint64_t)ends[1]);
+	rte_tel_data_add_dict_u64(c, "threshold", threshold);
+	rte_tel_data_add_dict_string(c, "alert", threshold != 0 &&
+			(uint64_t)RTE_MAX(ends[0], ends[1]) >= threshold ? "yes" : "no");
+	rte_tel_data_add_dict_string(c, "advice", ft_output_advice(s, 1));
+	/* The endpoints holding the most connections in this state, most first. */
+	for (k = 0; k < DIAG_TOP; k++) {
+		struct tally_ent *best = NULL;
+		char name[16], ep[64], val[RTE_TEL_MAX_STRING_LEN];
+
+		for (i = 0; i <= t->mask; i++)
+			if (t->v[i].used && t->v[i].n != 0 && (best == NULL || t->v[i].n > best->n))
+				best = &t->v[i];
+		if (best == NULL)
+			break;
+		ft_endpoint_str(&best->ep, ep, sizeof(ep));
+		r = best->role;
+		if (r == FT_ROLE_CLIENT)
+			*strrchr(ep, ':') = '\0';
+		snprintf(name, sizeof(name), "top%u", k + 1);
+		snprintf(val, sizeof(val), "%s %s: %" PRIu64 " connections", role_name[r], ep,
+				best->n);
+		rte_tel_data_add_dict_string(c, name, val);
+		best->n = 0;
+	}
+	rte_tel_data_add_dict_container(d, ft_tcp_state_name(s), c, 0);
+}
+
+static int
+cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct tally t[RTE_DIM(diag_states)];
+	struct ft_engine_stats sum;
+	unsigned int i, w;
+	int ret = 0;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	memset(t, 0, sizeof(t));
+	for (i = 0; i < RTE_DIM(diag_states); i++)
+		if (tally_init(&t[i], 1u << 16) != 0)
+			ret = -ENOMEM;
+	pthread_mutex_lock(&tel_lock);
+	if (tel_live == NULL || ret != 0) {
+		pthread_mutex_unlock(&tel_lock);
+		for (i = 0; i < RTE_DIM(diag_states); i++)
+			free(t[i].v);
+		return ret != 0 ? ret : not_running(d);
+	}
+	readers(tel_live, 1);
+	for (w = 0; w < tel_live->nworkers; w++) {
+		const struct ft_engine *e = tel_live->engines[w];
+		uint32_t id, cap = ft_engine_capacity(e);
+		struct ft_flow_info fi;
+
+		for (id = 0; id < cap; id++) {
+			unsigned int r;
+
+			if (ft_engine_flow_info(e, id, &fi) != 0)
+				continue;
+			for (r = 0; r < 2; r++)
+				for (i = 0; i < RTE_DIM(diag_states); i++)
+					if (fi.state[r] == diag_states[i])
+						tally_add(&t[i], r ? &fi.server : &fi.client, r);
+		}
+	}
+	readers(tel_live, 0);
+	ft_output_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < RTE_DIM(diag_states); i++) {
+		int64_t ends[2] = { sum.gauge[0][diag_states[i]], sum.gauge[1][diag_states[i]] };
+
+		add_diag_state(d, diag_states[i], &t[i], ends, tel_live->cfg->diag[diag_states[i]]);
+	}
+	pthread_mutex_unlock(&tel_lock);
+	for (i = 0; i < RTE_DIM(diag_states); i++)
+		free(t[i].v);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	telemetry_cb fn;
+	const char *help;
+} commands[] = {
+	{ "/fintrack/summary", cmd_summary, "Endpoints per state (client, server), flows, counters" },
+	{ "/fintrack/lcore", cmd_lcore, "One worker's gauges and counters. Parameter: lcore id" },
+	{ "/fintrack/flows", cmd_flows,
+	  "Flows with an endpoint in a state. Parameters: STATE[,cursor] (cursor: 'next')" },
+	{ "/fintrack/config", cmd_config, "The running configuration" },
+	{ "/fintrack/diagnosis", cmd_diagnosis,
+	  "Per closing state: endpoints, the hosts holding most, what it means" },
+};
+
+void
+ft_telemetry_register(struct ft_live *live)
+{
+	static int registered;
+	unsigned int w;
+
+	pthread_mutex_lock(&tel_lock);
+	for (w = 0; w < live->nworkers; w++)
+		rte_rcu_qsbr_thread_register(live->engines[w]->table->qsbr, TELEMETRY_READER);
+	tel_live = live;
+	pthread_mutex_unlock(&tel_lock);
+	if (registered)
+		return;
+	registered = 1;
+	/* Help texts must stay under RTE_TEL_MAX_STRING_LEN or registration fails. */
+	for (w = 0; w < RTE_DIM(commands); w++)
+		if (rte_telemetry_register_cmd(commands[w].name, commands[w].fn,
+					commands[w].help) != 0)
+			fprintf(stderr, "fintrack: telemetry command %s not registered\n",
+					commands[w].name);
+}
+
+void
+ft_telemetry_unregister(void)
+{
+	pthread_mutex_lock(&tel_lock);
+	if (tel_live != NULL) {
+		unsigned int w;
+
+		for (w = 0; w < tel_live->nworkers; w++)
+			rte_rcu_qsbr_thread_unregister(tel_live->engines[w]->table->qsbr,
+					TELEMETRY_READER);
+	}
+	tel_live = NULL;
+	pthread_mutex_unlock(&tel_lock);
+}

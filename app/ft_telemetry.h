@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The fintrack authors
+ */
+
+#ifndef _FT_TELEMETRY_H_
+#define _FT_TELEMETRY_H_
+
+struct ft_live;
+
+/**
+ * Register the /fintrack/... telemetry commands for a running live instance:
+ * summary, lcore,<id>, flows,<STATE>[,<cursor>], config and diagnosis.
+ * Readers only read per-worker memory and the lock-free tables; they never
+ * take a lock a worker takes.
+ */
+void ft_telemetry_register(struct ft_live *live);
+
+/** Detach the commands from the instance (they answer "not running" after). */
+void ft_telemetry_unregister(void);
+
+#endif /* _FT_TELEMETRY_H_ */

@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The fintrack authors
+#
+# Live mode on virtual devices. Usage: vdev_live.sh MODE
+#   null       net_null pair: forwards at full speed, stops cleanly on SIGTERM
+#   ring       net_ring pair: starts and stops cleanly with no traffic
+#   steering   two workers fed by net_pcap, one direction of every connection
+#              on each worker's queue: every connection must be tracked by
+#              exactly one worker; telemetry answers while it runs
+#   dumpcap    with hugepages: dpdk-dumpcap captures from a running fintrack,
+#              and no hugepage file is left after it stops
+# FINTRACK and TRACEGEN come from the environment. Exit 0 pass, 1 fail, 77 skip.
+
+set -u
+mode=$1
+work=$(mktemp -d "/tmp/ft-live-$mode.XXXXXX")
+prefix="ft_live_${mode}_$$"
+pid=""
+
+cleanup() {
+	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	[ -f "$work/out" ] && tail -40 "$work/out" >&2
+	exit 1
+}
+
+# Lcores: the main lcore and N workers, mapped onto the CPUs there are.
+lcores() {
+	local n=$1 cpus list i
+	cpus=$(nproc)
+	list="0@0"
+	for ((i = 1; i <= n; i++)); do
+		list="$list,$i@$((i % cpus))"
+	done
+	echo "$list"
+}
+
+start() {
+	local workers=$1
+	shift
+	"$FINTRACK" --lcores "$(lcores "$workers")" --file-prefix "$prefix" \
+		--log-level=lib.eal:error "$@" >"$work/out" 2>&1 &
+	pid=$!
+}
+
+# Stop fintrack with SIGTERM; it must exit 0 within 10 s.
+stop() {
+	local i
+	kill -TERM "$pid" || fail "fintrack died before SIGTERM"
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && fail "fintrack still running 10 s after SIGTERM"
+	wait "$pid"
+	local rc=$?
+	pid=""
+	[ $rc -eq 0 ] || fail "fintrack exited $rc after SIGTERM"
+	grep -q "^Ports" "$work/out" || fail "no final summary"
+}
+
+telemetry() {
+	echo "$1" | timeout 10 dpdk-telemetry.py -f "$prefix" 2>/dev/null
+}
+
+case $mode in
+null)
+	start 1 --no-huge --no-pci -m 512 --vdev net_null0 --vdev net_null1 -- --stats-interval 0.5
+	sleep 2
+	stop
+	rx=$(sed -n 's/.*port 0 -> 1: rx \([0-9]*\), forwarded \([0-9]*\).*/\1/p' "$work/out")
+	fw=$(sed -n 's/.*port 0 -> 1: rx \([0-9]*\), forwarded \([0-9]*\).*/\2/p' "$work/out")
+	[ -n "$rx" ] && [ "$rx" -gt 100000 ] || fail "port 0 received ${rx:-nothing}"
+	[ "$rx" -eq "$fw" ] || fail "port 0 received $rx but forwarded $fw"
+	grep -q "^port 0: rx [0-9]* pps" "$work/out" || fail "no rate lines"
+	grep -E "^port|port 0 ->|port 1 ->" "$work/out" | tail -3
+	;;
+ring)
+	start 2 --no-huge --no-pci -m 512 --vdev net_ring0 --vdev net_ring1 -- --stats-interval 0
+	sleep 1.5
+	stop
+	grep -q "2 workers" "$work/out" || fail "two workers expected"
+	;;
+steering)
+	command -v tcpdump >/dev/null || { echo "tcpdump missing: skipped"; exit 77; }
+	"$TRACEGEN" -o "$work/t.pcap" -n 2000 --rate 2000 -s 4 --ipv6 20 2>/dev/null ||
+		fail "trace generator"
+	tcpdump -n -Z root -r "$work/t.pcap" -w "$work/c2s.pcap" 'src net 198.18.0.0/16 or src net 2001:db8:1::/48' 2>/dev/null
+	tcpdump -n -Z root -r "$work/t.pcap" -w "$work/s2c.pcap" 'src net 198.19.0.0/16 or src net 2001:db8:2::/48' 2>/dev/null
+	tcpdump -n -Z root -r "$work/t.pcap" -w "$work/none.pcap" 'tcp port 1' 2>/dev/null
+	total=$(tcpdump -n -Z root -r "$work/t.pcap" 2>/dev/null | wc -l)
+	# Worker 0 polls queue 0 of both ports, worker 1 queue 1: port 0's queue 0
+	# holds every client-to-server packet, port 1's queue 1 every answer.
+	w=$work
+	start 2 --no-huge --no-pci -m 512 \
+		--vdev "net_pcap0,rx_pcap=$w/c2s.pcap,rx_pcap=$w/none.pcap,tx_pcap=$w/o0a.pcap,tx_pcap=$w/o0b.pcap" \
+		--vdev "net_pcap1,rx_pcap=$w/none.pcap,rx_pcap=$w/s2c.pcap,tx_pcap=$w/o1a.pcap,tx_pcap=$w/o1b.pcap" \
+		-- --stats-interval 0 --events "$w/ev" --report "$w/rep"
+	for ((i = 0; i < 50; i++)); do
+		sleep 0.2
+		flows=$(telemetry /fintrack/summary | sed -n 's/.*"flows": \([0-9]*\).*/\1/p')
+		[ "${flows:-0}" -ge 2000 ] && break
+	done
+	[ "${flows:-0}" -eq 2000 ] || fail "telemetry summary: ${flows:-no} flows, expected 2000"
+	telemetry /fintrack/config | grep -q '"steering": "software symmetric hash"' ||
+		fail "telemetry config does not show software steering"
+	telemetry /fintrack/diagnosis >"$w/diag"
+	for s in CLOSE_WAIT FIN_WAIT2 FIN_WAIT1 TIME_WAIT LAST_ACK; do
+		grep -q "\"$s\": {\"client_endpoints\"" "$w/diag" || fail "diagnosis lacks $s"
+	done
+	# Page through every flow with an endpoint in CLOSED (flows ended by RST):
+	# each reply fits the 16 KiB telemetry limit and the cursor ends.
+	cursor="" listed=0
+	for ((page = 0; page < 500; page++)); do
+		telemetry "/fintrack/flows,CLOSED$cursor" >"$w/page"
+		size=$(wc -c <"$w/page")
+		[ "$size" -lt 16384 ] || fail "flows page of $size bytes"
+		n=$(sed -n 's/.*"count": \([0-9]*\).*/\1/p' "$w/page")
+		[ -n "$n" ] || fail "flows page without count: $(head -c 300 "$w/page")"
+		listed=$((listed + n))
+		grep -q '"more": "yes"' "$w/page" || break
+		cursor=",$(sed -n 's/.*"next": \([0-9]*\).*/\1/p' "$w/page")"
+	done
+	closed=$(telemetry /fintrack/summary | sed -n 's/.*"client": {[^}]*"CLOSED": \([0-9]*\).*/\1/p')
+	[ "$listed" -ge "${closed:-1}" ] && [ "$listed" -gt 0 ] ||
+		fail "listed $listed flows with a CLOSED endpoint, summary counts ${closed:-?} clients"
+	echo "ok: telemetry: 2000 flows, $listed listed in CLOSED over $((page + 1)) pages"
+	stop
+	out=0
+	for f in o0a o0b o1a o1b; do
+		out=$((out + $(tcpdump -n -Z root -r "$w/$f.pcap" 2>/dev/null | wc -l)))
+	done
+	[ "$out" -eq "$total" ] || fail "forwarded $out of $total packets"
+	sed -n 's/.*"ep":"\([^"]*\)","peer":"\([^"]*\)".*"lcore":\([0-9]*\).*/\1 \2 \3/p' "$w/ev" |
+		awk '{ k = ($1 < $2) ? $1 "|" $2 : $2 "|" $1; print k, $3 }' | sort -u |
+		awk '{ c[$1]++; l[$2]++ } END { n = 0; bad = 0; for (k in c) { n++; if (c[k] > 1) bad++ }
+			print n, bad, length(l) }' >"$w/split"
+	read -r tuples split nlcores <"$w/split"
+	echo "ok: $total packets forwarded; $tuples connections, $split on more than one worker, $nlcores workers used"
+	[ "$tuples" -eq 2000 ] || fail "$tuples connections tracked, expected 2000"
+	[ "$split" -eq 0 ] || fail "$split connections were tracked on two workers"
+	[ "$nlcores" -eq 2 ] || fail "only $nlcores worker tracked connections"
+	grep "steering" "$work/out"
+	;;
+dumpcap)
+	command -v dpdk-dumpcap >/dev/null || { echo "dpdk-dumpcap missing: skipped"; exit 77; }
+	# Reserve 256 more 2 MB hugepages (and mount hugetlbfs) for this test if
+	# need be, and give them back afterwards.
+	nr=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+	free=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)
+	if [ "${free:-0}" -lt 256 ] && [ -w "$nr" ]; then
+		before=$(cat "$nr")
+		echo $((before + 256 - free)) >"$nr"
+		trap 'cleanup; echo "$before" >"$nr"' EXIT
+	fi
+	if ! mountpoint -q /dev/hugepages && [ "$(id -u)" -eq 0 ]; then
+		mkdir -p /dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages
+	fi
+	free=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)
+	if [ "${free:-0}" -lt 256 ] || ! mountpoint -q /dev/hugepages; then
+		echo "fewer than 256 free 2 MB hugepages or no hugetlbfs: skipped"
+		exit 77
+	fi
+	"$TRACEGEN" -o "$work/t.pcap" -n 200 -s 6 2>/dev/null || fail "trace generator"
+	start 1 --no-pci -m 256 --vdev "net_pcap0,rx_pcap=$work/t.pcap,infinite_rx=1" \
+		--vdev net_null1 -- --stats-interval 0
+	sleep 2
+	timeout 20 dpdk-dumpcap --file-prefix "$prefix" -i 0 -c 500 -P -w "$work/cap.pcap" \
+		>"$work/dumpcap.out" 2>&1 || { cat "$work/dumpcap.out"; fail "dpdk-dumpcap failed"; }
+	stop
+	n=$(tcpdump -n -Z root -r "$work/cap.pcap" 2>/dev/null | wc -l)
+	[ "$n" -ge 500 ] || fail "dpdk-dumpcap captured $n packets, expected 500 or more"
+	tcpdump -n -Z root -r "$work/cap.pcap" 2>/dev/null | grep -q "Flags \[S\]" || fail "no TCP SYN in the capture"
+	left=$(find /dev/hugepages -name "${prefix}*" 2>/dev/null | wc -l)
+	[ "$left" -eq 0 ] || fail "$left hugepage files left behind"
+	echo "ok: dpdk-dumpcap captured $n packets; no hugepage file left"
+	;;
+*)
+	fail "unknown mode $mode"
+	;;
+esac
+echo "PASS: live $mode"
