@@ -492,8 +492,10 @@ worker_main(void *arg)
 			last_drain = tsc;
 		}
 		if (tsc - last_tick >= tick_tsc) {
+			/* A bounded batch per loop; more due timers wait for the next loop, not tick. */
 			ft_engine_tick(w->engine, now);
-			last_tick = tsc;
+			if (!ft_engine_timers_pending(w->engine, now))
+				last_tick = tsc;
 		}
 	}
 	/* Packets steered to us after our last poll: forward them, then send everything. */
