@@ -696,21 +696,6 @@ live_free(struct ft_live *live)
 		rte_mempool_free(live->pool[i]);
 }
 
-static FILE *
-open_events(const char *path)
-{
-	FILE *f;
-
-	if (path == NULL)
-		return NULL;
-	if (strcmp(path, "-") == 0)
-		return stdout;
-	f = fopen(path, "w");
-	if (f == NULL)
-		fprintf(stderr, "fintrack: --events %s: %s\n", path, strerror(errno));
-	return f;
-}
-
 int
 ft_live_run(const struct ft_app_cfg *cfg)
 {
@@ -732,7 +717,7 @@ ft_live_run(const struct ft_app_cfg *cfg)
 	ret = plan_pairs(&live);
 	if (ret == 0)
 		ret = workers_create(&live);
-	if (ret == 0 && cfg->events != NULL && (events = open_events(cfg->events)) == NULL)
+	if (ret == 0 && cfg->events != NULL && (events = ft_output_open("--events", cfg->events)) == NULL)
 		ret = -EIO;
 	if (ret != 0)
 		goto out;
@@ -766,22 +751,15 @@ ft_live_run(const struct ft_app_cfg *cfg)
 		print_ports(&live);
 	}
 	if (cfg->report != NULL) {
-		FILE *f = strcmp(cfg->report, "-") == 0 ? stdout : fopen(cfg->report, "w");
+		FILE *f = ft_output_open("--report", cfg->report);
 
-		if (f == NULL || ft_output_report(f, live.engines, live.nworkers) != 0) {
-			fprintf(stderr, "fintrack: --report %s: cannot write\n", cfg->report);
+		if (f == NULL || ft_output_report(f, live.engines, live.nworkers) != 0 ||
+				ft_output_close("--report", cfg->report, f) != 0)
 			ret = -EIO;
-		}
-		if (f != NULL && f != stdout)
-			fclose(f);
 	}
 out:
-	if (events != NULL && (fflush(events) != 0 || ferror(events))) {
-		fprintf(stderr, "fintrack: --events %s: write failed\n", cfg->events);
+	if (ft_output_close("--events", cfg->events, events) != 0)
 		ret = -EIO;
-	}
-	if (events != NULL && events != stdout)
-		fclose(events);
 	live_free(&live);
 	return ret;
 }

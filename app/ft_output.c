@@ -3,6 +3,7 @@
  */
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,38 @@ static const unsigned int state_order[] = {
 };
 
 static const char *const role_name[2] = { "client", "server" };
+
+FILE *
+ft_output_open(const char *what, const char *path)
+{
+	FILE *f;
+
+	if (path == NULL)
+		return NULL;
+	if (strcmp(path, "-") == 0)
+		return stdout;
+	f = fopen(path, "w");
+	if (f == NULL)
+		fprintf(stderr, "fintrack: %s %s: %s\n", what, path, strerror(errno));
+	return f;
+}
+
+int
+ft_output_close(const char *what, const char *path, FILE *f)
+{
+	int bad;
+
+	if (f == NULL)
+		return 0;
+	bad = ferror(f) || fflush(f) != 0;
+	if (f != stdout)
+		bad |= fclose(f) != 0;
+	if (bad) {
+		fprintf(stderr, "fintrack: %s %s: write failed\n", what, path);
+		return -EIO;
+	}
+	return 0;
+}
 
 void
 ft_endpoint_str(const struct ft_endpoint *ep, char *buf, size_t len)
@@ -64,6 +97,21 @@ ft_output_event_line(FILE *f, const struct ft_event *ev, int lcore)
 			ev->how == FT_END_TIMEOUT ? ft_tcp_state_name(ev->how_state) : "",
 			ev->pkts[0], ev->pkts[1], ev->bytes[0], ev->bytes[1],
 			(double)(ev->ts_ns - ev->start_ns) / 1e9, lc);
+}
+
+/* "client": {"SYN_SENT": n, ...}, "server": {...} */
+static void
+json_state_rows(FILE *f, const int64_t v[2][FT_TCP_STATE_MAX])
+{
+	unsigned int i, r;
+
+	for (r = 0; r < 2; r++) {
+		fprintf(f, "%s\n    \"%s\": {", r == 0 ? "" : ",", role_name[r]);
+		for (i = 0; i < RTE_DIM(state_order); i++)
+			fprintf(f, "%s\"%s\": %" PRId64, i == 0 ? "" : ", ",
+					ft_tcp_state_name(state_order[i]), v[r][state_order[i]]);
+		fprintf(f, "}");
+	}
 }
 
 struct flow_list {
@@ -124,7 +172,7 @@ ft_output_report(FILE *f, struct ft_engine *const *e, unsigned int n)
 	const struct ft_engine_stats *st = &sum;
 	struct flow_list l = { .f = f, .n = 0 };
 	uint64_t table_bytes = 0;
-	unsigned int i, r;
+	unsigned int i;
 
 	ft_output_stats_sum(&sum, e, n);
 	for (i = 0; i < n; i++)
@@ -146,21 +194,9 @@ ft_output_report(FILE *f, struct ft_engine *const *e, unsigned int n)
 	fprintf(f, ",\n    \"flows_tracked\": %" PRIu64 ",\n    \"flows_peak\": %" PRIu64
 		   ",\n    \"table_bytes\": %" PRIu64 "\n  },\n  \"gauges\": {",
 			st->flows, st->flows_peak, table_bytes);
-	for (r = 0; r < 2; r++) {
-		fprintf(f, "%s\n    \"%s\": {", r == 0 ? "" : ",", role_name[r]);
-		for (i = 0; i < RTE_DIM(state_order); i++)
-			fprintf(f, "%s\"%s\": %" PRId64, i == 0 ? "" : ", ",
-					ft_tcp_state_name(state_order[i]), st->gauge[r][state_order[i]]);
-		fprintf(f, "}");
-	}
+	json_state_rows(f, st->gauge);
 	fprintf(f, "\n  },\n  \"peaks\": {");
-	for (r = 0; r < 2; r++) {
-		fprintf(f, "%s\n    \"%s\": {", r == 0 ? "" : ",", role_name[r]);
-		for (i = 0; i < RTE_DIM(state_order); i++)
-			fprintf(f, "%s\"%s\": %" PRId64, i == 0 ? "" : ", ",
-					ft_tcp_state_name(state_order[i]), st->peak[r][state_order[i]]);
-		fprintf(f, "}");
-	}
+	json_state_rows(f, st->peak);
 	fprintf(f, "\n  },\n  \"ends\": {");
 	for (i = 0; i < FT_END_HOW_MAX; i++) {
 		if (i == FT_END_TIMEOUT)

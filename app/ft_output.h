@@ -11,6 +11,12 @@
 #include "ft_cfg.h"
 #include "ft_engine.h"
 
+/** Open an output named by an option ("-": stdout); NULL after saying why. */
+FILE *ft_output_open(const char *what, const char *path);
+
+/** Flush and close an output from ft_output_open(); -EIO after saying why. */
+int ft_output_close(const char *what, const char *path, FILE *f);
+
 /** Write "ip:port" (IPv6 as "[addr]:port") into buf. */
 void ft_endpoint_str(const struct ft_endpoint *ep, char *buf, size_t len);
 

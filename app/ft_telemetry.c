@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,18 @@ not_running(struct rte_tel_data *d)
 	return 0;
 }
 
+/* Take the telemetry lock; false (and a "not forwarding" reply) when fintrack stopped. */
+static bool
+live_lock(struct rte_tel_data *d)
+{
+	pthread_mutex_lock(&tel_lock);
+	if (tel_live != NULL)
+		return true;
+	pthread_mutex_unlock(&tel_lock);
+	not_running(d);
+	return false;
+}
+
 static int
 cmd_summary(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -84,11 +97,8 @@ cmd_summary(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
-	pthread_mutex_lock(&tel_lock);
-	if (tel_live == NULL) {
-		pthread_mutex_unlock(&tel_lock);
-		return not_running(d);
-	}
+	if (!live_lock(d))
+		return 0;
 	ft_output_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "workers", tel_live->nworkers);
@@ -111,11 +121,8 @@ cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 	lcore = strtoul(params, &end, 10);
 	if (*end != '\0')
 		return -EINVAL;
-	pthread_mutex_lock(&tel_lock);
-	if (tel_live == NULL) {
-		pthread_mutex_unlock(&tel_lock);
-		return not_running(d);
-	}
+	if (!live_lock(d))
+		return 0;
 	for (i = 0; i < tel_live->nworkers; i++)
 		if (tel_live->workers[i]->lcore == lcore)
 			w = tel_live->workers[i];
@@ -162,11 +169,8 @@ cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
-	pthread_mutex_lock(&tel_lock);
-	if (tel_live == NULL) {
-		pthread_mutex_unlock(&tel_lock);
-		return not_running(d);
-	}
+	if (!live_lock(d))
+		return 0;
 	cfg = tel_live->cfg;
 	rte_tel_data_start_dict(d);
 	pairs_string(tel_live, pairs, sizeof(pairs));
@@ -276,11 +280,8 @@ cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (*end != '\0')
 			return -EINVAL;
 	}
-	pthread_mutex_lock(&tel_lock);
-	if (tel_live == NULL) {
-		pthread_mutex_unlock(&tel_lock);
-		return not_running(d);
-	}
+	if (!live_lock(d))
+		return 0;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "state", ft_tcp_state_name((unsigned int)state));
 	readers(tel_live, 1);

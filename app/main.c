@@ -29,38 +29,6 @@
 #define REPLAY_MBUFS     1023
 #define REPLAY_DATA_ROOM 4096
 
-static FILE *
-open_out(const char *what, const char *path)
-{
-	FILE *f;
-
-	if (path == NULL)
-		return NULL;
-	if (strcmp(path, "-") == 0)
-		return stdout;
-	f = fopen(path, "w");
-	if (f == NULL)
-		fprintf(stderr, "fintrack: %s %s: %s\n", what, path, strerror(errno));
-	return f;
-}
-
-static int
-close_out(const char *what, const char *path, FILE *f)
-{
-	int bad;
-
-	if (f == NULL)
-		return 0;
-	bad = ferror(f) || fflush(f) != 0;
-	if (f != stdout)
-		bad |= fclose(f) != 0;
-	if (bad) {
-		fprintf(stderr, "fintrack: %s %s: write failed\n", what, path);
-		return -EIO;
-	}
-	return 0;
-}
-
 /*
  * EAL keeps its hugepage files (<prefix>map_N) after rte_eal_cleanup() so that
  * secondary processes such as dpdk-dumpcap can attach while we run. Once our
@@ -156,7 +124,7 @@ main(int argc, char **argv)
 	}
 	cfg.engine.socket_id = (int)rte_socket_id();
 	if (cfg.events != NULL) {
-		events = open_out("--events", cfg.events);
+		events = ft_output_open("--events", cfg.events);
 		if (events == NULL)
 			goto out;
 		cfg.engine.on_event = ft_output_event_json;
@@ -179,15 +147,15 @@ main(int argc, char **argv)
 	}
 	if (ft_replay_run(&cfg, e, mp, &ri) != 0)
 		goto out;
-	if (close_out("--events", cfg.events, events) != 0) {
+	if (ft_output_close("--events", cfg.events, events) != 0) {
 		events = NULL;
 		goto out;
 	}
 	events = NULL;
 	if (cfg.report != NULL) {
-		report = open_out("--report", cfg.report);
+		report = ft_output_open("--report", cfg.report);
 		if (report == NULL || ft_output_report(report, &e, 1) != 0 ||
-				close_out("--report", cfg.report, report) != 0) {
+				ft_output_close("--report", cfg.report, report) != 0) {
 			report = NULL;
 			goto out;
 		}
