@@ -53,6 +53,10 @@ usage(const char *prog)
 	       "  --pickup on|off         track flows first seen without a SYN\n"
 	       "  --rst-hold SECONDS      hold time of a flow closed by RST\n"
 	       "  --tick-us N             timer wheel tick (1..1000000 microseconds)\n"
+	       "  --wheel-slots N         timer wheel slots (power of two, 64..16777216)\n"
+	       "  --expire-budget N       most flows expired per timer batch (1..65536)\n"
+	       "  --evict closing|none    when the table is full, evict closing flows (held\n"
+	       "                          after RST, TIME_WAIT, then other closing states) or not\n"
 	       "  --diag STATE=N          diagnosis threshold of a state, repeatable\n"
 	       "  --quiet                 no summary on stdout\n"
 	       "  --help                  this text\n"
@@ -168,7 +172,7 @@ set_engine_key(struct ft_app_cfg *cfg, const char *what, const char *key, const 
 {
 	struct ft_engine_conf *e = &cfg->engine;
 	uint64_t v = 0;
-	int ret;
+	int ret = 0;
 
 	if (strcmp(key, "max_flows") == 0) {
 		ret = parse_u64(what, val, 8, MAX_FLOWS_LIMIT, &v);
@@ -197,6 +201,18 @@ set_engine_key(struct ft_app_cfg *cfg, const char *what, const char *key, const 
 	} else if (strcmp(key, "expire_budget") == 0) {
 		ret = parse_u64(what, val, 1, 65536, &v);
 		e->expire_budget = (uint32_t)v;
+	} else if (strcmp(key, "evict") == 0) {
+		if (strcmp(val, "closing") == 0)
+			e->evict = 1;
+		else if (strcmp(val, "none") == 0)
+			e->evict = 0;
+		else {
+			fprintf(stderr, "fintrack: %s: '%s' is not closing or none\n", what, val);
+			ret = -EINVAL;
+		}
+	} else if (strcmp(key, "evict_scan") == 0) {
+		ret = parse_u64(what, val, 1, 1u << 20, &v);
+		e->evict_scan = (uint32_t)v;
 	} else {
 		fprintf(stderr, "fintrack: %s: unknown key '%s'\n", what, key);
 		ret = -EINVAL;
@@ -359,6 +375,9 @@ enum {
 	OPT_BURST,
 	OPT_TX_DRAIN_US,
 	OPT_STATS_INTERVAL,
+	OPT_WHEEL_SLOTS,
+	OPT_EXPIRE_BUDGET,
+	OPT_EVICT,
 };
 
 static const struct option long_opts[] = {
@@ -383,6 +402,9 @@ static const struct option long_opts[] = {
 	{ "burst", required_argument, NULL, OPT_BURST },
 	{ "tx-drain-us", required_argument, NULL, OPT_TX_DRAIN_US },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "wheel-slots", required_argument, NULL, OPT_WHEEL_SLOTS },
+	{ "expire-budget", required_argument, NULL, OPT_EXPIRE_BUDGET },
+	{ "evict", required_argument, NULL, OPT_EVICT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -412,7 +434,6 @@ int
 ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv)
 {
 	const char *prog = argc > 0 ? argv[0] : "fintrack";
-	uint64_t v = 0;
 	int opt, ret = 0;
 
 	defaults(cfg);
@@ -462,8 +483,7 @@ ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv)
 			ret = set_engine_key(cfg, "--rst-hold", "rst_hold", optarg);
 			break;
 		case OPT_TICK_US:
-			ret = parse_u64("--tick-us", optarg, 1, 1000000, &v);
-			cfg->engine.tick_us = (uint32_t)v;
+			ret = set_engine_key(cfg, "--tick-us", "tick_us", optarg);
 			break;
 		case OPT_QUIET:
 			cfg->quiet = 1;
@@ -488,6 +508,15 @@ ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv)
 			break;
 		case OPT_TX_DRAIN_US:
 			ret = set_live_key(cfg, "--tx-drain-us", "tx_drain_us", optarg);
+			break;
+		case OPT_WHEEL_SLOTS:
+			ret = set_engine_key(cfg, "--wheel-slots", "wheel_slots", optarg);
+			break;
+		case OPT_EXPIRE_BUDGET:
+			ret = set_engine_key(cfg, "--expire-budget", "expire_budget", optarg);
+			break;
+		case OPT_EVICT:
+			ret = set_engine_key(cfg, "--evict", "evict", optarg);
 			break;
 		case OPT_STATS_INTERVAL:
 			ret = set_live_key(cfg, "--stats-interval", "stats_interval", optarg);

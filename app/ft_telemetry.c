@@ -185,6 +185,7 @@ cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "tick_us", cfg->engine.tick_us);
 	rte_tel_data_add_dict_u64(d, "wheel_slots", cfg->engine.wheel_slots);
 	rte_tel_data_add_dict_u64(d, "expire_budget", cfg->engine.expire_budget);
+	rte_tel_data_add_dict_string(d, "evict", cfg->engine.evict ? "closing" : "none");
 	rte_tel_data_add_dict_u64(d, "burst", cfg->burst);
 	rte_tel_data_add_dict_u64(d, "rx_desc", cfg->rx_desc);
 	rte_tel_data_add_dict_u64(d, "tx_desc", cfg->tx_desc);

@@ -92,6 +92,7 @@ ft_engine_conf_init(struct ft_engine_conf *conf)
 	conf->wheel_slots = 1u << 16;
 	conf->expire_budget = 256;
 	conf->evict_scan = 1024;
+	conf->evict = 1;
 	conf->pickup = 1;
 }
 
@@ -851,7 +852,7 @@ flow_miss(struct ft_engine *e, int32_t id, const struct ft_pkt *p, uint32_t len)
 	}
 	if (id < 0) {
 		ret = ft_flow_table_add(e->table, p);
-		while (ret == -ENOSPC && evict_one(e) == 0)
+		while (ret == -ENOSPC && e->conf.evict && evict_one(e) == 0)
 			ret = ft_flow_table_add(e->table, p);
 		if (ret < 0) {
 			e->stats.cnt[ret == -EINVAL ? FT_CNT_NO_V6_TABLE : FT_CNT_TABLE_FULL]++;

@@ -144,6 +144,7 @@ struct ft_engine_conf {
 	uint32_t wheel_slots;        /**< Timer wheel slots (power of two). */
 	uint32_t expire_budget;      /**< Most flows expired per tick call. */
 	uint32_t evict_scan;         /**< Most timers inspected to find an eviction victim. */
+	uint8_t evict;               /**< When full, evict closing flows (else refuse). */
 	uint8_t pickup;              /**< Track flows first seen without a SYN. */
 	ft_engine_event_fn *on_event; /**< Event callback, or NULL. */
 	void *event_arg;             /**< Argument of on_event. */

@@ -64,6 +64,14 @@ small_table)
 	grep -Eq '"flows_evicted": [1-9]' "$work/rep" || fail "no flow was evicted"
 	grep -Eq '"table_full": [1-9]' "$work/rep" || fail "no new flow was refused"
 	grep -E '"(flows_evicted|table_full)"' "$work/rep"
+	# With eviction off, nothing is evicted and more is refused.
+	fintrack --pcap "$work/t.pcap" --report "$work/rep2" --drain --max-flows 64 \
+		--max-flows-v6 0 --evict none >/dev/null || fail "fintrack --evict none exited $?"
+	"$CHECKER" --report "$work/rep2" || fail "report with --evict none"
+	grep -Eq '"flows_evicted": 0,' "$work/rep2" || fail "flows evicted with --evict none"
+	full1=$(sed -n 's/.*"table_full": \([0-9]*\).*/\1/p' "$work/rep")
+	full2=$(sed -n 's/.*"table_full": \([0-9]*\).*/\1/p' "$work/rep2")
+	[ "$full2" -gt "$full1" ] || fail "--evict none refused $full2, closing-first $full1"
 	;;
 timeouts)
 	# The seed's case: the server closes, the client never does. FIN_WAIT2 and
@@ -94,6 +102,8 @@ bad_input)
 	expect_error 2 "expected STATE=VALUE" --pcap "$work/t.pcap" --timeout FIN_WAIT2
 	expect_error 2 "max-flows" --pcap "$work/t.pcap" --max-flows 3
 	expect_error 2 "not on or off" --pcap "$work/t.pcap" --pickup maybe
+	expect_error 2 "not closing or none" --pcap "$work/t.pcap" --evict maybe
+	expect_error 2 "not a power of two" --pcap "$work/t.pcap" --wheel-slots 1000
 	expect_error 2 "give --pcap FILE" --drain
 	expect_error 2 "not a list of up to" --pairs 0:0
 	expect_error 2 "rx-desc" --rx-desc 5
