@@ -942,6 +942,13 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *l
 		for (i = 0; i < n6; i++)
 			ids[i6[i]] = pos6[i] < 0 ? pos6[i] : pos6[i] + (int32_t)t->max_v4;
 
+	/* Start every flow's cache misses now, so that they overlap (the lookups did theirs). */
+	for (i = 0; i < n; i++)
+		if (ids[i] >= 0) {
+			rte_prefetch0(&t->flows[ids[i]]);
+			rte_prefetch0(&t->cold[ids[i]]);
+		}
+
 	e->dirty = 0;
 	e->batch_inserts = 0;
 	for (i = 0; i < n; i++) {

@@ -48,16 +48,23 @@ ft_pkt_status_name(enum ft_pkt_status st)
 	return st < FT_PKT_STATUS_MAX ? status_name[st] : "unknown";
 }
 
+/* Unaligned big-endian loads; the compiler turns them into one load and a byte swap. */
 static inline uint16_t
 rd16(const uint8_t *p)
 {
-	return (uint16_t)(p[0] << 8 | p[1]);
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return __builtin_bswap16(v);
 }
 
 static inline uint32_t
 rd32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return __builtin_bswap32(v);
 }
 
 /*
@@ -124,22 +131,31 @@ parse_tcp(const uint8_t *l4, uint32_t l4_len, struct ft_pkt *pkt)
 	return FT_PKT_TCP;
 }
 
-/* Order the two endpoints so that both directions give the same key. */
+/*
+ * Order the two endpoints so that both directions give the same key: endpoint
+ * a is the smaller (address, port) pair, compared as big-endian numbers.
+ */
 static void
 key4_build(struct ft_pkt *pkt, const uint8_t *src, const uint8_t *dst, const uint8_t *ports)
 {
 	struct ft_key4 *k = &pkt->key.v4;
-	int cmp = memcmp(src, dst, 4);
+	uint64_t s = (uint64_t)rd32(src) << 16 | rd16(ports);
+	uint64_t d = (uint64_t)rd32(dst) << 16 | rd16(ports + 2);
+	uint32_t sa, da;
+	uint16_t sp, dp;
 
-	if (cmp == 0)
-		cmp = memcmp(ports, ports + 2, 2);
-	pkt->dir = cmp > 0;
-	memcpy(&k->addr[pkt->dir], src, 4);
-	memcpy(&k->addr[!pkt->dir], dst, 4);
-	memcpy(&k->port[pkt->dir], ports, 2);
-	memcpy(&k->port[!pkt->dir], ports + 2, 2);
+	memcpy(&sa, src, 4);
+	memcpy(&da, dst, 4);
+	memcpy(&sp, ports, 2);
+	memcpy(&dp, ports + 2, 2);
+	pkt->dir = s > d;
+	k->addr[0] = pkt->dir ? da : sa;
+	k->addr[1] = pkt->dir ? sa : da;
+	k->port[0] = pkt->dir ? dp : sp;
+	k->port[1] = pkt->dir ? sp : dp;
+	/* proto and the zero pad as one store. */
+	memset(&k->proto, 0, 4);
 	k->proto = IPPROTO_TCP;
-	memset(k->pad, 0, sizeof(k->pad));
 }
 
 static void
