@@ -356,10 +356,10 @@ flow_end(struct ft_engine *e, uint32_t id, unsigned int how)
 	ev.how = (uint8_t)how;
 	ev.how_state = c->timeout_state;
 	ev.first_closer = (f->flags >> FT_FLOW_F_CLOSER_SHIFT) & 3;
-	ev.pkts[0] = c->pkts[0];
-	ev.pkts[1] = c->pkts[1];
-	ev.bytes[0] = c->bytes[0];
-	ev.bytes[1] = c->bytes[1];
+	ev.pkts[0] = ft_flow_pkts(f, c, 0);
+	ev.pkts[1] = ft_flow_pkts(f, c, 1);
+	ev.bytes[0] = ft_flow_bytes(f, c, 0);
+	ev.bytes[1] = ft_flow_bytes(f, c, 1);
 	ev.start_ns = c->start_ns;
 	event_endpoints(e, id, &ev);
 	e->conf.on_event(e->conf.event_arg, &ev);
@@ -402,6 +402,8 @@ flow_init(struct ft_engine *e, uint32_t id, unsigned int client_is_b)
 	c->start_ns = e->now_ns;
 	c->wscale[0] = FT_FLOW_WS_UNKNOWN;
 	c->wscale[1] = FT_FLOW_WS_UNKNOWN;
+	f->wshift[0] = WSCALE_UNKNOWN_SHIFT;
+	f->wshift[1] = WSCALE_UNKNOWN_SHIFT;
 	c->timeout_state = TIMEOUT_NONE;
 	e->stats.cnt[FT_CNT_FLOWS_CREATED]++;
 }
@@ -426,32 +428,47 @@ static inline void
 note_sender(struct ft_flow *f, struct ft_flow_cold *c, unsigned int x, const struct ft_pkt *p,
 		uint32_t len)
 {
-	c->pkts[x]++;
-	c->bytes[x] += len;
+	uint32_t b = f->bytes_lo[x] + len;
+
+	/* The high parts live in the cold line, touched only on a carry. */
+	if (unlikely(++f->pkts_lo[x] == 0))
+		c->pkts_hi[x]++;
+	if (unlikely(b < f->bytes_lo[x]))
+		c->bytes_hi[x]++;
+	f->bytes_lo[x] = b;
 	f->win[x] = p->win;
-	if (p->has_ts) {
-		f->tsval[x] = p->tsval;
+	/* RFC 6191 compares a new SYN with the last timestamp of a closing flow. */
+	if (p->has_ts && (f->flags & (FLAG(FT_FLOW_F_FIN_SENT, 0) | FLAG(FT_FLOW_F_FIN_SENT, 1)))) {
+		c->tsval[x] = p->tsval;
 		c->ts_valid |= (uint8_t)(1u << x);
 	}
 }
 
 /* The receive window of endpoint r, in bytes, as far as the middlebox knows it. */
 static inline uint32_t
-recv_window(const struct ft_flow *f, const struct ft_flow_cold *c, unsigned int r)
+recv_window(const struct ft_flow *f, unsigned int r)
 {
-	unsigned int shift;
-	uint64_t w;
+	uint64_t w = (uint64_t)f->win[r] << f->wshift[r];
 
-	if (c->wscale[0] <= 14 && c->wscale[1] <= 14)
-		shift = c->wscale[r];
-	else if (c->wscale[0] == FT_FLOW_WS_UNKNOWN || c->wscale[1] == FT_FLOW_WS_UNKNOWN)
-		shift = WSCALE_UNKNOWN_SHIFT;
-	else
-		shift = 0; /* Scaling needs both SYNs to offer it. */
-	w = (uint64_t)f->win[r] << shift;
 	if (w < WIN_MIN)
 		w = WIN_MIN;
 	return w > ACK_JUMP_MAX ? ACK_JUMP_MAX : (uint32_t)w;
+}
+
+/* Window scaling applies when both SYNs offered it; unknown handshakes assume the most. */
+static void
+set_wshift(struct ft_flow *f, const struct ft_flow_cold *c)
+{
+	unsigned int r;
+
+	for (r = 0; r < 2; r++) {
+		if (c->wscale[0] <= 14 && c->wscale[1] <= 14)
+			f->wshift[r] = c->wscale[r];
+		else if (c->wscale[0] == FT_FLOW_WS_UNKNOWN || c->wscale[1] == FT_FLOW_WS_UNKNOWN)
+			f->wshift[r] = WSCALE_UNKNOWN_SHIFT;
+		else
+			f->wshift[r] = 0;
+	}
 }
 
 /* The sender's FIN reaches the receiver: nxt moves past it, receiver steps. */
@@ -464,10 +481,9 @@ fin_arrives(struct ft_engine *e, uint32_t id, unsigned int s)
 
 	f->flags |= FLAG(FT_FLOW_F_FIN_DLV, s);
 	f->nxt[s] = f->fin_seq[s] + 1;
-	/* Does the sender's FIN also ACK the receiver's own FIN? */
+	/* Does the sender's FIN segment also ACK the receiver's own FIN? */
 	acks_own = (f->flags & FLAG(FT_FLOW_F_FIN_SENT, r)) &&
-		(f->flags & FLAG(FT_FLOW_F_ACK_VALID, s)) &&
-		ft_seq_ge(f->ack[s], f->fin_seq[r] + 1);
+		ft_seq_ge(e->table->cold[id].fin_ack[s], f->fin_seq[r] + 1);
 	step(e, id, r, acks_own ? FT_TCP_EV_RCV_FIN_ACK : FT_TCP_EV_RCV_FIN);
 }
 
@@ -491,7 +507,6 @@ static void
 handle_rst(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, unsigned int x)
 {
 	struct ft_flow *f = &e->table->flows[id];
-	const struct ft_flow_cold *c = &e->table->cold[id];
 	unsigned int y = x ^ 1;
 	uint32_t rcv_nxt, win;
 
@@ -519,7 +534,7 @@ handle_rst(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, unsigned in
 		rst_close(e, id, x);
 		return;
 	}
-	win = recv_window(f, c, y);
+	win = recv_window(f, y);
 	if (p->seq - rcv_nxt < win)
 		e->stats.cnt[FT_CNT_RST_IN_WINDOW]++;
 	else
@@ -533,10 +548,7 @@ learn_syn(struct ft_flow *f, struct ft_flow_cold *c, unsigned int x, const struc
 	f->nxt[x] = p->seq + 1;
 	f->flags |= FLAG(FT_FLOW_F_NXT_VALID, x);
 	c->wscale[x] = p->wscale == FT_PKT_NO_WSCALE ? FT_FLOW_WS_NONE : p->wscale;
-	if (p->flags & FT_TCP_ACK) {
-		f->ack[x] = p->ack;
-		f->flags |= FLAG(FT_FLOW_F_ACK_VALID, x);
-	}
+	set_wshift(f, c);
 }
 
 /* Set up a new incarnation from a SYN sent by x (the client). */
@@ -602,7 +614,7 @@ handle_syn(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, uint32_t le
 			(f->state[x] == FT_TCP_CLOSED || f->state[x] == FT_TCP_TIME_WAIT)) {
 		/* RFC 6191: the SYN must be newer than the old incarnation. */
 		newer = ft_seq_gt(p->seq, f->nxt[x]) ||
-			(p->has_ts && (c->ts_valid & (1u << x)) && ft_seq_gt(p->tsval, f->tsval[x]));
+			(p->has_ts && (c->ts_valid & (1u << x)) && ft_seq_gt(p->tsval, c->tsval[x]));
 		if (!newer) {
 			e->stats.cnt[FT_CNT_SYN_REUSE_REJECTED]++;
 			return;
@@ -643,7 +655,6 @@ static void
 handle_segment(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, unsigned int x)
 {
 	struct ft_flow *f = &e->table->flows[id];
-	const struct ft_flow_cold *c = &e->table->cold[id];
 	unsigned int y = x ^ 1;
 	uint32_t end = p->seq + p->payload_len;
 	int has_ack = p->flags & FT_TCP_ACK;
@@ -656,7 +667,7 @@ handle_segment(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, unsigne
 	}
 	/* Segments outside the receiver's window are dropped by it, so they change nothing. */
 	if (f->flags & FLAG(FT_FLOW_F_NXT_VALID, x)) {
-		uint32_t win = recv_window(f, c, y);
+		uint32_t win = recv_window(f, y);
 		uint32_t fend = end + ((p->flags & FT_TCP_FIN) ? 1 : 0);
 
 		if (!ft_seq_ge(fend, f->nxt[x] - win) || !ft_seq_le(p->seq, f->nxt[x] + win)) {
@@ -688,10 +699,6 @@ handle_segment(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, unsigne
 	} else if (ft_seq_gt(p->ack, f->nxt[y]) && p->ack - f->nxt[y] < ACK_JUMP_MAX) {
 		f->nxt[y] = p->ack;
 	}
-	if (!(f->flags & FLAG(FT_FLOW_F_ACK_VALID, x)) || ft_seq_gt(p->ack, f->ack[x])) {
-		f->ack[x] = p->ack;
-		f->flags |= FLAG(FT_FLOW_F_ACK_VALID, x);
-	}
 	/* x ACKs a FIN of y that we saw ahead of missing data: x has it now. */
 	if ((f->flags & (FLAG(FT_FLOW_F_FIN_SENT, y) | FLAG(FT_FLOW_F_FIN_DLV, y))) ==
 				FLAG(FT_FLOW_F_FIN_SENT, y) &&
@@ -708,6 +715,7 @@ handle_segment(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, unsigne
 				ft_seq_ge(p->ack, f->fin_seq[y] + 1);
 
 			f->fin_seq[x] = end;
+			e->table->cold[id].fin_ack[x] = p->ack;
 			f->flags |= FLAG(FT_FLOW_F_FIN_SENT, x);
 			set_first_closer(f, x);
 			step(e, id, x, acks_peer_fin ? FT_TCP_EV_SND_FIN_ACK : FT_TCP_EV_SND_FIN);
@@ -942,12 +950,13 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *l
 		for (i = 0; i < n6; i++)
 			ids[i6[i]] = pos6[i] < 0 ? pos6[i] : pos6[i] + (int32_t)t->max_v4;
 
-	/* Start every flow's cache misses now, so that they overlap (the lookups did theirs). */
+	/*
+	 * Start every flow's cache miss now, so that they overlap (the lookups did
+	 * theirs). A packet needs only the hot line; the cold one is rare.
+	 */
 	for (i = 0; i < n; i++)
-		if (ids[i] >= 0) {
+		if (ids[i] >= 0)
 			rte_prefetch0(&t->flows[ids[i]]);
-			rte_prefetch0(&t->cold[ids[i]]);
-		}
 
 	e->dirty = 0;
 	e->batch_inserts = 0;
@@ -1109,8 +1118,8 @@ ft_engine_flow_info(const struct ft_engine *e, uint32_t id, struct ft_flow_info 
 		int32_t left = (int32_t)(f->dl[r] - now_tick);
 
 		info->state[r] = f->state[r];
-		info->pkts[r] = c->pkts[r];
-		info->bytes[r] = c->bytes[r];
+		info->pkts[r] = ft_flow_pkts(f, c, r);
+		info->bytes[r] = ft_flow_bytes(f, c, r);
 		info->expires_ns[r] = f->state[r] == FT_TCP_CLOSED || left <= 0 ? 0 :
 			(uint64_t)left * e->tick_ns;
 	}

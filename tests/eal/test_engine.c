@@ -761,6 +761,31 @@ test_malformed_counted(void **state)
 }
 
 static void
+test_counters_carry(void **state)
+{
+	struct conn k;
+	const struct ft_event *end;
+	unsigned int i;
+
+	(void)state;
+	conn_init(&k, 40020);
+	handshake(&k);
+	/* More packets than the 16 bits kept in the hot line. */
+	for (i = 0; i < 70000; i++)
+		C(&k, A, 0);
+	C(&k, F | A, 0);
+	S(&k, F | A, 0);
+	C(&k, A, 0);
+	advance(61);
+	end = last_end();
+	assert_non_null(end);
+	assert_int_equal(end->pkts[0], 2 + 70000 + 2);
+	assert_int_equal(end->pkts[1], 2);
+	/* 54-byte frames (Ethernet, IPv4, TCP): the byte counter follows the packets. */
+	assert_int_equal(end->bytes[0], (2 + 70000 + 2) * 54 + 4);
+}
+
+static void
 test_many_flows_one_burst(void **state)
 {
 	struct conn k[40];
@@ -827,6 +852,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_eviction_prefers_closing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_and_vlan_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counters_carry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_flows_one_burst, setup, teardown),
 	};
 	int ret;
