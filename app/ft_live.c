@@ -256,6 +256,31 @@ port_setup(struct ft_live *live, uint16_t p)
 	return 0;
 }
 
+/* Wait up to 3 s for every link; a port whose link stays down forwards nothing. */
+static void
+check_links(const struct ft_live *live)
+{
+	unsigned int i, tries;
+
+	for (i = 0; i < live->nports; i++) {
+		struct rte_eth_link link;
+		uint16_t p = live->ports[i];
+
+		memset(&link, 0, sizeof(link));
+		for (tries = 0; tries < 30 && !ft_force_quit; tries++) {
+			if (rte_eth_link_get_nowait(p, &link) == 0 &&
+					link.link_status == RTE_ETH_LINK_UP)
+				break;
+			rte_delay_ms(100);
+		}
+		if (link.link_status == RTE_ETH_LINK_UP)
+			LOG(INFO, "port %u: link up, %u Mbps\n", p, link.link_speed);
+		else
+			LOG(WARNING, "port %u: link down after 3 s; it forwards nothing until it comes "
+					"up (memif: both ends need the same queue count)\n", p);
+	}
+}
+
 static void
 worker_event(void *arg, const struct ft_event *ev)
 {
@@ -558,10 +583,10 @@ print_rates(const struct ft_live *live, struct port_totals *last, double secs)
 		struct port_totals t;
 
 		port_totals(live, p, &t);
-		printf("port %u: rx %.0f pps, tx %.0f pps (to port %u); totals rx %" PRIu64
+		printf("port %u: rx %.0f pps (forwarded to port %u), tx %.0f pps; totals rx %" PRIu64
 		       " tx %" PRIu64 " tx-dropped %" PRIu64 "%s", p,
-				(double)(t.rx - last[p].rx) / secs, (double)(t.tx - last[p].tx) / secs,
-				live->peer[p], t.rx, t.tx, t.dropped,
+				(double)(t.rx - last[p].rx) / secs, live->peer[p],
+				(double)(t.tx - last[p].tx) / secs, t.rx, t.tx, t.dropped,
 				i + 1 == live->nports ? "" : "\n");
 		last[p] = t;
 	}
@@ -647,17 +672,19 @@ print_ports(const struct ft_live *live)
 
 	printf("\nPorts\n");
 	for (i = 0; i < live->nports; i++) {
-		uint16_t p = live->ports[i];
+		uint16_t p = live->ports[i], q = live->peer[p];
 		struct rte_eth_stats es;
-		struct port_totals t;
+		struct port_totals t, out;
 
+		/* What came in on p left through q: q's TX counters. */
 		port_totals(live, p, &t);
+		port_totals(live, q, &out);
 		memset(&es, 0, sizeof(es));
 		rte_eth_stats_get(p, &es);
-		printf("  port %u -> %u: rx %" PRIu64 ", forwarded %" PRIu64 ", tx dropped %" PRIu64
-		       ", NIC rx missed %" PRIu64 ", NIC rx errors %" PRIu64 ", NIC rx no mbuf %"
-		       PRIu64 "\n", p, live->peer[p], t.rx, t.tx - t.dropped, t.dropped,
-				es.imissed, es.ierrors, es.rx_nombuf);
+		printf("  port %u -> %u: rx %" PRIu64 ", sent out of port %u %" PRIu64 ", refused by "
+		       "port %u %" PRIu64 ", NIC rx missed %" PRIu64 ", NIC rx errors %" PRIu64
+		       ", NIC rx no mbuf %" PRIu64 "\n", p, q, t.rx, q, out.tx - out.dropped, q,
+				out.dropped, es.imissed, es.ierrors, es.rx_nombuf);
 	}
 	for (w = 0; w < live->nworkers; w++) {
 		steered += live->workers[w]->steered_out;
@@ -728,6 +755,7 @@ ft_live_run(const struct ft_app_cfg *cfg)
 		ret = tx_buffers_create(&live);
 	if (ret != 0)
 		goto out;
+	check_links(&live);
 	ft_telemetry_register(&live);
 	LOG(INFO, "%u worker%s, %u port%s, %s; stop with SIGINT or SIGTERM\n",
 			live.nworkers, live.nworkers == 1 ? "" : "s", live.nports,

@@ -8,6 +8,7 @@
 #   steering   two workers fed by net_pcap, one direction of every connection
 #              on each worker's queue: every connection must be tracked by
 #              exactly one worker; telemetry answers while it runs
+#   memif      testpmd feeds fintrack over net_memif (scripts/testpmd-memif.sh)
 #   dumpcap    with hugepages: dpdk-dumpcap captures from a running fintrack,
 #              and no hugepage file is left after it stops
 # FINTRACK and TRACEGEN come from the environment. Exit 0 pass, 1 fail, 77 skip.
@@ -74,15 +75,16 @@ null)
 	start 1 --no-huge --no-pci -m 512 --vdev net_null0 --vdev net_null1 -- --stats-interval 0.5
 	sleep 2
 	stop
-	rx=$(sed -n 's/.*port 0 -> 1: rx \([0-9]*\), forwarded \([0-9]*\).*/\1/p' "$work/out")
-	fw=$(sed -n 's/.*port 0 -> 1: rx \([0-9]*\), forwarded \([0-9]*\).*/\2/p' "$work/out")
+	rx=$(sed -n 's/.*port 0 -> 1: rx \([0-9]*\), sent out of port 1 \([0-9]*\).*/\1/p' "$work/out")
+	fw=$(sed -n 's/.*port 0 -> 1: rx \([0-9]*\), sent out of port 1 \([0-9]*\).*/\2/p' "$work/out")
 	[ -n "$rx" ] && [ "$rx" -gt 100000 ] || fail "port 0 received ${rx:-nothing}"
 	[ "$rx" -eq "$fw" ] || fail "port 0 received $rx but forwarded $fw"
 	grep -q "^port 0: rx [0-9]* pps" "$work/out" || fail "no rate lines"
 	grep -E "^port|port 0 ->|port 1 ->" "$work/out" | tail -3
 	;;
 ring)
-	start 2 --no-huge --no-pci -m 512 --vdev net_ring0 --vdev net_ring1 -- --stats-interval 0
+	start 2 --no-huge --no-pci -m 512 --vdev net_ring0 --vdev net_ring1 -- --stats-interval 0 \
+		--max-flows 65536
 	sleep 1.5
 	stop
 	grep -q "2 workers" "$work/out" || fail "two workers expected"
@@ -101,7 +103,7 @@ steering)
 	start 2 --no-huge --no-pci -m 512 \
 		--vdev "net_pcap0,rx_pcap=$w/c2s.pcap,rx_pcap=$w/none.pcap,tx_pcap=$w/o0a.pcap,tx_pcap=$w/o0b.pcap" \
 		--vdev "net_pcap1,rx_pcap=$w/none.pcap,rx_pcap=$w/s2c.pcap,tx_pcap=$w/o1a.pcap,tx_pcap=$w/o1b.pcap" \
-		-- --stats-interval 0 --events "$w/ev" --report "$w/rep"
+		-- --stats-interval 0 --events "$w/ev" --report "$w/rep" --max-flows 65536
 	for ((i = 0; i < 50; i++)); do
 		sleep 0.2
 		flows=$(telemetry /fintrack/summary | sed -n 's/.*"flows": \([0-9]*\).*/\1/p')
@@ -147,6 +149,17 @@ steering)
 	[ "$split" -eq 0 ] || fail "$split connections were tracked on two workers"
 	[ "$nlcores" -eq 2 ] || fail "only $nlcores worker tracked connections"
 	grep "steering" "$work/out"
+	;;
+memif)
+	# testpmd in another process replays a generated trace into fintrack over memif.
+	command -v dpdk-testpmd >/dev/null || { echo "dpdk-testpmd missing: skipped"; exit 77; }
+	build=$(dirname "$(dirname "$FINTRACK")")
+	timeout 120 "$(dirname "$0")/../../scripts/testpmd-memif.sh" --build "$build" --flows 500 \
+		--seconds 2 >"$work/out" 2>&1 || fail "testpmd-memif.sh exited $?"
+	rate=$(sed -n 's/.*fintrack RX from memif (port 0): *\([0-9.]*\) Mpps.*/\1/p' "$work/out")
+	grep -E "fintrack (RX|TX)|generator TX" "$work/out"
+	awk -v r="${rate:-0}" 'BEGIN { exit !(r > 0.01) }' || fail "fintrack received ${rate:-nothing} Mpps"
+	grep -q "fintrack exit 0" "$work/out" || fail "fintrack did not exit 0"
 	;;
 dumpcap)
 	command -v dpdk-dumpcap >/dev/null || { echo "dpdk-dumpcap missing: skipped"; exit 77; }
