@@ -30,9 +30,10 @@
 #include <rte_malloc.h>
 
 #include "ft_engine.h"
+#include "ft_test_pkt.h"
 
 #define BURST 32
-#define FRAME 64
+#define FRAME FT_TEST_FRAME_MAX
 #define CLIENT_BASE 0xc6120000u /* 198.18.0.0 */
 #define SERVER_BASE 0xc6130000u /* 198.19.0.0 */
 #define PORTS_PER_IP 60000u
@@ -60,42 +61,25 @@ rng_next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* Flow i's client: 198.18.x.y, ports 1024..61023; server: 198.19.0.(i % 200), port 80. */
 static void
 frame(uint8_t *f, uint32_t i, int from_client, uint8_t flags, uint32_t seq, uint32_t ack)
 {
+	struct ft_test_seg s;
 	uint32_t cip = CLIENT_BASE + i / PORTS_PER_IP, sip = SERVER_BASE + i % 200;
 	uint16_t cport = (uint16_t)(1024 + i % PORTS_PER_IP);
 
-	memset(f, 0, FRAME);
-	put16(f + 12, 0x0800);
-	f[14] = 0x45;
-	put16(f + 16, 40);
-	f[22] = 64;
-	f[23] = 6;
-	put32(f + 26, from_client ? cip : sip);
-	put32(f + 30, from_client ? sip : cip);
-	put16(f + 34, from_client ? cport : 80);
-	put16(f + 36, from_client ? 80 : cport);
-	put32(f + 38, seq);
-	put32(f + 42, ack);
-	f[46] = 5 << 4;
-	f[47] = flags;
-	put16(f + 48, 65535);
+	memset(&s, 0, sizeof(s));
+	s.src4 = from_client ? cip : sip;
+	s.dst4 = from_client ? sip : cip;
+	s.sport = from_client ? cport : 80;
+	s.dport = from_client ? 80 : cport;
+	s.flags = flags;
+	s.seq = seq;
+	s.ack = ack;
+	s.win = 65535;
+	s.wscale = -1;
+	ft_test_build(&s, f);
 }
 
 /* Build one frame of flow i into slot k of the burst. */
@@ -107,7 +91,7 @@ add(struct bench *b, unsigned int k, uint32_t i, int from_client, uint8_t flags)
 
 	frame(b->frames[k], i, from_client, flags, *mine, (flags & FT_TCP_ACK) ? peer : 0);
 	b->data[k] = b->frames[k];
-	b->len[k] = 60;
+	b->len[k] = 54;
 	*mine += ((flags & FT_TCP_SYN) ? 1 : 0) + ((flags & FT_TCP_FIN) ? 1 : 0);
 }
 
