@@ -158,6 +158,7 @@ captures)
 	;;
 valgrind)
 	command -v valgrind >/dev/null || { echo "valgrind not installed: skipped"; exit 77; }
+	[ -z "${FT_SANITIZED:-}" ] || { echo "sanitizer build: valgrind does not apply; skipped"; exit 77; }
 	"$TRACEGEN" -o "$work/t.pcap" -n 60 -s 5 --mix roundrobin --ipv6 30 --vlan 30 ||
 		fail "trace generator"
 	valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
