@@ -761,6 +761,66 @@ test_malformed_counted(void **state)
 }
 
 static void
+test_syn_flood_keeps_established(void **state)
+{
+	struct conn k[40], f;
+	unsigned int i;
+	uint64_t seed = 7;
+
+	(void)state;
+	ft_engine_free(eng);
+	eng = engine_new(64, NULL);
+	assert_non_null(eng);
+	for (i = 0; i < 40; i++) {
+		conn_init(&k[i], (uint16_t)(43000 + i));
+		handshake(&k[i]);
+	}
+	/* A flood of SYNs from spoofed ports: it fills the table, never evicts them. */
+	for (i = 0; i < 5000; i++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		conn_init(&f, (uint16_t)(1024 + (seed >> 33) % 60000));
+		f.c = 0xc6120000u | (uint32_t)((seed >> 20) & 0xffff);
+		f.cseq = (uint32_t)(seed >> 7);
+		C(&f, SY, 0);
+	}
+	assert_true(eng->stats.cnt[FT_CNT_TABLE_FULL] > 0);
+	assert_int_equal(eng->stats.cnt[FT_CNT_FLOWS_EVICTED], 0);
+	for (i = 0; i < 40; i++)
+		assert_states(&k[i], ESTABLISHED, ESTABLISHED);
+	check_gauges();
+}
+
+static void
+test_fin_flood_moves_nothing(void **state)
+{
+	struct conn k;
+	unsigned int i;
+	uint64_t seed = 11;
+
+	(void)state;
+	conn_init(&k, 40021);
+	handshake(&k);
+	C(&k, A, 500);
+	/* Forged FINs and RSTs with sequence numbers away from the window. */
+	for (i = 0; i < 10000; i++) {
+		uint32_t off;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		/* At least 16 MiB away from the window on either side. */
+		off = 0x01000000u + (uint32_t)((seed >> 33) % 0xfe000000u);
+		raw(&k, (int)(i & 1), (i & 2) ? (F | A) : R, (i & 1 ? k.cseq : k.sseq) + off,
+				(i & 1 ? k.sseq : k.cseq), 0);
+	}
+	assert_states(&k, ESTABLISHED, ESTABLISHED);
+	assert_int_equal(eng->stats.cnt[FT_CNT_FIN_OUT_OF_WINDOW] +
+			eng->stats.cnt[FT_CNT_RST_OUT_OF_WINDOW], 10000);
+	assert_int_equal(eng->stats.cnt[FT_CNT_RST_ACCEPTED], 0);
+	/* The real close still works afterwards. */
+	C(&k, F | A, 0);
+	assert_states(&k, FIN_WAIT1, CLOSE_WAIT);
+}
+
+static void
 test_counters_carry(void **state)
 {
 	struct conn k;
@@ -852,6 +912,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_eviction_prefers_closing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_and_vlan_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_flood_keeps_established, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fin_flood_moves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters_carry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_flows_one_burst, setup, teardown),
 	};
