@@ -32,6 +32,8 @@ usage(const char *prog)
 	       "of the other. The main lcore controls; every other lcore is a worker with its own\n"
 	       "queue on each port, flow table and timer wheel. Stops on SIGINT or SIGTERM.\n"
 	       "  --pairs P:Q[,P:Q...]    port pairs\n"
+	       "  --workers N             use the first N worker lcores (default: all; each has a\n"
+	       "                          queue on every port)\n"
 	       "  --rx-desc N, --tx-desc N  descriptors per queue (64..16384)\n"
 	       "  --mbufs N               mbufs per NUMA socket (1023..16777215)\n"
 	       "  --burst N               RX burst (1..%u)\n"
@@ -272,6 +274,9 @@ set_live_key(struct ft_app_cfg *cfg, const char *what, const char *key, const ch
 	} else if (strcmp(key, "mbufs") == 0) {
 		ret = parse_u64(what, val, 1023, 16777215, &v);
 		cfg->mbufs = (uint32_t)v;
+	} else if (strcmp(key, "workers") == 0) {
+		ret = parse_u64(what, val, 0, RTE_MAX_LCORE - 1, &v);
+		cfg->workers = (uint32_t)v;
 	} else if (strcmp(key, "burst") == 0) {
 		ret = parse_u64(what, val, 1, FT_MAX_BURST, &v);
 		cfg->burst = (uint16_t)v;
@@ -378,6 +383,7 @@ enum {
 	OPT_WHEEL_SLOTS,
 	OPT_EXPIRE_BUDGET,
 	OPT_EVICT,
+	OPT_WORKERS,
 };
 
 static const struct option long_opts[] = {
@@ -405,6 +411,7 @@ static const struct option long_opts[] = {
 	{ "wheel-slots", required_argument, NULL, OPT_WHEEL_SLOTS },
 	{ "expire-budget", required_argument, NULL, OPT_EXPIRE_BUDGET },
 	{ "evict", required_argument, NULL, OPT_EVICT },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -514,6 +521,9 @@ ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv)
 			break;
 		case OPT_EXPIRE_BUDGET:
 			ret = set_engine_key(cfg, "--expire-budget", "expire_budget", optarg);
+			break;
+		case OPT_WORKERS:
+			ret = set_live_key(cfg, "--workers", "workers", optarg);
 			break;
 		case OPT_EVICT:
 			ret = set_engine_key(cfg, "--evict", "evict", optarg);

@@ -33,6 +33,7 @@ struct ft_app_cfg {
 	uint16_t burst;                           /**< RX burst size. */
 	uint32_t tx_drain_us;                     /**< Longest wait before a TX flush. */
 	uint32_t stats_interval_ms;               /**< Rate lines on stdout (0: none). */
+	uint32_t workers;                         /**< Worker lcores used (0: every one). */
 };
 
 /**

@@ -249,6 +249,7 @@ port_setup(struct ft_live *live, uint16_t p)
 		fprintf(stderr, "fintrack: port %u: cannot start: %s\n", p, rte_strerror(-ret));
 		return ret;
 	}
+	live->started[p] = 1;
 	LOG(INFO, "port %u (%s): %u RX / %u TX queue%s%s, forwarding to port %u\n", p,
 			info.driver_name, live->nrxq[p], live->ntxq[p],
 			live->ntxq[p] == 1 ? "" : "s",
@@ -299,6 +300,9 @@ workers_create(struct ft_live *live)
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct ft_worker *w;
+
+		if (cfg->workers != 0 && n == cfg->workers)
+			break;
 		struct ft_engine_conf ec = cfg->engine;
 		char name[RTE_RING_NAMESIZE];
 		int socket = (int)rte_lcore_to_socket_id(lcore);
@@ -338,6 +342,11 @@ workers_create(struct ft_live *live)
 		n++;
 	}
 	live->nworkers = n;
+	if (cfg->workers != 0 && n < cfg->workers) {
+		fprintf(stderr, "fintrack: --workers %u: only %u worker lcore%s given to EAL "
+				"(-l/--lcores)\n", cfg->workers, n, n == 1 ? "" : "s");
+		return -EINVAL;
+	}
 	if (n == 0) {
 		fprintf(stderr, "fintrack: live mode needs a worker lcore besides the main one "
 				"(e.g. -l 0-1)\n");
@@ -704,7 +713,8 @@ live_free(struct ft_live *live)
 	unsigned int w, i;
 
 	for (i = 0; i < live->nports; i++) {
-		rte_eth_dev_stop(live->ports[i]);
+		if (live->started[live->ports[i]])
+			rte_eth_dev_stop(live->ports[i]);
 		rte_eth_dev_close(live->ports[i]);
 	}
 	for (w = 0; w < live->nworkers; w++) {

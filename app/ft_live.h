@@ -61,6 +61,7 @@ struct ft_live {
 	uint16_t ntxq[RTE_MAX_ETHPORTS];
 	rte_spinlock_t txlock[RTE_MAX_ETHPORTS]; /**< Taken when workers share TX queues. */
 	uint8_t tx_shared[RTE_MAX_ETHPORTS];
+	uint8_t started[RTE_MAX_ETHPORTS];       /**< rte_eth_dev_start() succeeded. */
 	struct rte_mempool *pool[RTE_MAX_NUMA_NODES];
 	uint64_t tsc_hz;
 	uint64_t tsc0;
