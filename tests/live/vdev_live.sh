@@ -104,11 +104,15 @@ steering)
 		--vdev "net_pcap0,rx_pcap=$w/c2s.pcap,rx_pcap=$w/none.pcap,tx_pcap=$w/o0a.pcap,tx_pcap=$w/o0b.pcap" \
 		--vdev "net_pcap1,rx_pcap=$w/none.pcap,rx_pcap=$w/s2c.pcap,tx_pcap=$w/o1a.pcap,tx_pcap=$w/o1b.pcap" \
 		-- --stats-interval 0 --events "$w/ev" --report "$w/rep" --max-flows 65536
-	for ((i = 0; i < 50; i++)); do
+	# Wait until every packet of the trace has been seen (bounded: 30 s).
+	for ((i = 0; i < 150; i++)); do
 		sleep 0.2
-		flows=$(telemetry /fintrack/summary | sed -n 's/.*"flows": \([0-9]*\).*/\1/p')
-		[ "${flows:-0}" -ge 2000 ] && break
+		telemetry /fintrack/summary >"$w/summary"
+		seen=$(sed -n 's/.*"rx_pkts": \([0-9]*\).*/\1/p' "$w/summary")
+		[ "${seen:-0}" -ge "$total" ] && break
 	done
+	[ "${seen:-0}" -eq "$total" ] || fail "fintrack saw ${seen:-no} of $total packets"
+	flows=$(sed -n 's/.*"flows": \([0-9]*\).*/\1/p' "$w/summary")
 	[ "${flows:-0}" -eq 2000 ] || fail "telemetry summary: ${flows:-no} flows, expected 2000"
 	telemetry /fintrack/config | grep -q '"steering": "software symmetric hash"' ||
 		fail "telemetry config does not show software steering"
