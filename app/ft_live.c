@@ -28,7 +28,7 @@
 RTE_LOG_REGISTER(ft_logtype_live, ft.live, INFO);
 #define LOG(level, ...) rte_log(RTE_LOG_##level, ft_logtype_live, "fintrack: " __VA_ARGS__)
 
-#define STEER_RING_SIZE  4096
+#define STEER_RING_SIZE  16384
 #define EVENT_RING_SIZE  65536
 #define CONTROL_PERIOD_US 10000
 #define MBUF_CACHE       256

@@ -201,8 +201,8 @@ endpoint_fill(struct ft_endpoint *ep, int v6, const uint8_t *addr, uint16_t port
 	ep->port = rte_be_to_cpu_16(port_be);
 }
 
-/* Fill the client and server endpoints of flow id from its key. */
-static void
+/* Fill the client and server endpoints of flow id from its key; -ENOENT if it has none. */
+static int
 event_endpoints(const struct ft_engine *e, uint32_t id, struct ft_event *ev)
 {
 	const struct ft_flow *f = &e->table->flows[id];
@@ -222,8 +222,9 @@ event_endpoints(const struct ft_engine *e, uint32_t id, struct ft_event *ev)
 	default:
 		memset(&ev->client, 0, sizeof(ev->client));
 		memset(&ev->server, 0, sizeof(ev->server));
-		break;
+		return -ENOENT;
 	}
+	return 0;
 }
 
 static void
@@ -789,6 +790,7 @@ struct evict_search {
 	const struct ft_engine *e;
 	uint32_t best;
 	unsigned int rank;
+	int v6;           /* Family that needs room: only its table can give it. */
 };
 
 /* Rank of a flow as an eviction victim: 0 held, 1 TIME_WAIT, 2 other closing, 3 never. */
@@ -808,7 +810,11 @@ static int
 evict_visit(void *arg, uint32_t id)
 {
 	struct evict_search *s = arg;
-	unsigned int rank = evict_rank(&s->e->table->flows[id]);
+	unsigned int rank;
+
+	if (ft_flow_is_v6(s->e->table, id) != s->v6)
+		return 0;
+	rank = evict_rank(&s->e->table->flows[id]);
 
 	if (rank < s->rank) {
 		s->rank = rank;
@@ -817,11 +823,11 @@ evict_visit(void *arg, uint32_t id)
 	return s->rank <= 1;
 }
 
-/* Free one closing flow now to make room. */
+/* Free one closing flow of the given family now to make room in its table. */
 static int
-evict_one(struct ft_engine *e)
+evict_one(struct ft_engine *e, int v6)
 {
-	struct evict_search s = { .e = e, .best = 0, .rank = 3 };
+	struct evict_search s = { .e = e, .best = 0, .rank = 3, .v6 = v6 };
 	struct ft_flow *f;
 	uint32_t id;
 
@@ -860,7 +866,7 @@ flow_miss(struct ft_engine *e, int32_t id, const struct ft_pkt *p, uint32_t len)
 	}
 	if (id < 0) {
 		ret = ft_flow_table_add(e->table, p);
-		while (ret == -ENOSPC && e->conf.evict && evict_one(e) == 0)
+		while (ret == -ENOSPC && e->conf.evict && evict_one(e, p->is_v6) == 0)
 			ret = ft_flow_table_add(e->table, p);
 		if (ret < 0) {
 			e->stats.cnt[ret == -EINVAL ? FT_CNT_NO_V6_TABLE : FT_CNT_TABLE_FULL]++;
@@ -1108,7 +1114,9 @@ ft_engine_flow_info(const struct ft_engine *e, uint32_t id, struct ft_flow_info 
 	c = &t->cold[id];
 	if (!(f->flags & FT_FLOW_F_LIVE))
 		return -ENOENT;
-	event_endpoints(e, id, &ev);
+	/* A reader on another lcore may race a delete: report only a flow still there. */
+	if (event_endpoints(e, id, &ev) != 0)
+		return -ENOENT;
 	info->flow_id = id;
 	info->client = ev.client;
 	info->server = ev.server;
@@ -1123,9 +1131,6 @@ ft_engine_flow_info(const struct ft_engine *e, uint32_t id, struct ft_flow_info 
 		info->expires_ns[r] = f->state[r] == FT_TCP_CLOSED || left <= 0 ? 0 :
 			(uint64_t)left * e->tick_ns;
 	}
-	/* A reader on another lcore may race a delete: report only a flow still there. */
-	if (info->client.port == 0 && info->server.port == 0)
-		return -ENOENT;
 	return 0;
 }
 

@@ -103,7 +103,7 @@ steering)
 	start 2 --no-huge --no-pci -m 512 \
 		--vdev "net_pcap0,rx_pcap=$w/c2s.pcap,rx_pcap=$w/none.pcap,tx_pcap=$w/o0a.pcap,tx_pcap=$w/o0b.pcap" \
 		--vdev "net_pcap1,rx_pcap=$w/none.pcap,rx_pcap=$w/s2c.pcap,tx_pcap=$w/o1a.pcap,tx_pcap=$w/o1b.pcap" \
-		-- --stats-interval 0 --events "$w/ev" --report "$w/rep" --max-flows 65536
+		-- --stats-interval 0 --events "$w/ev" --report "$w/rep" --max-flows 65536 --mbufs 65535
 	# Wait until every packet of the trace has been seen (bounded: 30 s).
 	for ((i = 0; i < 150; i++)); do
 		sleep 0.2
