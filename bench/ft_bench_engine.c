@@ -29,6 +29,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "ft_bench_common.h"
 #include "ft_engine.h"
 #include "ft_test_pkt.h"
 
@@ -50,16 +51,6 @@ struct bench {
 	uint32_t len[BURST];
 	uint64_t now;
 };
-
-static uint64_t
-rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
 
 /* Flow i's client: 198.18.x.y, ports 1024..61023; server: 198.19.0.(i % 200), port 80. */
 static void
@@ -148,11 +139,8 @@ main(int argc, char **argv)
 	uint64_t c0, c1, tw0, expired, hits = 0;
 	double tpp, fpp;
 	int i, opt, ret;
-	size_t off = 0;
 
-	for (i = 0; i < argc && off < sizeof(cmdline) - 1; i++)
-		off += (size_t)snprintf(cmdline + off, sizeof(cmdline) - off, "%s%s", i ? " " : "",
-				argv[i]);
+	ft_bench_cmdline(argc, argv, cmdline, sizeof(cmdline));
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "ft-bench-engine: EAL: %s\n", rte_strerror(rte_errno));
@@ -205,8 +193,8 @@ main(int argc, char **argv)
 	}
 	rng = b.seed;
 	for (i = 0; i < (int)b.nflows; i++) {
-		b.cseq[i] = (uint32_t)rng_next(&rng);
-		b.sseq[i] = (uint32_t)rng_next(&rng);
+		b.cseq[i] = (uint32_t)ft_bench_rng_next(&rng);
+		b.sseq[i] = (uint32_t)ft_bench_rng_next(&rng);
 	}
 	b.now = UINT64_C(1700000000) * 1000000000;
 
@@ -242,7 +230,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 		for (sent = 0; sent < b.npackets; sent++)
-			seq[sent] = (uint32_t)rng_next(&rng);
+			seq[sent] = (uint32_t)ft_bench_rng_next(&rng);
 		for (sent = 0; sent < b.npackets; sent += n) {
 			n = (unsigned int)RTE_MIN((uint64_t)BURST, b.npackets - sent);
 			for (k = 0; k < n; k++)

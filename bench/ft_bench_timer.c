@@ -29,6 +29,7 @@
 #include <rte_malloc.h>
 #include <rte_timer.h>
 
+#include "ft_bench_common.h"
 #include "ft_twheel.h"
 
 /* A record the size of a flow's hot line, with the wheel's links inside. */
@@ -36,16 +37,6 @@ struct rec {
 	struct ft_tw_link tw;
 	uint8_t state[48];
 };
-
-static uint64_t
-rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
 
 static uint64_t fired;
 
@@ -71,12 +62,9 @@ main(int argc, char **argv)
 	struct rte_timer *tims;
 	struct ft_twheel *tw;
 	char cmdline[1024] = "";
-	size_t off = 0;
-	int ret, opt, a;
+	int ret, opt;
 
-	for (a = 0; a < argc && off < sizeof(cmdline) - 1; a++)
-		off += (size_t)snprintf(cmdline + off, sizeof(cmdline) - off, "%s%s", a ? " " : "",
-				argv[a]);
+	ft_bench_cmdline(argc, argv, cmdline, sizeof(cmdline));
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "ft-bench-timer: EAL: %s\n", rte_strerror(rte_errno));
@@ -113,13 +101,13 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		order[i] = i;
 	for (i = n - 1; i > 0; i--) {
-		uint32_t j = (uint32_t)(rng_next(&rng) % (i + 1)), t = order[i];
+		uint32_t j = (uint32_t)(ft_bench_rng_next(&rng) % (i + 1)), t = order[i];
 
 		order[i] = order[j];
 		order[j] = t;
 	}
 	for (i = 0; i < n; i++)
-		dl[i] = 1 + (uint32_t)(rng_next(&rng) % 60000);
+		dl[i] = 1 + (uint32_t)(ft_bench_rng_next(&rng) % 60000);
 
 	/* The wheel. */
 	t0 = rte_rdtsc_precise();
