@@ -749,6 +749,51 @@ handle_segment(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, unsigne
 		step(e, id, y, FT_TCP_EV_RCV_ACK_FIN);
 }
 
+/* Flags of a flow that the established fast path handles: both streams known, no FIN, no hold. */
+#define FAST_FLAGS_MASK (FT_FLOW_F_HOLD | FLAG(FT_FLOW_F_FIN_SENT, 0) | \
+		FLAG(FT_FLOW_F_FIN_SENT, 1) | FLAG(FT_FLOW_F_NXT_VALID, 0) | FLAG(FT_FLOW_F_NXT_VALID, 1))
+#define FAST_FLAGS_WANT (FLAG(FT_FLOW_F_NXT_VALID, 0) | FLAG(FT_FLOW_F_NXT_VALID, 1))
+
+/*
+ * The common case, a plain ACK (with or without data and PSH) while both
+ * endpoints are ESTABLISHED: the same result as the general path
+ * (note_sender, handle_segment, refresh_timers, flow_timer_update) with only
+ * the steps that can apply to it.
+ */
+static inline int
+segment_fast(struct ft_engine *e, uint32_t id, struct ft_flow *f, const struct ft_pkt *p,
+		uint32_t len, unsigned int x)
+{
+	unsigned int y = x ^ 1;
+	uint32_t end, win, b;
+
+	if ((p->flags & ~FT_TCP_PSH) != FT_TCP_ACK ||
+			(f->flags & FAST_FLAGS_MASK) != FAST_FLAGS_WANT ||
+			f->state[0] != FT_TCP_ESTABLISHED || f->state[1] != FT_TCP_ESTABLISHED)
+		return 0;
+	b = f->bytes_lo[x] + len;
+	if (unlikely(++f->pkts_lo[x] == 0))
+		e->table->cold[id].pkts_hi[x]++;
+	if (unlikely(b < f->bytes_lo[x]))
+		e->table->cold[id].bytes_hi[x]++;
+	f->bytes_lo[x] = b;
+	f->win[x] = p->win;
+	end = p->seq + p->payload_len;
+	win = recv_window(f, y);
+	if (likely(ft_seq_ge(end, f->nxt[x] - win) && ft_seq_le(p->seq, f->nxt[x] + win))) {
+		if (ft_seq_gt(p->ack, f->nxt[y]) && p->ack - f->nxt[y] < ACK_JUMP_MAX)
+			f->nxt[y] = p->ack;
+		if (ft_seq_le(p->seq, f->nxt[x]) && ft_seq_gt(end, f->nxt[x]))
+			f->nxt[x] = end;
+	} else {
+		e->stats.cnt[FT_CNT_SEG_OUT_OF_WINDOW]++;
+	}
+	f->dl[0] = e->now_tick + e->tmo[FT_TCP_ESTABLISHED];
+	f->dl[1] = f->dl[0];
+	ft_twheel_update(e->wheel, id, f->dl[0]);
+	return 1;
+}
+
 /* A packet of tracked flow id. */
 static void
 flow_packet(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, uint32_t len)
@@ -756,6 +801,8 @@ flow_packet(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, uint32_t l
 	struct ft_flow *f = &e->table->flows[id];
 	unsigned int x = p->dir ^ ((f->flags & FT_FLOW_F_CLIENT_B) ? 1 : 0);
 
+	if (likely(segment_fast(e, id, f, p, len, x)))
+		return;
 	if (f->flags & FT_FLOW_F_HOLD) {
 		if ((p->flags & (FT_TCP_SYN | FT_TCP_ACK)) == FT_TCP_SYN) {
 			e->stats.cnt[FT_CNT_SYN_AFTER_CLOSE]++;

@@ -102,7 +102,7 @@ parse_tcp_options(const uint8_t *opt, uint32_t len, struct ft_pkt *pkt)
 	return FT_PKT_TCP;
 }
 
-static enum ft_pkt_status
+static inline __attribute__((always_inline)) enum ft_pkt_status
 parse_tcp(const uint8_t *l4, uint32_t l4_len, struct ft_pkt *pkt)
 {
 	uint32_t doff;
@@ -135,7 +135,7 @@ parse_tcp(const uint8_t *l4, uint32_t l4_len, struct ft_pkt *pkt)
  * Order the two endpoints so that both directions give the same key: endpoint
  * a is the smaller (address, port) pair, compared as big-endian numbers.
  */
-static void
+static inline void
 key4_build(struct ft_pkt *pkt, const uint8_t *src, const uint8_t *dst, const uint8_t *ports)
 {
 	struct ft_key4 *k = &pkt->key.v4;
@@ -273,6 +273,9 @@ ft_pkt_parse(const uint8_t *data, uint32_t len, struct ft_pkt *pkt)
 		return FT_PKT_ERR_TRUNC_ETH;
 	type = rd16(data + 12);
 	pkt->vlans = 0;
+	/* Untagged IPv4 first: most frames are. */
+	if (type == ETH_P_IPV4)
+		return parse_ipv4(data + ETH_HDR_LEN, len - ETH_HDR_LEN, pkt);
 	while (type == ETH_P_8021Q || type == ETH_P_8021AD || type == ETH_P_QINQ1) {
 		if (pkt->vlans == 2)
 			return FT_PKT_ERR_VLAN_DEPTH;
