@@ -14,6 +14,11 @@
 
 #include "ft_flow.h"
 
+/* Most deleted positions that may wait for readers; a full FIFO waits for them. */
+#define DEFER_MAX 65536u
+/* rte_hash_lookup_bulk() takes at most this many keys. */
+#define DEL_BULK 64u
+
 static uint64_t
 heap_used(int socket_id)
 {
@@ -86,17 +91,6 @@ hash_create(const char *name, const char *suffix, uint32_t entries, uint32_t key
 	return rte_hash_create(&params);
 }
 
-static int
-rcu_attach(struct rte_hash *h, struct rte_rcu_qsbr *v)
-{
-	struct rte_hash_rcu_config cfg = {
-		.v = v,
-		.mode = RTE_HASH_QSBR_MODE_DQ,
-	};
-
-	return rte_hash_rcu_qsbr_add(h, &cfg);
-}
-
 struct ft_flow_table *
 ft_flow_table_create(const char *name, uint32_t max_v4, uint32_t max_v6, uint32_t max_readers,
 		int socket_id)
@@ -131,8 +125,14 @@ ft_flow_table_create(const char *name, uint32_t max_v4, uint32_t max_v6, uint32_
 	ft->qsbr = rte_zmalloc_socket("ft_flow_qsbr", qsz, RTE_CACHE_LINE_SIZE, socket_id);
 	if (ft->qsbr == NULL || rte_rcu_qsbr_init(ft->qsbr, max_readers) != 0)
 		goto nomem;
-	if (rcu_attach(ft->h4, ft->qsbr) != 0 || (ft->h6 != NULL && rcu_attach(ft->h6, ft->qsbr) != 0))
-		goto fail;
+	/* Deleted positions are freed by ft_flow_table_reclaim(), after readers quiesce. */
+	ft->defer_mask = rte_align32pow2(RTE_MIN((uint32_t)n, DEFER_MAX)) - 1;
+	ft->defer = rte_malloc_socket("ft_flow_defer", sizeof(uint32_t) * (ft->defer_mask + 1),
+			RTE_CACHE_LINE_SIZE, socket_id);
+	ft->keys4 = rte_malloc_socket("ft_flow_keys4", sizeof(struct ft_key4) * max_v4,
+			RTE_CACHE_LINE_SIZE, socket_id);
+	if (ft->defer == NULL || ft->keys4 == NULL)
+		goto nomem;
 	ft->flows = rte_zmalloc_socket("ft_flows", n * sizeof(struct ft_flow), RTE_CACHE_LINE_SIZE,
 			socket_id);
 	ft->cold = rte_zmalloc_socket("ft_flows_cold", n * sizeof(struct ft_flow_cold),
@@ -162,13 +162,15 @@ ft_flow_table_free(struct ft_flow_table *ft)
 	rte_hash_free(ft->h4);
 	rte_hash_free(ft->h6);
 	rte_free(ft->qsbr);
+	rte_free(ft->defer);
+	rte_free(ft->keys4);
 	rte_free(ft->flows);
 	rte_free(ft->cold);
 	rte_free(ft);
 }
 
-int32_t
-ft_flow_table_add(struct ft_flow_table *ft, const struct ft_pkt *pkt)
+static int32_t
+table_add(struct ft_flow_table *ft, const struct ft_pkt *pkt)
 {
 	int32_t pos;
 
@@ -178,7 +180,10 @@ ft_flow_table_add(struct ft_flow_table *ft, const struct ft_pkt *pkt)
 		pos = rte_hash_add_key(ft->h6, &pkt->key.v6);
 		return pos < 0 ? pos : pos + (int32_t)ft->max_v4;
 	}
-	return rte_hash_add_key(ft->h4, &pkt->key.v4);
+	pos = rte_hash_add_key(ft->h4, &pkt->key.v4);
+	if (pos >= 0)
+		ft->keys4[pos] = pkt->key.v4;
+	return pos;
 }
 
 int32_t
@@ -214,22 +219,146 @@ ft_flow_table_key(const struct ft_flow_table *ft, uint32_t id, struct ft_key4 *v
 	return 6;
 }
 
-int
-ft_flow_table_del(struct ft_flow_table *ft, uint32_t id)
+/* Start a grace period for the deleted ids not yet covered by one. */
+static void
+defer_seal(struct ft_flow_table *ft)
+{
+	if (ft->defer_sealed == ft->defer_head && ft->defer_tail != ft->defer_head) {
+		ft->defer_token = rte_rcu_qsbr_start(ft->qsbr);
+		ft->defer_sealed = ft->defer_tail;
+	}
+}
+
+static void
+defer_free(struct ft_flow_table *ft)
+{
+	while (ft->defer_head != ft->defer_sealed) {
+		uint32_t id = ft->defer[ft->defer_head++ & ft->defer_mask];
+
+		if (id < ft->max_v4)
+			rte_hash_free_key_with_position(ft->h4, (int32_t)id);
+		else
+			rte_hash_free_key_with_position(ft->h6, (int32_t)(id - ft->max_v4));
+	}
+}
+
+void
+ft_flow_table_reclaim(struct ft_flow_table *ft)
+{
+	while (ft->defer_tail != ft->defer_head) {
+		defer_seal(ft);
+		if (rte_rcu_qsbr_check(ft->qsbr, ft->defer_token, false) != 1)
+			return;
+		defer_free(ft);
+	}
+}
+
+/* Wait for readers, then free everything deleted so far. */
+static void
+reclaim_wait(struct ft_flow_table *ft)
+{
+	while (ft->defer_tail != ft->defer_head) {
+		defer_seal(ft);
+		rte_rcu_qsbr_check(ft->qsbr, ft->defer_token, true);
+		defer_free(ft);
+	}
+}
+
+static void
+defer_push(struct ft_flow_table *ft, uint32_t id)
+{
+	if (ft->defer_tail - ft->defer_head > ft->defer_mask) {
+		ft->defer_waits++;
+		reclaim_wait(ft);
+	}
+	ft->defer[ft->defer_tail++ & ft->defer_mask] = id;
+}
+
+int32_t
+ft_flow_table_add(struct ft_flow_table *ft, const struct ft_pkt *pkt)
+{
+	int32_t pos = table_add(ft, pkt);
+
+	/* Positions still waiting for readers are room too: wait for them rather than fail. */
+	if (pos == -ENOSPC && ft->defer_tail != ft->defer_head) {
+		reclaim_wait(ft);
+		pos = table_add(ft, pkt);
+	}
+	return pos;
+}
+
+static int
+del_v4(struct ft_flow_table *ft, uint32_t id)
+{
+	int32_t pos = rte_hash_del_key(ft->h4, &ft->keys4[id]);
+
+	if (pos < 0)
+		return pos;
+	defer_push(ft, (uint32_t)pos);
+	return 0;
+}
+
+static int
+del_v6(struct ft_flow_table *ft, uint32_t id)
 {
 	struct ft_key4 k4;
 	struct ft_key6 k6;
-	int32_t ret;
+	int32_t pos;
 
-	switch (ft_flow_table_key(ft, id, &k4, &k6)) {
-	case 4:
-		ret = rte_hash_del_key(ft->h4, &k4);
-		break;
-	case 6:
-		ret = rte_hash_del_key(ft->h6, &k6);
-		break;
-	default:
+	if (ft_flow_table_key(ft, id, &k4, &k6) != 6)
 		return -ENOENT;
+	pos = rte_hash_del_key(ft->h6, &k6);
+	if (pos < 0)
+		return pos;
+	defer_push(ft, (uint32_t)pos + ft->max_v4);
+	return 0;
+}
+
+int
+ft_flow_table_del(struct ft_flow_table *ft, uint32_t id)
+{
+	int ret;
+
+	if (id < ft->max_v4) {
+		/* The copy is this flow's key only while the hash maps it to id. */
+		if (rte_hash_lookup(ft->h4, &ft->keys4[id]) != (int32_t)id)
+			return -ENOENT;
+		ret = del_v4(ft, id);
+	} else {
+		ret = del_v6(ft, id);
 	}
-	return ret < 0 ? ret : 0;
+	ft_flow_table_reclaim(ft);
+	return ret;
+}
+
+void
+ft_flow_table_del_bulk(struct ft_flow_table *ft, const uint32_t *ids, uint32_t n)
+{
+	const void *keys[DEL_BULK];
+	uint32_t idx[DEL_BULK];
+	int32_t pos[DEL_BULK];
+	uint32_t done, i, k;
+
+	for (done = 0; done < n; done += DEL_BULK) {
+		uint32_t m = RTE_MIN(n - done, DEL_BULK);
+
+		k = 0;
+		for (i = 0; i < m; i++) {
+			uint32_t id = ids[done + i];
+
+			if (id < ft->max_v4) {
+				idx[k] = id;
+				keys[k++] = &ft->keys4[id];
+			} else {
+				del_v6(ft, id);
+			}
+		}
+		if (k == 0 || rte_hash_lookup_bulk(ft->h4, keys, k, pos) != 0)
+			continue;
+		/* The bulk lookup brought the buckets and key slots in: the deletes hit cache. */
+		for (i = 0; i < k; i++)
+			if (pos[i] == (int32_t)idx[i])
+				del_v4(ft, idx[i]);
+	}
+	ft_flow_table_reclaim(ft);
 }

@@ -13,9 +13,11 @@
  *
  * Flow ids are hash positions: IPv4 flows take ids [0, max_v4), IPv6 flows
  * [max_v4, max_v4 + max_v6). The tables are created in the lock-free reader
- * mode with an RCU QSBR variable attached, so another thread may look keys up
- * while the owning lcore adds and deletes; a deleted key's id is reused only
- * after registered readers have reported quiescence.
+ * mode, so another thread may look keys up while the owning lcore adds and
+ * deletes. A deleted key's position is freed for reuse only after the readers
+ * registered with the table's RCU QSBR variable have been quiescent: deletes
+ * queue positions, and one grace period covers all the deletes queued
+ * before it started (one token per batch instead of one per delete).
  */
 
 #include <stdint.h>
@@ -110,6 +112,21 @@ struct ft_flow_table {
 	uint64_t mem_bytes;         /**< Heap bytes the table took when created. */
 	struct ft_flow *flows;      /**< max_v4 + max_v6 hot slots. */
 	struct ft_flow_cold *cold;  /**< max_v4 + max_v6 cold slots. */
+	/** Copy of each IPv4 flow's key: deletes need no lookup to find it. */
+	struct ft_key4 *keys4;
+	/*
+	 * Ids whose keys are deleted, waiting until registered readers have been
+	 * quiescent before their hash positions are freed for reuse: a FIFO
+	 * [defer_head, defer_tail) of running indexes; ids before defer_sealed
+	 * are covered by the grace period of defer_token.
+	 */
+	uint32_t *defer;
+	uint32_t defer_mask;
+	uint32_t defer_head;
+	uint32_t defer_sealed;
+	uint32_t defer_tail;
+	uint64_t defer_token;
+	uint64_t defer_waits;       /**< Times a full FIFO waited for readers. */
 };
 
 /**
@@ -159,6 +176,20 @@ int32_t ft_flow_table_lookup(const struct ft_flow_table *ft, const struct ft_pkt
  *   0, or -ENOENT if the key is not present.
  */
 int ft_flow_table_del(struct ft_flow_table *ft, uint32_t id);
+
+/**
+ * Delete the keys of n flows (ids whose keys are gone already are skipped).
+ * The lookups that find them run as one bulk lookup, so that their cache
+ * misses overlap; the positions are then freed as ft_flow_table_del does.
+ */
+void ft_flow_table_del_bulk(struct ft_flow_table *ft, const uint32_t *ids, uint32_t n);
+
+/**
+ * Free the positions of deleted keys whose grace period is over (no
+ * registered reader was inside a read-side section since the delete).
+ * Called by the deletes themselves; cheap when nothing waits.
+ */
+void ft_flow_table_reclaim(struct ft_flow_table *ft);
 
 /**
  * The key of flow id, written to *v4 or *v6.
