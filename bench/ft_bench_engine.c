@@ -10,6 +10,7 @@
  * N connections are opened (SYN, SYN-ACK, ACK), M packets of established
  * traffic go to random connections, every connection is closed (FIN, ACK,
  * FIN, ACK) and the clock is moved on until every TIME_WAIT has expired.
+ * Each lifecycle step visits the connections in one random order.
  * Frames are built between timed calls; only the engine calls are timed
  * (TSC). The floor, in the same run, is rte_hash_lookup_bulk() of the same
  * established-traffic keys on the engine's own table. Results are printed as
@@ -46,6 +47,7 @@ struct bench {
 	uint64_t seed;
 	uint32_t *cseq;  /* Client's next sequence number, per flow. */
 	uint32_t *sseq;  /* Server's next sequence number, per flow. */
+	uint32_t *order; /* Flows in the random order the lifecycle steps visit them. */
 	uint8_t frames[BURST][FRAME];
 	const uint8_t *data[BURST];
 	uint32_t len[BURST];
@@ -104,7 +106,7 @@ step_all(struct bench *b, int from_client, uint8_t flags)
 	unsigned int k = 0;
 
 	for (i = 0; i < b->nflows; i++) {
-		add(b, k++, i, from_client, flags);
+		add(b, k++, b->order[i], from_client, flags);
 		if (k == BURST) {
 			ticks += run(b, k);
 			k = 0;
@@ -185,7 +187,8 @@ main(int argc, char **argv)
 	b.e = ft_engine_create(&conf);
 	b.cseq = calloc(b.nflows, sizeof(uint32_t));
 	b.sseq = calloc(b.nflows, sizeof(uint32_t));
-	if (b.e == NULL || b.cseq == NULL || b.sseq == NULL) {
+	b.order = calloc(b.nflows, sizeof(uint32_t));
+	if (b.e == NULL || b.cseq == NULL || b.sseq == NULL || b.order == NULL) {
 		fprintf(stderr, "ft-bench-engine: cannot create an engine for %u flows: %s (give "
 				"EAL more memory, e.g. -m 4096, or hugepages)\n", b.nflows,
 				rte_strerror(rte_errno));
@@ -195,6 +198,18 @@ main(int argc, char **argv)
 	for (i = 0; i < (int)b.nflows; i++) {
 		b.cseq[i] = (uint32_t)ft_bench_rng_next(&rng);
 		b.sseq[i] = (uint32_t)ft_bench_rng_next(&rng);
+		b.order[i] = (uint32_t)i;
+	}
+	/*
+	 * Connections open and close in a random order, as they do on a real link:
+	 * consecutive packets touch unrelated flow slots, and the TIME_WAIT timers
+	 * that expire together are scattered over the table.
+	 */
+	for (i = (int)b.nflows - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)(ft_bench_rng_next(&rng) % (uint64_t)(i + 1)), t = b.order[i];
+
+		b.order[i] = b.order[j];
+		b.order[j] = t;
 	}
 	b.now = UINT64_C(1700000000) * 1000000000;
 
@@ -317,6 +332,7 @@ main(int argc, char **argv)
 	ft_engine_free(b.e);
 	free(b.cseq);
 	free(b.sseq);
+	free(b.order);
 	rte_eal_cleanup();
 	return ret;
 }

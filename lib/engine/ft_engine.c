@@ -797,15 +797,12 @@ segment_fast(struct ft_engine *e, uint32_t id, struct ft_flow *f, const struct f
 	return 1;
 }
 
-/* A packet of tracked flow id. */
+/* A packet of tracked flow id (the general path). */
 static void
 flow_packet(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, uint32_t len)
 {
 	struct ft_flow *f = &e->table->flows[id];
 	unsigned int x = p->dir ^ ((f->flags & FT_FLOW_F_CLIENT_B) ? 1 : 0);
-
-	if (likely(segment_fast(e, id, f, p, len, x)))
-		return;
 	if (f->flags & FT_FLOW_F_HOLD) {
 		if ((p->flags & (FT_TCP_SYN | FT_TCP_ACK)) == FT_TCP_SYN) {
 			e->stats.cnt[FT_CNT_SYN_AFTER_CLOSE]++;
@@ -1026,9 +1023,13 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *l
 		/* An eviction or an insert earlier in this batch may have changed the answer. */
 		if (e->dirty || (id < 0 && e->batch_inserts != 0))
 			id = ft_flow_table_lookup(t, &pkts[i]);
-		if (id >= 0 && (t->flows[id].flags & FT_FLOW_F_LIVE))
-			flow_packet(e, (uint32_t)id, &pkts[i], len[i]);
-		else
+		if (id >= 0 && (t->flows[id].flags & FT_FLOW_F_LIVE)) {
+			struct ft_flow *f = &t->flows[id];
+			unsigned int x = pkts[i].dir ^ ((f->flags & FT_FLOW_F_CLIENT_B) ? 1 : 0);
+
+			if (!segment_fast(e, (uint32_t)id, f, &pkts[i], len[i], x))
+				flow_packet(e, (uint32_t)id, &pkts[i], len[i]);
+		} else
 			flow_miss(e, id, &pkts[i], len[i]);
 	}
 	flush_pending(e);
