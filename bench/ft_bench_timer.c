@@ -35,7 +35,7 @@
 /* A record the size of a flow's hot line, with the wheel's links inside. */
 struct rec {
 	struct ft_tw_link tw;
-	uint8_t state[48];
+	uint8_t state[64 - sizeof(struct ft_tw_link)];
 };
 
 static uint64_t fired;

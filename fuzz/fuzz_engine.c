@@ -150,22 +150,23 @@ check_timer_link(uint32_t id)
 {
 	const struct ft_twheel *w = eng->wheel;
 	const struct ft_tw_link *l = ft_twheel_link(w, id);
+	const struct ft_tw_chain *c = ft_twheel_chain(w, id);
 	uint32_t slot = l->filed & w->mask;
 
-	CHECK(l->next != FT_TW_OFF);
+	CHECK(c->next != FT_TW_OFF);
 	/* Filed in [cur, cur + slots): the slot has not been passed and is not ambiguous. */
 	CHECK(l->filed - w->cur <= w->mask);
 	CHECK(w->bitmap[slot >> 6] & (UINT64_C(1) << (slot & 63)));
-	if (l->prev == FT_TW_NIL) {
+	if (c->prev == FT_TW_NIL) {
 		CHECK(w->heads[slot] == id);
 	} else {
-		CHECK(l->prev < MAX_FLOWS);
-		CHECK(ft_twheel_link(w, l->prev)->next == id);
-		CHECK(ft_twheel_link(w, l->prev)->filed == l->filed);
+		CHECK(c->prev < MAX_FLOWS);
+		CHECK(ft_twheel_chain(w, c->prev)->next == id);
+		CHECK(ft_twheel_link(w, c->prev)->filed == l->filed);
 	}
-	if (l->next != FT_TW_NIL) {
-		CHECK(l->next < MAX_FLOWS);
-		CHECK(ft_twheel_link(w, l->next)->prev == id);
+	if (c->next != FT_TW_NIL) {
+		CHECK(c->next < MAX_FLOWS);
+		CHECK(ft_twheel_chain(w, c->next)->prev == id);
 	}
 }
 

@@ -392,13 +392,11 @@ flow_init(struct ft_engine *e, uint32_t id, unsigned int client_is_b)
 {
 	struct ft_flow *f = &e->table->flows[id];
 	struct ft_flow_cold *c = &e->table->cold[id];
-	int armed = ft_twheel_armed(e->wheel, id);
+	/* A held slot taken over keeps its armed timer; the wheel owns that part. */
 	struct ft_tw_link tw = f->tw;
 
 	memset(f, 0, sizeof(*f));
 	f->tw = tw;
-	if (!armed)
-		f->tw.next = FT_TW_OFF;
 	f->state[0] = FT_TCP_CLOSED;
 	f->state[1] = FT_TCP_CLOSED;
 	f->flags = FT_FLOW_F_LIVE | (client_is_b ? FT_FLOW_F_CLIENT_B : 0);
@@ -487,7 +485,7 @@ fin_arrives(struct ft_engine *e, uint32_t id, unsigned int s)
 	f->nxt[s] = f->fin_seq[s] + 1;
 	/* Does the sender's FIN segment also ACK the receiver's own FIN? */
 	acks_own = (f->flags & FLAG(FT_FLOW_F_FIN_SENT, r)) &&
-		ft_seq_ge(e->table->cold[id].fin_ack[s], f->fin_seq[r] + 1);
+		ft_seq_ge(f->fin_ack[s], f->fin_seq[r] + 1);
 	step(e, id, r, acks_own ? FT_TCP_EV_RCV_FIN_ACK : FT_TCP_EV_RCV_FIN);
 }
 
@@ -719,7 +717,7 @@ handle_segment(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, unsigne
 				ft_seq_ge(p->ack, f->fin_seq[y] + 1);
 
 			f->fin_seq[x] = end;
-			e->table->cold[id].fin_ack[x] = p->ack;
+			f->fin_ack[x] = p->ack;
 			f->flags |= FLAG(FT_FLOW_F_FIN_SENT, x);
 			set_first_closer(f, x);
 			step(e, id, x, acks_peer_fin ? FT_TCP_EV_SND_FIN_ACK : FT_TCP_EV_SND_FIN);
@@ -793,7 +791,8 @@ segment_fast(struct ft_engine *e, uint32_t id, struct ft_flow *f, const struct f
 	}
 	f->dl[0] = e->now_tick + e->tmo[FT_TCP_ESTABLISHED];
 	f->dl[1] = f->dl[0];
-	ft_twheel_update(e->wheel, id, f->dl[0]);
+	/* Every tracked flow has its timer armed. */
+	ft_twheel_rearm(e->wheel, id, f->dl[0]);
 	return 1;
 }
 

@@ -56,6 +56,7 @@ struct ft_flow {
 	uint32_t dl[2];        /**< Per-endpoint deadline tick; hold deadline in dl[0]. */
 	uint32_t nxt[2];       /**< Next sequence number expected from each endpoint. */
 	uint32_t fin_seq[2];   /**< Sequence number of each endpoint's FIN. */
+	uint32_t fin_ack[2];   /**< Acknowledgment carried by each endpoint's FIN. */
 	uint32_t bytes_lo[2];  /**< Frame bytes sent by each endpoint, low 32 bits. */
 	uint16_t win[2];       /**< Last raw window advertised by each endpoint. */
 	uint16_t pkts_lo[2];   /**< Packets sent by each endpoint, low 16 bits. */
@@ -75,7 +76,6 @@ struct ft_flow_cold {
 	uint64_t start_ns;      /**< Time the flow (incarnation) was created. */
 	uint32_t bytes_hi[2];   /**< Frame bytes sent by each endpoint, high 32 bits. */
 	uint32_t pkts_hi[2];    /**< Packets sent by each endpoint, above the low 16 bits. */
-	uint32_t fin_ack[2];    /**< Acknowledgment carried by each endpoint's FIN. */
 	uint32_t tsval[2];      /**< Last TCP timestamp sent by each endpoint once closing. */
 	uint8_t wscale[2];      /**< Window scale, FT_FLOW_WS_NONE or FT_FLOW_WS_UNKNOWN. */
 	uint8_t timeout_state;  /**< State of the first non-TIME_WAIT timeout, or 0xff. */

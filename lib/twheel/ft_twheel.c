@@ -4,10 +4,12 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "ft_common.h"
 #include "ft_twheel.h"
@@ -31,7 +33,9 @@ ft_twheel_create(void *base, uint32_t stride, uint32_t link_offset, uint32_t nel
 			RTE_CACHE_LINE_SIZE, socket_id);
 	tw->bitmap = rte_zmalloc_socket("ft_twheel_bitmap", nslots / 8, RTE_CACHE_LINE_SIZE,
 			socket_id);
-	if (tw->heads == NULL || tw->bitmap == NULL)
+	tw->chain = rte_malloc_socket("ft_twheel_chain", sizeof(struct ft_tw_chain) * (size_t)nelem,
+			RTE_CACHE_LINE_SIZE, socket_id);
+	if (tw->heads == NULL || tw->bitmap == NULL || tw->chain == NULL)
 		goto nomem;
 	memset(tw->heads, 0xff, sizeof(uint32_t) * nslots);
 	tw->base = (uint8_t *)base + link_offset;
@@ -39,6 +43,7 @@ ft_twheel_create(void *base, uint32_t stride, uint32_t link_offset, uint32_t nel
 	tw->nelem = nelem;
 	tw->mask = nslots - 1;
 	tw->cur = now;
+	ft_twheel_init_links(tw);
 	return tw;
 nomem:
 	ft_twheel_free(tw);
@@ -53,6 +58,7 @@ ft_twheel_free(struct ft_twheel *tw)
 		return;
 	rte_free(tw->heads);
 	rte_free(tw->bitmap);
+	rte_free(tw->chain);
 	rte_free(tw);
 }
 
@@ -71,7 +77,10 @@ ft_twheel_init_links(struct ft_twheel *tw)
 	uint32_t i;
 
 	for (i = 0; i < tw->nelem; i++)
-		ft_twheel_link(tw, i)->next = FT_TW_OFF;
+		tw->chain[i].next = FT_TW_OFF;
+	memset(tw->heads, 0xff, sizeof(uint32_t) * (tw->mask + 1));
+	memset(tw->bitmap, 0, (tw->mask + 1) / 8);
+	tw->armed = 0;
 }
 
 /* The slot tick a deadline files into: not before cur, not past the horizon. */
@@ -90,32 +99,34 @@ slot_push(struct ft_twheel *tw, uint32_t id, struct ft_tw_link *l, uint32_t tick
 {
 	uint32_t slot = tick & tw->mask;
 	uint32_t head = tw->heads[slot];
+	struct ft_tw_chain *c = &tw->chain[id];
 
 	l->filed = tick;
-	l->prev = FT_TW_NIL;
-	l->next = head;
+	c->prev = FT_TW_NIL;
+	c->next = head;
 	if (head != FT_TW_NIL)
-		ft_twheel_link(tw, head)->prev = id;
+		tw->chain[head].prev = id;
 	else
 		tw->bitmap[slot >> 6] |= UINT64_C(1) << (slot & 63);
 	tw->heads[slot] = id;
 }
 
 static inline void
-slot_unlink(struct ft_twheel *tw, struct ft_tw_link *l)
+slot_unlink(struct ft_twheel *tw, uint32_t id, uint32_t filed)
 {
-	uint32_t slot = l->filed & tw->mask;
+	uint32_t slot = filed & tw->mask;
+	struct ft_tw_chain *c = &tw->chain[id];
 
-	if (l->prev != FT_TW_NIL)
-		ft_twheel_link(tw, l->prev)->next = l->next;
+	if (c->prev != FT_TW_NIL)
+		tw->chain[c->prev].next = c->next;
 	else {
-		tw->heads[slot] = l->next;
-		if (l->next == FT_TW_NIL)
+		tw->heads[slot] = c->next;
+		if (c->next == FT_TW_NIL)
 			tw->bitmap[slot >> 6] &= ~(UINT64_C(1) << (slot & 63));
 	}
-	if (l->next != FT_TW_NIL)
-		ft_twheel_link(tw, l->next)->prev = l->prev;
-	l->next = FT_TW_OFF;
+	if (c->next != FT_TW_NIL)
+		tw->chain[c->next].prev = c->prev;
+	c->next = FT_TW_OFF;
 }
 
 void
@@ -131,29 +142,30 @@ ft_twheel_start(struct ft_twheel *tw, uint32_t id, uint32_t deadline)
 void
 ft_twheel_stop(struct ft_twheel *tw, uint32_t id)
 {
+	if (tw->chain[id].next == FT_TW_OFF)
+		return;
+	slot_unlink(tw, id, ft_twheel_link(tw, id)->filed);
+	tw->armed--;
+}
+
+void
+ft_twheel_move(struct ft_twheel *tw, uint32_t id, uint32_t deadline)
+{
 	struct ft_tw_link *l = ft_twheel_link(tw, id);
 
-	if (l->next == FT_TW_OFF)
-		return;
-	slot_unlink(tw, l);
-	tw->armed--;
+	slot_unlink(tw, id, l->filed);
+	slot_push(tw, id, l, file_tick(tw, deadline));
 }
 
 void
 ft_twheel_update(struct ft_twheel *tw, uint32_t id, uint32_t deadline)
 {
-	struct ft_tw_link *l = ft_twheel_link(tw, id);
-
-	if (l->next == FT_TW_OFF) {
+	if (tw->chain[id].next == FT_TW_OFF) {
 		ft_twheel_start(tw, id, deadline);
 		return;
 	}
-	l->deadline = deadline;
 	/* Later than where it is filed: the slot will re-file it when it comes round. */
-	if (!ft_tick_before(deadline, l->filed))
-		return;
-	slot_unlink(tw, l);
-	slot_push(tw, id, l, file_tick(tw, deadline));
+	ft_twheel_rearm(tw, id, deadline);
 }
 
 /* First non-empty slot at or after tick from, scanning at most span slots. */
@@ -189,7 +201,7 @@ ft_twheel_expire(struct ft_twheel *tw, uint32_t now, uint32_t *out, uint32_t bud
 	uint32_t move_budget = budget * 4;
 
 	while (n < budget && !ft_tick_after(tw->cur, now)) {
-		uint32_t tick, slot, id;
+		uint32_t tick, slot, id, k, i, got;
 
 		if (tw->armed == 0) {
 			tw->cur = now + 1;
@@ -201,26 +213,43 @@ ft_twheel_expire(struct ft_twheel *tw, uint32_t now, uint32_t *out, uint32_t bud
 		}
 		tw->cur = tick;
 		slot = tick & tw->mask;
-		while (n < budget && (id = tw->heads[slot]) != FT_TW_NIL) {
-			struct ft_tw_link *l = ft_twheel_link(tw, id);
+		/*
+		 * Detach up to the budget's worth of the slot's list, walking only the
+		 * dense links, and start each element's miss; then judge them all.
+		 */
+		k = 0;
+		id = tw->heads[slot];
+		while (n + k < budget && id != FT_TW_NIL) {
+			out[n + k++] = id;
+			rte_prefetch0(ft_twheel_link(tw, id));
+			id = tw->chain[id].next;
+		}
+		tw->heads[slot] = id;
+		if (id != FT_TW_NIL)
+			tw->chain[id].prev = FT_TW_NIL;
+		else
+			tw->bitmap[slot >> 6] &= ~(UINT64_C(1) << (slot & 63));
+		got = n;
+		for (i = n; i < n + k; i++) {
+			uint32_t e = out[i];
+			struct ft_tw_link *l = ft_twheel_link(tw, e);
 
-			slot_unlink(tw, l);
 			if (ft_tick_after(l->deadline, tick)) {
-				/*
-				 * Lazily re-armed or beyond the horizon: file it further on
-				 * (cur is tick, so it never lands in this slot again).
-				 */
-				slot_push(tw, id, l, file_tick(tw, l->deadline));
+				/* Lazily re-armed, or parked at the horizon: file it where it belongs. */
+				slot_push(tw, e, l, file_tick(tw, l->deadline));
 				tw->refiled++;
-				if (++moved == move_budget)
-					return n;
+				moved++;
 				continue;
 			}
+			tw->chain[e].next = FT_TW_OFF;
 			tw->armed--;
-			out[n++] = id;
+			out[got++] = e;
 		}
+		n = got;
 		if (tw->heads[slot] == FT_TW_NIL)
 			tw->cur = tick + 1;
+		if (moved >= move_budget)
+			break;
 	}
 	return n;
 }
@@ -253,7 +282,7 @@ ft_twheel_walk(const struct ft_twheel *tw, ft_twheel_walk_fn *fn, void *arg, uin
 		uint32_t id = tw->heads[tick & tw->mask];
 
 		while (id != FT_TW_NIL && seen < max) {
-			uint32_t next = ft_twheel_link(tw, id)->next;
+			uint32_t next = tw->chain[id].next;
 
 			seen++;
 			if (fn(arg, id) != 0)

@@ -7,12 +7,17 @@
 
 /**
  * @file
- * Per-lcore hashed timer wheel with intrusive links.
+ * Per-lcore hashed timer wheel.
  *
- * Timers live inside the caller's elements (struct ft_tw_link at a fixed
- * offset of an array of equally sized elements) and are named by their u32
- * index, so start and stop are O(1) and cost no allocation. Time is in ticks
- * (u32, wrap-safe) passed in by the caller: the wheel never reads a clock.
+ * Each timer belongs to one element of the caller's array of equally sized
+ * elements and is named by the element's u32 index, so start and stop are
+ * O(1) and cost no allocation. An element holds its timer's deadline and
+ * slot (struct ft_tw_link at a fixed offset), which a re-arm reads and writes
+ * along with the element's other state; the slot lists' next and previous
+ * indexes live in a dense array of the wheel's own (8 bytes per element), so
+ * that walking or relinking a list touches that array and not the
+ * neighbours' elements. Time is in ticks (u32, wrap-safe) passed in by the
+ * caller: the wheel never reads a clock.
  *
  * The wheel has a power-of-two number of one-tick slots. A deadline further
  * away than the wheel spans is filed at the horizon and re-filed when that
@@ -27,15 +32,19 @@
 
 /** Index meaning "no element". */
 #define FT_TW_NIL UINT32_MAX
-/** Value of link.next while the timer is not armed. */
+/** Value of the next index while the timer is not armed. */
 #define FT_TW_OFF (UINT32_MAX - 1)
 
-/** Timer links embedded in an element. Owned by the wheel while armed. */
+/** The part of a timer embedded in its element. */
 struct ft_tw_link {
+	uint32_t filed;    /**< Tick of the slot the timer sits in (while armed). */
+	uint32_t deadline; /**< Tick at which the timer is due (while armed). */
+};
+
+/** The list links of one timer, in the wheel's dense array. */
+struct ft_tw_chain {
 	uint32_t next;     /**< Next element in the slot, FT_TW_NIL, or FT_TW_OFF. */
 	uint32_t prev;     /**< Previous element, FT_TW_NIL for the slot head. */
-	uint32_t filed;    /**< Tick of the slot the timer sits in. */
-	uint32_t deadline; /**< Tick at which the timer is due. */
 };
 
 /** A timer wheel. Owned and used by one lcore only. */
@@ -49,13 +58,14 @@ struct ft_twheel {
 	uint64_t refiled;  /**< Timers moved on by lazy re-arm or the horizon. */
 	uint32_t *heads;   /**< Slot list heads. */
 	uint64_t *bitmap;  /**< One bit per non-empty slot. */
+	struct ft_tw_chain *chain; /**< List links, one per element. */
 };
 
 /**
  * Create a wheel.
  *
  * @param base
- *   Array of elements holding the links.
+ *   Array of elements, each holding a struct ft_tw_link.
  * @param stride
  *   Size of one element in bytes.
  * @param link_offset
@@ -67,7 +77,7 @@ struct ft_twheel {
  * @param now
  *   Current tick.
  * @param socket_id
- *   NUMA socket for the slot arrays (SOCKET_ID_ANY for any).
+ *   NUMA socket for the slot and link arrays (SOCKET_ID_ANY for any).
  * @return
  *   The wheel, or NULL with rte_errno set to EINVAL or ENOMEM.
  */
@@ -86,20 +96,28 @@ void ft_twheel_free(struct ft_twheel *tw);
  */
 int ft_twheel_set_time(struct ft_twheel *tw, uint32_t now);
 
-/** Mark every element's timer as not armed; call once on fresh elements. */
+/** Disarm every timer without expiring it (the wheel starts that way). */
 void ft_twheel_init_links(struct ft_twheel *tw);
 
+/** The embedded part of element id's timer. */
 static inline struct ft_tw_link *
 ft_twheel_link(const struct ft_twheel *tw, uint32_t id)
 {
 	return (struct ft_tw_link *)(tw->base + (uint64_t)id * tw->stride);
 }
 
+/** The list links of element id's timer. */
+static inline struct ft_tw_chain *
+ft_twheel_chain(const struct ft_twheel *tw, uint32_t id)
+{
+	return &tw->chain[id];
+}
+
 /** True if element id has an armed timer. */
 static inline int
 ft_twheel_armed(const struct ft_twheel *tw, uint32_t id)
 {
-	return ft_twheel_link(tw, id)->next != FT_TW_OFF;
+	return tw->chain[id].next != FT_TW_OFF;
 }
 
 /** Arm the (not armed) timer of element id for the deadline tick. */
@@ -113,6 +131,23 @@ void ft_twheel_stop(struct ft_twheel *tw, uint32_t id);
  * only; an earlier one moves the timer.
  */
 void ft_twheel_update(struct ft_twheel *tw, uint32_t id, uint32_t deadline);
+
+/** Move an earlier deadline (out of line: ft_twheel_rearm's rare case). */
+void ft_twheel_move(struct ft_twheel *tw, uint32_t id, uint32_t deadline);
+
+/**
+ * ft_twheel_update() for a timer known to be armed: reads and writes only
+ * the element's own struct ft_tw_link unless the deadline moves earlier.
+ */
+static inline void
+ft_twheel_rearm(struct ft_twheel *tw, uint32_t id, uint32_t deadline)
+{
+	struct ft_tw_link *l = ft_twheel_link(tw, id);
+
+	l->deadline = deadline;
+	if ((int32_t)(deadline - l->filed) < 0)
+		ft_twheel_move(tw, id, deadline);
+}
 
 /**
  * Expire due timers.
