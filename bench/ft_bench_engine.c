@@ -11,6 +11,16 @@
  * traffic go to random connections, every connection is closed (FIN, ACK,
  * FIN, ACK) and the clock is moved on until every TIME_WAIT has expired.
  * Each lifecycle step visits the connections in one random order.
+ *
+ *   ft-bench-engine [EAL options] -- --pcap FILE
+ *
+ * replays a trace (for instance one from ft-tracegen, with every close type,
+ * RSTs and tuple reuse) held in memory, in bursts of 32 at the trace's clock
+ * with the timers run as time passes, and reports the same figures over the
+ * whole run; its floor is rte_hash_lookup_bulk() of the same packets' keys on
+ * a table holding every key of the trace.
+ *
+ * Events go to a sink that counts them, so that building them is timed too.
  * Frames are built between timed calls; only the engine calls are timed
  * (TSC). The floor, in the same run, is rte_hash_lookup_bulk() of the same
  * established-traffic keys on the engine's own table. Results are printed as
@@ -29,6 +39,8 @@
 #include <rte_hash.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+
+#include <pcap/pcap.h>
 
 #include "ft_bench_common.h"
 #include "ft_engine.h"
@@ -88,6 +100,191 @@ add(struct bench *b, unsigned int k, uint32_t i, int from_client, uint8_t flags)
 	*mine += ((flags & FT_TCP_SYN) ? 1 : 0) + ((flags & FT_TCP_FIN) ? 1 : 0);
 }
 
+static uint64_t events;
+
+/* The null sink: events are built by the engine, counted here and dropped. */
+static void
+count_event(void *arg, const struct ft_event *ev)
+{
+	RTE_SET_USED(arg);
+	RTE_SET_USED(ev);
+	events++;
+}
+
+/* A trace in memory: frames back to back, with offsets, lengths and times. */
+struct trace {
+	uint8_t *buf;
+	uint64_t *off;
+	uint32_t *len;
+	uint64_t *ts;
+	uint64_t n;
+};
+
+static int
+trace_load(const char *path, struct trace *t)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	uint64_t cap = 1 << 20, bytes = 0, bcap = 64 << 20;
+	pcap_t *pc = pcap_open_offline(path, err);
+	int ret;
+
+	if (pc == NULL) {
+		fprintf(stderr, "ft-bench-engine: %s\n", err);
+		return -1;
+	}
+	if (pcap_datalink(pc) != DLT_EN10MB) {
+		fprintf(stderr, "ft-bench-engine: %s: only Ethernet traces\n", path);
+		pcap_close(pc);
+		return -1;
+	}
+	memset(t, 0, sizeof(*t));
+	t->buf = malloc(bcap);
+	t->off = malloc(cap * sizeof(*t->off));
+	t->len = malloc(cap * sizeof(*t->len));
+	t->ts = malloc(cap * sizeof(*t->ts));
+	while (t->buf != NULL && t->off != NULL && t->len != NULL && t->ts != NULL &&
+			(ret = pcap_next_ex(pc, &h, &d)) == 1) {
+		if (t->n == cap) {
+			cap *= 2;
+			t->off = realloc(t->off, cap * sizeof(*t->off));
+			t->len = realloc(t->len, cap * sizeof(*t->len));
+			t->ts = realloc(t->ts, cap * sizeof(*t->ts));
+			if (t->off == NULL || t->len == NULL || t->ts == NULL)
+				break;
+		}
+		if (bytes + h->caplen > bcap) {
+			bcap *= 2;
+			t->buf = realloc(t->buf, bcap);
+			if (t->buf == NULL)
+				break;
+		}
+		memcpy(t->buf + bytes, d, h->caplen);
+		t->off[t->n] = bytes;
+		t->len[t->n] = h->caplen;
+		t->ts[t->n] = (uint64_t)h->ts.tv_sec * 1000000000 + (uint64_t)h->ts.tv_usec * 1000;
+		bytes += h->caplen;
+		t->n++;
+	}
+	pcap_close(pc);
+	if (t->buf == NULL || t->off == NULL || t->len == NULL || t->ts == NULL) {
+		fprintf(stderr, "ft-bench-engine: no memory for the trace\n");
+		return -1;
+	}
+	return t->n == 0 ? -1 : 0;
+}
+
+/* Replay a trace through the engine; returns the process exit code. */
+static int
+run_trace(const char *path, const char *cmdline, uint32_t max_flows)
+{
+	struct ft_engine_conf conf;
+	struct ft_engine *e;
+	struct ft_flow_table *ft;
+	struct ft_pkt *pk;
+	struct trace t;
+	const uint8_t *data[BURST];
+	const void *keys[BURST];
+	int32_t pos[BURST];
+	uint64_t hz = rte_get_tsc_hz(), t_eng = 0, t_floor = 0, t0, i, nkeys = 0, ntcp = 0;
+	uint64_t created, closes, tw, peak;
+	unsigned int k, n;
+	double tpp, fpp, secs;
+
+	fprintf(stderr, "ft-bench-engine: loading %s\n", path);
+	if (trace_load(path, &t) < 0)
+		return 1;
+	ft_engine_conf_init(&conf);
+	conf.name = "bench";
+	conf.socket_id = (int)rte_socket_id();
+	conf.max_flows = max_flows;
+	conf.max_flows_v6 = max_flows / 4 + 64;
+	conf.expire_budget = 4096;
+	conf.on_event = count_event;
+	e = ft_engine_create(&conf);
+	pk = malloc(sizeof(*pk) * t.n);
+	if (e == NULL || pk == NULL) {
+		fprintf(stderr, "ft-bench-engine: cannot create an engine for %u flows: %s\n",
+				max_flows, rte_strerror(rte_errno));
+		return 1;
+	}
+	fprintf(stderr, "ft-bench-engine: %" PRIu64 " packets through the engine\n", t.n);
+	for (i = 0; i < t.n; i += n) {
+		uint64_t now;
+
+		n = (unsigned int)RTE_MIN((uint64_t)BURST, t.n - i);
+		for (k = 0; k < n; k++)
+			data[k] = t.buf + t.off[i + k];
+		now = t.ts[i + n - 1];
+		t0 = rte_rdtsc_precise();
+		while (ft_engine_timers_pending(e, now))
+			ft_engine_tick(e, now);
+		ft_engine_process(e, data, t.len + i, n, now);
+		t_eng += rte_rdtsc_precise() - t0;
+	}
+	created = e->stats.cnt[FT_CNT_FLOWS_CREATED];
+	closes = e->stats.cnt[FT_CNT_CLOSE_TRANSITIONS];
+	tw = e->stats.cnt[FT_CNT_TW_EXPIRIES];
+	peak = e->stats.flows_peak;
+	secs = (double)t_eng / (double)hz;
+
+	/* The floor: every TCP packet's key, looked up in bursts on a table holding them all. */
+	fprintf(stderr, "ft-bench-engine: the floor on the same keys\n");
+	ft = ft_flow_table_create("bench_floor", max_flows, 0, 1, (int)rte_socket_id());
+	if (ft == NULL) {
+		fprintf(stderr, "ft-bench-engine: no memory for the floor's table\n");
+		return 1;
+	}
+	for (i = 0; i < t.n; i++)
+		if (ft_pkt_parse(t.buf + t.off[i], t.len[i], &pk[i]) == FT_PKT_TCP && !pk[i].is_v6) {
+			pk[ntcp++] = pk[i];
+			ft_flow_table_add(ft, &pk[ntcp - 1]);
+		}
+	nkeys = (uint64_t)rte_hash_count(ft->h4);
+	for (i = 0; i < ntcp; i += n) {
+		n = (unsigned int)RTE_MIN((uint64_t)BURST, ntcp - i);
+		for (k = 0; k < n; k++)
+			keys[k] = &pk[i + k].key.v4;
+		t0 = rte_rdtsc_precise();
+		rte_hash_lookup_bulk(ft->h4, keys, n, pos);
+		t_floor += rte_rdtsc_precise() - t0;
+	}
+	tpp = (double)t_eng / (double)t.n;
+	fpp = ntcp ? (double)t_floor / (double)ntcp : 0;
+	printf("ft-bench-engine: trace %s, %" PRIu64 " packets, one lcore, TSC %.3f GHz\n", path,
+			t.n, (double)hz / 1e9);
+	printf("  %-44s %12.1f ticks/pkt  %8.2f Mpps\n", "whole trace, whole engine, timers too",
+			tpp, (double)hz / tpp / 1e6);
+	printf("  %-44s %12.1f ticks/pkt  %8.2f Mpps  (%" PRIu64 " distinct IPv4 keys)\n",
+			"floor: rte_hash_lookup_bulk, same keys", fpp, fpp ? (double)hz / fpp / 1e6 : 0,
+			nkeys);
+	printf("  %-44s %12.2f\n", "ratio engine / floor", fpp ? tpp / fpp : 0);
+	printf("  %-44s %12" PRIu64 "\n", "most flows tracked at once", peak);
+	printf("  %-44s %12.0f /s  (%" PRIu64 " flows)\n", "new flows", created / secs, created);
+	printf("  %-44s %12.0f /s  (%" PRIu64 ")\n", "close transitions", closes / secs, closes);
+	printf("  %-44s %12.0f /s  (%" PRIu64 ")\n", "TIME_WAIT expiries", tw / secs, tw);
+	printf("  %-44s %12" PRIu64 "\n", "events built", events);
+	printf("  %-44s %12.1f bytes\n", "memory per flow slot (tables and slots)",
+			(double)e->table->mem_bytes / (conf.max_flows + conf.max_flows_v6));
+	printf("command: %s\n", cmdline);
+	printf("{\"flows\":%" PRIu64 ",\"ticks_per_pkt\":%.1f,\"floor_ticks_per_pkt\":%.1f,"
+	       "\"ratio_to_floor\":%.2f,\"mpps\":%.2f,\"new_flows_per_s\":%.0f,"
+	       "\"close_transitions_per_s\":%.0f,\"tw_expiries_per_s\":%.0f,"
+	       "\"bytes_per_flow\":%.1f}\n",
+			peak, tpp, fpp, fpp ? tpp / fpp : 0, (double)hz / tpp / 1e6, created / secs,
+			closes / secs, tw / secs,
+			(double)e->table->mem_bytes / (conf.max_flows + conf.max_flows_v6));
+	ft_flow_table_free(ft);
+	ft_engine_free(e);
+	free(pk);
+	free(t.buf);
+	free(t.off);
+	free(t.len);
+	free(t.ts);
+	return 0;
+}
+
 static uint64_t
 run(struct bench *b, unsigned int n)
 {
@@ -122,7 +319,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: ft-bench-engine [EAL options] -- --flows N [--packets M] "
-			"[--seed S]\n");
+			"[--seed S] [--max-flows N]\n"
+			"       ft-bench-engine [EAL options] -- --pcap FILE [--max-flows N]\n");
 }
 
 int
@@ -132,6 +330,8 @@ main(int argc, char **argv)
 		{ "flows", required_argument, NULL, 'f' },
 		{ "packets", required_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "pcap", required_argument, NULL, 'r' },
+		{ "max-flows", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench b;
@@ -140,6 +340,8 @@ main(int argc, char **argv)
 	uint64_t hz, t_new, t_est = 0, t_floor = 0, t_close = 0, t_tw = 0, rng;
 	uint64_t c0, c1, tw0, expired, hits = 0;
 	double tpp, fpp;
+	const char *pcap_path = NULL;
+	uint32_t max_flows = 0;
 	int i, opt, ret;
 
 	ft_bench_cmdline(argc, argv, cmdline, sizeof(cmdline));
@@ -164,10 +366,21 @@ main(int argc, char **argv)
 		case 's':
 			b.seed = strtoull(optarg, NULL, 0);
 			break;
+		case 'r':
+			pcap_path = optarg;
+			break;
+		case 'm':
+			max_flows = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
 		default:
 			usage();
 			return 2;
 		}
+	}
+	if (pcap_path != NULL) {
+		ret = run_trace(pcap_path, cmdline, max_flows ? max_flows : 2000000);
+		rte_eal_cleanup();
+		return ret;
 	}
 	if (b.nflows < 1000 || b.nflows > 100000000) {
 		usage();
@@ -181,9 +394,10 @@ main(int argc, char **argv)
 	conf.name = "bench";
 	conf.socket_id = (int)rte_socket_id();
 	/* Bucket load near 0.6 at N flows, as the table would be sized in production. */
-	conf.max_flows = b.nflows + b.nflows / 4 + 64;
+	conf.max_flows = max_flows ? max_flows : b.nflows + b.nflows / 4 + 64;
 	conf.max_flows_v6 = 0;
 	conf.expire_budget = 4096;
+	conf.on_event = count_event;
 	b.e = ft_engine_create(&conf);
 	b.cseq = calloc(b.nflows, sizeof(uint32_t));
 	b.sseq = calloc(b.nflows, sizeof(uint32_t));

@@ -201,16 +201,27 @@ endpoint_fill(struct ft_endpoint *ep, int v6, const uint8_t *addr, uint16_t port
 	ep->port = rte_be_to_cpu_16(port_be);
 }
 
-/* Fill the client and server endpoints of flow id from its key; -ENOENT if it has none. */
+/*
+ * Fill the client and server endpoints of flow id from its key; -ENOENT if it
+ * has none. The owning lcore (owner) reads its IPv4 key copy; another thread
+ * asks the table, which checks that the key still maps to id.
+ */
 static int
-event_endpoints(const struct ft_engine *e, uint32_t id, struct ft_event *ev)
+event_endpoints(const struct ft_engine *e, uint32_t id, struct ft_event *ev, int owner)
 {
 	const struct ft_flow *f = &e->table->flows[id];
 	unsigned int c = (f->flags & FT_FLOW_F_CLIENT_B) ? 1 : 0;
 	struct ft_key4 k4;
 	struct ft_key6 k6;
+	int fam;
 
-	switch (ft_flow_table_key(e->table, id, &k4, &k6)) {
+	if (owner && !ft_flow_is_v6(e->table, id)) {
+		k4 = e->table->keys4[id];
+		fam = 4;
+	} else {
+		fam = ft_flow_table_key(e->table, id, &k4, &k6);
+	}
+	switch (fam) {
 	case 4:
 		endpoint_fill(&ev->client, 0, (const uint8_t *)&k4.addr[c], k4.port[c]);
 		endpoint_fill(&ev->server, 0, (const uint8_t *)&k4.addr[!c], k4.port[!c]);
@@ -241,7 +252,7 @@ emit_state(struct ft_engine *e, uint32_t id, unsigned int role, unsigned int fro
 	ev.from = (uint8_t)from;
 	ev.to = (uint8_t)to;
 	ev.cause = (uint8_t)cause;
-	event_endpoints(e, id, &ev);
+	event_endpoints(e, id, &ev, 1);
 	e->conf.on_event(e->conf.event_arg, &ev);
 }
 
@@ -365,7 +376,7 @@ flow_end(struct ft_engine *e, uint32_t id, unsigned int how)
 	ev.bytes[0] = ft_flow_bytes(f, c, 0);
 	ev.bytes[1] = ft_flow_bytes(f, c, 1);
 	ev.start_ns = c->start_ns;
-	event_endpoints(e, id, &ev);
+	event_endpoints(e, id, &ev, 1);
 	e->conf.on_event(e->conf.event_arg, &ev);
 }
 
@@ -1167,7 +1178,7 @@ ft_engine_flow_info(const struct ft_engine *e, uint32_t id, struct ft_flow_info 
 	if (!(f->flags & FT_FLOW_F_LIVE))
 		return -ENOENT;
 	/* A reader on another lcore may race a delete: report only a flow still there. */
-	if (event_endpoints(e, id, &ev) != 0)
+	if (event_endpoints(e, id, &ev, 0) != 0)
 		return -ENOENT;
 	info->flow_id = id;
 	info->client = ev.client;

@@ -265,7 +265,7 @@ parse_ipv6(const uint8_t *ip, uint32_t len, struct ft_pkt *pkt)
 
 /*
  * The frame nearly every packet is: untagged IPv4, a 20-byte IP header, not a
- * fragment, TCP with a valid offset and sensible flags and no options. One
+ * fragment, TCP with a valid offset, sensible flags and well-formed options. One
  * pass of checks, then the fields; anything else (or anything wrong) goes
  * the general way, which also names the error.
  */
@@ -274,26 +274,36 @@ parse_plain_v4(const uint8_t *d, uint32_t len, struct ft_pkt *pkt)
 {
 	const uint8_t *ip = d + ETH_HDR_LEN;
 	const uint8_t *th = ip + IPV4_HDR_MIN;
-	uint32_t tot, sa, da, sp_dp, s_hi, d_hi;
+	uint32_t tot, doff, sa, da, sp_dp, s_hi, d_hi;
 	uint8_t flags;
 
 	if (len < ETH_HDR_LEN + IPV4_HDR_MIN + TCP_HDR_MIN)
 		return 0;
 	tot = rd16(ip + 2);
+	doff = (uint32_t)(th[12] >> 4) * 4;
 	flags = th[13] & 0x3f;
 	if (rd16(d + 12) != ETH_P_IPV4 || ip[0] != 0x45 || ip[9] != IPPROTO_TCP ||
-			(rd16(ip + 6) & 0x3fff) != 0 || th[12] != 0x50 ||
-			tot < IPV4_HDR_MIN + TCP_HDR_MIN || tot > len - ETH_HDR_LEN ||
+			(rd16(ip + 6) & 0x3fff) != 0 || tot > len - ETH_HDR_LEN ||
+			doff < TCP_HDR_MIN || tot < IPV4_HDR_MIN + doff ||
 			flags == 0 || (flags & FT_TCP_SYN && flags & (FT_TCP_FIN | FT_TCP_RST)))
 		return 0;
+	pkt->wscale = FT_PKT_NO_WSCALE;
+	pkt->has_ts = 0;
+	pkt->tsval = 0;
+	/* The usual 12 bytes of timestamp option (NOP, NOP, TS) first, then anything else. */
+	if (doff == TCP_HDR_MIN + 12 && rd16(th + TCP_HDR_MIN) == 0x0101 &&
+			th[TCP_HDR_MIN + 2] == 8 && th[TCP_HDR_MIN + 3] == 10) {
+		pkt->has_ts = 1;
+		pkt->tsval = rd32(th + TCP_HDR_MIN + 4);
+	} else if (doff > TCP_HDR_MIN &&
+			parse_tcp_options(th + TCP_HDR_MIN, doff - TCP_HDR_MIN, pkt) != FT_PKT_TCP) {
+		return 0;
+	}
 	pkt->flags = flags;
 	pkt->seq = rd32(th + 4);
 	pkt->ack = rd32(th + 8);
 	pkt->win = rd16(th + 14);
-	pkt->payload_len = tot - IPV4_HDR_MIN - TCP_HDR_MIN;
-	pkt->wscale = FT_PKT_NO_WSCALE;
-	pkt->has_ts = 0;
-	pkt->tsval = 0;
+	pkt->payload_len = tot - IPV4_HDR_MIN - doff;
 	pkt->vlans = 0;
 	pkt->is_v6 = 0;
 	/* Endpoint a is the smaller (address, port); equal addresses compare the ports. */
