@@ -21,6 +21,8 @@
  *   eof                read until the end of the stream: "ok eof BYTES"
  *   shutdown           shutdown(SHUT_WR): send a FIN, keep reading
  *   linger0            SO_LINGER {1, 0}: the next close sends an RST
+ *   cork               TCP_CORK on: what is sent next waits, and leaves with the FIN of the
+ *                      next close or shutdown in one segment (a FIN carrying data)
  *   close              close the connection
  *   stream MS CHUNK IVL  in the background, write CHUNK bytes every IVL ms for MS ms
  *   drain              in the background, read until the end of the stream
@@ -571,6 +573,15 @@ run_command(struct scenario *sc, char *line)
 			else
 				reply("ok");
 		}
+	} else if (strcmp(cmd, "cork") == 0) {
+		int one = 1;
+
+		if (need_conn(sc, cmd)) {
+			if (setsockopt(sc->fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)) != 0)
+				reply("err TCP_CORK: %s", strerror(errno));
+			else
+				reply("ok");
+		}
 	} else if (strcmp(cmd, "close") == 0) {
 		if (need_conn(sc, cmd)) {
 			err = close(sc->fd);
@@ -633,7 +644,7 @@ usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s [-w SECONDS] server ADDR PORT\n"
 		"       %s [-w SECONDS] client ADDR PORT [LOCAL_PORT]\n"
-		"Commands on stdin: accept connect send N recv N eof shutdown linger0 close\n"
+		"Commands on stdin: accept connect send N recv N eof shutdown linger0 cork close\n"
 		"  stream MS CHUNK IVL_MS  drain  join  udp N  at NS CMD  quit\n",
 		prog, prog);
 }
