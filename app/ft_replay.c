@@ -151,12 +151,13 @@ run_timers(struct ft_engine *e, uint64_t now)
 }
 
 static void
-flush_burst(struct ft_engine *e, struct rte_mbuf **burst, uint16_t *n, uint64_t now)
+flush_burst(struct ft_engine *e, struct rte_mbuf **burst, const uint32_t *wire, uint16_t *n,
+		uint64_t now)
 {
 	if (*n == 0)
 		return;
 	run_timers(e, now);
-	ft_engine_process_burst(e, burst, *n, now);
+	ft_engine_process_burst_cut(e, burst, wire, *n, now);
 	rte_pktmbuf_free_bulk(burst, *n);
 	*n = 0;
 }
@@ -167,6 +168,8 @@ ft_replay_run(const struct ft_app_cfg *cfg, struct ft_engine *e, struct rte_memp
 {
 	char err[PCAP_ERRBUF_SIZE];
 	struct rte_mbuf *burst[REPLAY_BURST];
+	/* Each frame's length on the wire: a trace with a small snap length has only its start. */
+	uint32_t wire[REPLAY_BURST];
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	struct link_fmt lf;
@@ -195,7 +198,7 @@ ft_replay_run(const struct ft_app_cfg *cfg, struct ft_engine *e, struct rte_memp
 			ri->first_ns = ts;
 		/* A burst holds packets of one wheel tick, so timers fire between bursts in order. */
 		if (n != 0 && (n == REPLAY_BURST || ts / e->tick_ns != burst_tick))
-			flush_burst(e, burst, &n, ri->last_ns);
+			flush_burst(e, burst, wire, &n, ri->last_ns);
 		if (n == 0)
 			burst_tick = ts / e->tick_ns;
 		m = frame_to_mbuf(mp, &lf, data, h->caplen);
@@ -206,6 +209,8 @@ ft_replay_run(const struct ft_app_cfg *cfg, struct ft_engine *e, struct rte_memp
 			pcap_close(pc);
 			return -ENOMEM;
 		}
+		/* The mbuf holds the captured bytes (with a made-up Ethernet header for other links). */
+		wire[n] = m->pkt_len + (h->len > h->caplen ? h->len - h->caplen : 0);
 		burst[n++] = m;
 		ri->packets++;
 		ri->last_ns = ts > ri->last_ns ? ts : ri->last_ns;
@@ -221,7 +226,7 @@ ft_replay_run(const struct ft_app_cfg *cfg, struct ft_engine *e, struct rte_memp
 		pcap_close(pc);
 		return -EIO;
 	}
-	flush_burst(e, burst, &n, ri->last_ns);
+	flush_burst(e, burst, wire, &n, ri->last_ns);
 	pcap_close(pc);
 	if (ri->packets != 0)
 		run_timers(e, ri->last_ns);

@@ -45,6 +45,7 @@ struct options {
 	uint64_t total_weight;
 	struct ft_cfg cfg;
 	int linktype;
+	uint32_t snaplen;
 };
 
 /* Active flows ordered by (time of next packet, flow index). */
@@ -80,6 +81,8 @@ usage(FILE *out)
 		"      --data-segments N  request/response exchanges per flow (default 2)\n"
 		"      --linktype TYPE    ether (default), sll (Linux cooked capture) or raw (raw IP);\n"
 		"                         VLAN tags are dropped with sll and raw\n"
+		"      --snaplen N        keep only the first N bytes of each frame (64..65535, default\n"
+		"                         65535), as tcpdump -s N does; lengths stay those on the wire\n"
 		"      --expect FILE      write the expected outcome of every flow as JSON lines\n"
 		"      --list-kinds       list the flow kinds and exit\n"
 		"  -h, --help             show this help and exit\n");
@@ -289,6 +292,7 @@ parse_args(struct options *o, int argc, char **argv)
 		OPT_EXPECT,
 		OPT_LIST,
 		OPT_LINKTYPE,
+		OPT_SNAPLEN,
 	};
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'},
@@ -304,6 +308,7 @@ parse_args(struct options *o, int argc, char **argv)
 		{"expect", required_argument, NULL, OPT_EXPECT},
 		{"list-kinds", no_argument, NULL, OPT_LIST},
 		{"linktype", required_argument, NULL, OPT_LINKTYPE},
+		{"snaplen", required_argument, NULL, OPT_SNAPLEN},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -316,6 +321,7 @@ parse_args(struct options *o, int argc, char **argv)
 	o->cfg.rtt_us = 1000;
 	o->cfg.data_segments = 2;
 	o->linktype = DLT_EN10MB;
+	o->snaplen = 65535;
 	parse_mix(o, "all");
 
 	opterr = 0;
@@ -358,6 +364,9 @@ parse_args(struct options *o, int argc, char **argv)
 			if (optarg[0] == '\0')
 				die_usage("empty file name for --expect");
 			o->expect = optarg;
+			break;
+		case OPT_SNAPLEN:
+			o->snaplen = (uint32_t)parse_u64("--snaplen", optarg, 10, 64, 65535);
 			break;
 		case OPT_LINKTYPE:
 			if (strcmp(optarg, "ether") == 0)
@@ -549,7 +558,7 @@ main(int argc, char **argv)
 	parse_args(&o, argc, argv);
 	ft_frame_init();
 
-	pcap = pcap_open_dead(o.linktype, 65535);
+	pcap = pcap_open_dead(o.linktype, (int)o.snaplen);
 	if (pcap == NULL)
 		die(1, "pcap_open_dead failed");
 	pcap_fp = open_output(o.output, "output file", &pcap_buf);
@@ -607,6 +616,9 @@ main(int argc, char **argv)
 		hdr.caplen = (bpf_u_int32)ft_frame_build(f, p, frame);
 		hdr.caplen = relink(o.linktype, frame, hdr.caplen, p->dir == FT_CLIENT);
 		hdr.len = hdr.caplen;
+		/* As a capture with a small snap length: only the frame's start is kept. */
+		if (hdr.caplen > o.snaplen)
+			hdr.caplen = o.snaplen;
 		hdr.ts.tv_sec = (time_t)(FT_T0_SEC + p->t_us / 1000000);
 		hdr.ts.tv_usec = (suseconds_t)(p->t_us % 1000000);
 		pcap_dump((u_char *)dumper, &hdr, frame);

@@ -979,8 +979,10 @@ flush_pending(struct ft_engine *e)
 
 /* One batch of at most FT_ENGINE_BATCH packets. */
 static void
-process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *len, uint32_t n)
+process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *cap,
+		const uint32_t *wire, uint32_t n)
 {
+	const uint32_t *len = wire != NULL ? wire : cap;
 	struct ft_pkt pkts[FT_ENGINE_BATCH];
 	uint8_t st[FT_ENGINE_BATCH];
 	const void *k4[FT_ENGINE_BATCH], *k6[FT_ENGINE_BATCH];
@@ -991,7 +993,7 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *l
 	struct ft_flow_table *t = e->table;
 
 	for (i = 0; i < n; i++) {
-		st[i] = (uint8_t)ft_pkt_parse(data[i], len[i], &pkts[i]);
+		st[i] = (uint8_t)ft_pkt_parse_cut(data[i], cap[i], len[i], &pkts[i]);
 		e->stats.pkt[st[i]]++;
 		e->stats.cnt[FT_CNT_RX_BYTES] += len[i];
 		ids[i] = -1;
@@ -1046,22 +1048,37 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *l
 }
 
 void
-ft_engine_process(struct ft_engine *e, const uint8_t *const *data, const uint32_t *len,
-		uint32_t n, uint64_t now_ns)
+ft_engine_process_cut(struct ft_engine *e, const uint8_t *const *data, const uint32_t *cap,
+		const uint32_t *wire, uint32_t n, uint64_t now_ns)
 {
 	uint32_t done;
 
 	set_clock(e, now_ns);
 	for (done = 0; done < n; done += FT_ENGINE_BATCH)
-		process_batch(e, data + done, len + done, RTE_MIN(n - done, (uint32_t)FT_ENGINE_BATCH));
+		process_batch(e, data + done, cap + done, wire != NULL ? wire + done : NULL,
+				RTE_MIN(n - done, (uint32_t)FT_ENGINE_BATCH));
+}
+
+void
+ft_engine_process(struct ft_engine *e, const uint8_t *const *data, const uint32_t *len,
+		uint32_t n, uint64_t now_ns)
+{
+	ft_engine_process_cut(e, data, len, NULL, n, now_ns);
 }
 
 void
 ft_engine_process_burst(struct ft_engine *e, struct rte_mbuf *const *pkts, uint16_t n,
 		uint64_t now_ns)
 {
+	ft_engine_process_burst_cut(e, pkts, NULL, n, now_ns);
+}
+
+void
+ft_engine_process_burst_cut(struct ft_engine *e, struct rte_mbuf *const *pkts,
+		const uint32_t *wire, uint16_t n, uint64_t now_ns)
+{
 	const uint8_t *data[FT_ENGINE_BATCH];
-	uint32_t len[FT_ENGINE_BATCH];
+	uint32_t len[FT_ENGINE_BATCH], wl[FT_ENGINE_BATCH];
 	uint16_t done, i, m;
 
 	for (done = 0; done < n; done += m) {
@@ -1069,6 +1086,7 @@ ft_engine_process_burst(struct ft_engine *e, struct rte_mbuf *const *pkts, uint1
 		for (i = 0; i < m; i++) {
 			const struct rte_mbuf *mb = pkts[done + i];
 
+			wl[i] = wire != NULL ? wire[done + i] : mb->pkt_len;
 			if (likely(mb->nb_segs == 1)) {
 				data[i] = rte_pktmbuf_mtod(mb, const uint8_t *);
 				len[i] = mb->data_len;
@@ -1084,7 +1102,7 @@ ft_engine_process_burst(struct ft_engine *e, struct rte_mbuf *const *pkts, uint1
 			m = 1;
 			break;
 		}
-		ft_engine_process(e, data, len, m, now_ns);
+		ft_engine_process_cut(e, data, len, wl, m, now_ns);
 	}
 }
 

@@ -221,6 +221,19 @@ void ft_engine_process_burst(struct ft_engine *e, struct rte_mbuf *const *pkts, 
 		uint64_t now_ns);
 
 /**
+ * ft_engine_process() for frames captured in part (a small snap length):
+ * cap[i] bytes of packet i are readable, wire[i] is its length on the wire
+ * (it gives the byte counters and the checks of the IP lengths). The headers
+ * must have been captured. wire NULL: wire = cap.
+ */
+void ft_engine_process_cut(struct ft_engine *e, const uint8_t *const *data, const uint32_t *cap,
+		const uint32_t *wire, uint32_t n, uint64_t now_ns);
+
+/** ft_engine_process_burst() with the wire length of each mbuf's frame (NULL: its length). */
+void ft_engine_process_burst_cut(struct ft_engine *e, struct rte_mbuf *const *pkts,
+		const uint32_t *wire, uint16_t n, uint64_t now_ns);
+
+/**
  * Expire due timers, at most conf.expire_budget flows per call.
  *
  * @return

@@ -24,6 +24,12 @@
 #define IPV6_NH_DEST  60
 #define IPV6_NH_MH    135
 
+static inline uint32_t
+min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
 static const char *const status_desc[] = {
 #define FT_PKT_DESC(name, desc) [FT_PKT_##name] = desc,
 	FT_PKT_STATUS_LIST(FT_PKT_DESC)
@@ -102,22 +108,22 @@ parse_tcp_options(const uint8_t *opt, uint32_t len, struct ft_pkt *pkt)
 	return FT_PKT_TCP;
 }
 
-static inline __attribute__((always_inline)) enum ft_pkt_status
-parse_tcp(const uint8_t *l4, uint32_t l4_len, struct ft_pkt *pkt)
+static inline uint8_t
+flags_of(const uint8_t *l4)
 {
-	uint32_t doff;
-	uint8_t flags;
+	return l4[13] & 0x3f;
+}
 
-	if (l4_len < TCP_HDR_MIN)
-		return FT_PKT_ERR_TRUNC_TCP;
-	doff = (uint32_t)(l4[12] >> 4) * 4;
-	if (doff < TCP_HDR_MIN || doff > l4_len)
-		return FT_PKT_ERR_TCP_DOFF;
-	flags = l4[13] & 0x3f;
-	/* SYN with FIN or RST, and segments with no flag at all, are never sent by a stack. */
-	if ((flags & FT_TCP_SYN && flags & (FT_TCP_FIN | FT_TCP_RST)) || flags == 0)
-		return FT_PKT_ERR_TCP_FLAGS;
+/* SYN with FIN or RST, and segments with no flag at all, are never sent by a stack. */
+static inline int
+flags_ok(uint8_t flags)
+{
+	return !((flags & FT_TCP_SYN && flags & (FT_TCP_FIN | FT_TCP_RST)) || flags == 0);
+}
 
+static inline void
+fill_tcp(const uint8_t *l4, uint32_t l4_len, uint32_t doff, uint8_t flags, struct ft_pkt *pkt)
+{
 	pkt->flags = flags;
 	pkt->seq = rd32(l4 + 4);
 	pkt->ack = rd32(l4 + 8);
@@ -126,6 +132,33 @@ parse_tcp(const uint8_t *l4, uint32_t l4_len, struct ft_pkt *pkt)
 	pkt->wscale = FT_PKT_NO_WSCALE;
 	pkt->has_ts = 0;
 	pkt->tsval = 0;
+}
+
+static inline __attribute__((always_inline)) enum ft_pkt_status
+parse_tcp(const uint8_t *l4, uint32_t l4_cap, uint32_t l4_len, struct ft_pkt *pkt)
+{
+	uint32_t doff;
+	uint8_t flags;
+
+	if (l4_cap < TCP_HDR_MIN)
+		return FT_PKT_ERR_TRUNC_TCP;
+	doff = (uint32_t)(l4[12] >> 4) * 4;
+	if (doff < TCP_HDR_MIN || doff > l4_len)
+		return FT_PKT_ERR_TCP_DOFF;
+	/*
+	 * The capture cut the segment inside its options: take what was captured of
+	 * them (an option running past the cut ends the walk; it may be whole on the
+	 * wire).
+	 */
+	if (doff > l4_cap) {
+		fill_tcp(l4, l4_len, doff, flags_of(l4), pkt);
+		parse_tcp_options(l4 + TCP_HDR_MIN, l4_cap - TCP_HDR_MIN, pkt);
+		return flags_ok(pkt->flags) ? FT_PKT_TCP : FT_PKT_ERR_TCP_FLAGS;
+	}
+	flags = flags_of(l4);
+	if (!flags_ok(flags))
+		return FT_PKT_ERR_TCP_FLAGS;
+	fill_tcp(l4, l4_len, doff, flags, pkt);
 	if (doff > TCP_HDR_MIN)
 		return parse_tcp_options(l4 + TCP_HDR_MIN, doff - TCP_HDR_MIN, pkt);
 	return FT_PKT_TCP;
@@ -176,18 +209,20 @@ key6_build(struct ft_pkt *pkt, const uint8_t *src, const uint8_t *dst, const uin
 }
 
 static enum ft_pkt_status
-parse_ipv4(const uint8_t *ip, uint32_t len, struct ft_pkt *pkt)
+parse_ipv4(const uint8_t *ip, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
 {
 	uint32_t ihl, tot;
 	enum ft_pkt_status st;
 
-	if (len < IPV4_HDR_MIN)
+	if (cap < IPV4_HDR_MIN)
 		return FT_PKT_ERR_TRUNC_IP;
 	if (ip[0] >> 4 != 4)
 		return FT_PKT_ERR_IP_VERSION;
 	ihl = (uint32_t)(ip[0] & 0xf) * 4;
 	if (ihl < IPV4_HDR_MIN || ihl > len)
 		return FT_PKT_ERR_IP_IHL;
+	if (ihl > cap)
+		return FT_PKT_ERR_TRUNC_IP;
 	tot = rd16(ip + 2);
 	/* Ethernet padding may follow the datagram; a datagram longer than the frame may not. */
 	if (tot < ihl || tot > len)
@@ -196,7 +231,7 @@ parse_ipv4(const uint8_t *ip, uint32_t len, struct ft_pkt *pkt)
 		return FT_PKT_FRAGMENT;
 	if (ip[9] != IPPROTO_TCP)
 		return FT_PKT_NOT_TCP;
-	st = parse_tcp(ip + ihl, tot - ihl, pkt);
+	st = parse_tcp(ip + ihl, min_u32(tot, cap) - ihl, tot - ihl, pkt);
 	if (st != FT_PKT_TCP)
 		return st;
 	pkt->is_v6 = 0;
@@ -205,20 +240,22 @@ parse_ipv4(const uint8_t *ip, uint32_t len, struct ft_pkt *pkt)
 }
 
 static enum ft_pkt_status
-parse_ipv6(const uint8_t *ip, uint32_t len, struct ft_pkt *pkt)
+parse_ipv6(const uint8_t *ip, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
 {
-	uint32_t off = IPV6_HDR_LEN, end;
+	uint32_t off = IPV6_HDR_LEN, end, wire_end;
 	uint8_t nh;
 	unsigned int hops;
 	enum ft_pkt_status st;
 
-	if (len < IPV6_HDR_LEN)
+	if (cap < IPV6_HDR_LEN)
 		return FT_PKT_ERR_TRUNC_IP;
 	if (ip[0] >> 4 != 6)
 		return FT_PKT_ERR_IP_VERSION;
-	end = IPV6_HDR_LEN + rd16(ip + 4);
-	if (end > len)
+	wire_end = IPV6_HDR_LEN + rd16(ip + 4);
+	if (wire_end > len)
 		return FT_PKT_ERR_IP_LEN;
+	/* Extension headers must be in the capture: walk them within what was captured. */
+	end = min_u32(wire_end, cap);
 	nh = ip[6];
 	for (hops = 0; nh != IPPROTO_TCP; hops++) {
 		uint32_t hlen;
@@ -255,7 +292,7 @@ parse_ipv6(const uint8_t *ip, uint32_t len, struct ft_pkt *pkt)
 		nh = ip[off];
 		off += hlen;
 	}
-	st = parse_tcp(ip + off, end - off, pkt);
+	st = parse_tcp(ip + off, end - off, wire_end - off, pkt);
 	if (st != FT_PKT_TCP)
 		return st;
 	pkt->is_v6 = 1;
@@ -270,14 +307,14 @@ parse_ipv6(const uint8_t *ip, uint32_t len, struct ft_pkt *pkt)
  * the general way, which also names the error.
  */
 static inline int
-parse_plain_v4(const uint8_t *d, uint32_t len, struct ft_pkt *pkt)
+parse_plain_v4(const uint8_t *d, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
 {
 	const uint8_t *ip = d + ETH_HDR_LEN;
 	const uint8_t *th = ip + IPV4_HDR_MIN;
 	uint32_t tot, doff, sa, da, sp_dp, s_hi, d_hi;
 	uint8_t flags;
 
-	if (len < ETH_HDR_LEN + IPV4_HDR_MIN + TCP_HDR_MIN)
+	if (cap < ETH_HDR_LEN + IPV4_HDR_MIN + TCP_HDR_MIN)
 		return 0;
 	tot = rd16(ip + 2);
 	doff = (uint32_t)(th[12] >> 4) * 4;
@@ -285,6 +322,7 @@ parse_plain_v4(const uint8_t *d, uint32_t len, struct ft_pkt *pkt)
 	if (rd16(d + 12) != ETH_P_IPV4 || ip[0] != 0x45 || ip[9] != IPPROTO_TCP ||
 			(rd16(ip + 6) & 0x3fff) != 0 || tot > len - ETH_HDR_LEN ||
 			doff < TCP_HDR_MIN || tot < IPV4_HDR_MIN + doff ||
+			ETH_HDR_LEN + IPV4_HDR_MIN + doff > cap ||
 			flags == 0 || (flags & FT_TCP_SYN && flags & (FT_TCP_FIN | FT_TCP_RST)))
 		return 0;
 	pkt->wscale = FT_PKT_NO_WSCALE;
@@ -328,32 +366,40 @@ parse_plain_v4(const uint8_t *d, uint32_t len, struct ft_pkt *pkt)
 }
 
 enum ft_pkt_status
-ft_pkt_parse(const uint8_t *data, uint32_t len, struct ft_pkt *pkt)
+ft_pkt_parse_cut(const uint8_t *data, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
 {
 	uint32_t off = ETH_HDR_LEN;
 	uint16_t type;
 
-	if (__builtin_expect(parse_plain_v4(data, len, pkt), 1))
+	if (len < cap)
+		len = cap;
+	if (__builtin_expect(parse_plain_v4(data, cap, len, pkt), 1))
 		return FT_PKT_TCP;
-	if (len < ETH_HDR_LEN)
+	if (cap < ETH_HDR_LEN)
 		return FT_PKT_ERR_TRUNC_ETH;
 	type = rd16(data + 12);
 	pkt->vlans = 0;
 	/* Untagged IPv4 first: most frames are. */
 	if (type == ETH_P_IPV4)
-		return parse_ipv4(data + ETH_HDR_LEN, len - ETH_HDR_LEN, pkt);
+		return parse_ipv4(data + ETH_HDR_LEN, cap - ETH_HDR_LEN, len - ETH_HDR_LEN, pkt);
 	while (type == ETH_P_8021Q || type == ETH_P_8021AD || type == ETH_P_QINQ1) {
 		if (pkt->vlans == 2)
 			return FT_PKT_ERR_VLAN_DEPTH;
-		if (off + VLAN_TAG_LEN > len)
+		if (off + VLAN_TAG_LEN > cap)
 			return FT_PKT_ERR_TRUNC_ETH;
 		type = rd16(data + off + 2);
 		off += VLAN_TAG_LEN;
 		pkt->vlans++;
 	}
 	if (type == ETH_P_IPV4)
-		return parse_ipv4(data + off, len - off, pkt);
+		return parse_ipv4(data + off, cap - off, len - off, pkt);
 	if (type == ETH_P_IPV6)
-		return parse_ipv6(data + off, len - off, pkt);
+		return parse_ipv6(data + off, cap - off, len - off, pkt);
 	return FT_PKT_NOT_IP;
+}
+
+enum ft_pkt_status
+ft_pkt_parse(const uint8_t *data, uint32_t len, struct ft_pkt *pkt)
+{
+	return ft_pkt_parse_cut(data, len, len, pkt);
 }

@@ -117,6 +117,16 @@ struct ft_pkt {
  */
 enum ft_pkt_status ft_pkt_parse(const uint8_t *data, uint32_t len, struct ft_pkt *pkt);
 
+/**
+ * Parse a frame of which only the first cap bytes were captured (a trace
+ * taken with a small snap length). The headers must lie within cap; the IP
+ * lengths are checked against len, the frame's length on the wire, and the
+ * payload length comes from them. ft_pkt_parse(d, n, p) is
+ * ft_pkt_parse_cut(d, n, n, p).
+ */
+enum ft_pkt_status ft_pkt_parse_cut(const uint8_t *data, uint32_t cap, uint32_t len,
+		struct ft_pkt *pkt);
+
 /** Counter description of a status ("TCP segments parsed", ...). */
 const char *ft_pkt_status_desc(enum ft_pkt_status st);
 
