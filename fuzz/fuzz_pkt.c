@@ -12,7 +12,10 @@
  *   - the TCP fields are in range (flags, window scale, VLAN depth, payload);
  *   - parsing is deterministic;
  *   - the same frame with source and destination swapped parses to the same
- *     key with the other direction and the same TCP fields.
+ *     key with the other direction and the same TCP fields;
+ *   - the frame as a capture cut by a snap length (ft_pkt_parse_cut) reads
+ *     nothing past what was captured and agrees with ft_pkt_parse when
+ *     nothing was cut.
  */
 
 #include <stdint.h>
@@ -209,6 +212,53 @@ check_tcp(const uint8_t *frame, size_t size, const struct ft_pkt *pkt)
 	CHECK(sw.vlans == pkt->vlans, frame, size);
 }
 
+/*
+ * The same bytes as a capture cut by a snap length: only cap bytes exist (the
+ * heap copy is exactly that long) and the frame was longer on the wire. The
+ * parser must stay within cap; a cut that leaves the frame whole agrees with
+ * the plain parse; a TCP result's payload fits the wire length.
+ */
+static void
+check_cut(const uint8_t *data, size_t size)
+{
+	struct ft_pkt cut;
+	enum ft_pkt_status cst;
+	uint32_t extra, cap;
+	uint8_t *buf;
+
+	if (size < 2)
+		return;
+	/* The last two bytes say how much of the frame the capture dropped. */
+	extra = (uint32_t)data[size - 1] << 8 | data[size - 2];
+	cap = (uint32_t)size - 2;
+	buf = malloc(cap != 0 ? cap : 1);
+	if (buf == NULL)
+		abort();
+	memcpy(buf, data, cap);
+	memset(&cut, FILL, sizeof(cut));
+	cst = ft_pkt_parse_cut(buf, cap, cap + extra, &cut);
+	free(buf);
+	CHECK(cst < FT_PKT_STATUS_MAX, data, size);
+	if (cst == FT_PKT_TCP) {
+		CHECK(cut.payload_len <= cap + extra, data, size);
+		CHECK(cut.key.v4.proto == IPPROTO_TCP_ || cut.is_v6, data, size);
+	}
+	/* Nothing cut: exactly the plain parse of the same cap bytes. */
+	if (extra == 0) {
+		struct ft_pkt plain;
+		uint8_t *b2 = malloc(cap != 0 ? cap : 1);
+
+		if (b2 == NULL)
+			abort();
+		memcpy(b2, data, cap);
+		memset(&plain, FILL, sizeof(plain));
+		CHECK(ft_pkt_parse(b2, cap, &plain) == cst, data, size);
+		free(b2);
+		if (cst == FT_PKT_TCP)
+			CHECK(memcmp(&plain, &cut, sizeof(plain)) == 0, data, size);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -226,5 +276,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(st == FT_PKT_ERR_TRUNC_ETH, data, size);
 	if (st == FT_PKT_TCP)
 		check_tcp(data, size, &pkt);
+	check_cut(data, size);
 	return 0;
 }
