@@ -353,8 +353,11 @@ ft_flow_table_del_bulk(struct ft_flow_table *ft, const uint32_t *ids, uint32_t n
 				del_v6(ft, id);
 			}
 		}
-		if (k == 0 || rte_hash_lookup_bulk(ft->h4, keys, k, pos) != 0)
+		if (k == 0)
 			continue;
+		if (rte_hash_lookup_bulk(ft->h4, keys, k, pos) != 0)
+			for (i = 0; i < k; i++)
+				pos[i] = rte_hash_lookup(ft->h4, keys[i]);
 		/* The bulk lookup brought the buckets and key slots in: the deletes hit cache. */
 		for (i = 0; i < k; i++)
 			if (pos[i] == (int32_t)idx[i])
