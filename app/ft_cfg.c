@@ -38,6 +38,8 @@ usage(const char *prog)
 	       "  --mbufs N               mbufs per NUMA socket (1023..16777215)\n"
 	       "  --burst N               RX burst (1..%u)\n"
 	       "  --tx-drain-us N         longest wait before buffered packets are sent (1..100000)\n"
+	       "  --malformed forward|drop  what to do with malformed packets (counted by reason\n"
+	       "                          either way; default forward)\n"
 	       "  --stats-interval S      seconds between rate lines on stdout (0: none)\n"
 	       "\n"
 	       "Replay mode:\n"
@@ -261,7 +263,7 @@ static int
 set_live_key(struct ft_app_cfg *cfg, const char *what, const char *key, const char *val)
 {
 	uint64_t v = 0;
-	int ret;
+	int ret = 0;
 
 	if (strcmp(key, "pairs") == 0)
 		return parse_pairs(cfg, what, val);
@@ -280,6 +282,15 @@ set_live_key(struct ft_app_cfg *cfg, const char *what, const char *key, const ch
 	} else if (strcmp(key, "burst") == 0) {
 		ret = parse_u64(what, val, 1, FT_MAX_BURST, &v);
 		cfg->burst = (uint16_t)v;
+	} else if (strcmp(key, "malformed") == 0) {
+		if (strcmp(val, "forward") == 0)
+			cfg->drop_malformed = 0;
+		else if (strcmp(val, "drop") == 0)
+			cfg->drop_malformed = 1;
+		else {
+			fprintf(stderr, "fintrack: %s: '%s' is not forward or drop\n", what, val);
+			ret = -EINVAL;
+		}
 	} else if (strcmp(key, "tx_drain_us") == 0) {
 		ret = parse_u64(what, val, 1, 100000, &v);
 		cfg->tx_drain_us = (uint32_t)v;
@@ -379,6 +390,7 @@ enum {
 	OPT_MBUFS,
 	OPT_BURST,
 	OPT_TX_DRAIN_US,
+	OPT_MALFORMED,
 	OPT_STATS_INTERVAL,
 	OPT_WHEEL_SLOTS,
 	OPT_EXPIRE_BUDGET,
@@ -407,6 +419,7 @@ static const struct option long_opts[] = {
 	{ "mbufs", required_argument, NULL, OPT_MBUFS },
 	{ "burst", required_argument, NULL, OPT_BURST },
 	{ "tx-drain-us", required_argument, NULL, OPT_TX_DRAIN_US },
+	{ "malformed", required_argument, NULL, OPT_MALFORMED },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 	{ "wheel-slots", required_argument, NULL, OPT_WHEEL_SLOTS },
 	{ "expire-budget", required_argument, NULL, OPT_EXPIRE_BUDGET },
@@ -512,6 +525,9 @@ ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv)
 			break;
 		case OPT_BURST:
 			ret = set_live_key(cfg, "--burst", "burst", optarg);
+			break;
+		case OPT_MALFORMED:
+			ret = set_live_key(cfg, "--malformed", "malformed", optarg);
 			break;
 		case OPT_TX_DRAIN_US:
 			ret = set_live_key(cfg, "--tx-drain-us", "tx_drain_us", optarg);

@@ -32,6 +32,7 @@ struct ft_app_cfg {
 	uint32_t mbufs;                           /**< Mbufs per NUMA socket. */
 	uint16_t burst;                           /**< RX burst size. */
 	uint32_t tx_drain_us;                     /**< Longest wait before a TX flush. */
+	uint8_t drop_malformed;                   /**< Drop malformed packets, not forward. */
 	uint32_t stats_interval_ms;               /**< Rate lines on stdout (0: none). */
 	uint32_t workers;                         /**< Worker lcores used (0: every one). */
 };

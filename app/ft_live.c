@@ -467,11 +467,25 @@ static void
 handle_burst(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		uint64_t now)
 {
+	uint8_t st[FT_MAX_BURST];
 	uint16_t i;
 
-	ft_engine_process_burst(w->engine, pkts, n, now);
-	for (i = 0; i < n; i++)
+	if (likely(!live->cfg->drop_malformed)) {
+		ft_engine_process_burst(w->engine, pkts, n, now);
+		for (i = 0; i < n; i++)
+			tx_one(live, w, pkts[i]);
+		return;
+	}
+	/* Malformed packets are counted by reason by the engine; these are not sent on. */
+	ft_engine_process_burst_status(w->engine, pkts, n, now, st);
+	for (i = 0; i < n; i++) {
+		if (st[i] >= FT_PKT_FIRST_ERROR) {
+			w->malformed_dropped++;
+			rte_pktmbuf_free(pkts[i]);
+			continue;
+		}
 		tx_one(live, w, pkts[i]);
+	}
 }
 
 struct worker_arg {
@@ -677,7 +691,7 @@ static void
 print_ports(const struct ft_live *live)
 {
 	unsigned int i, w;
-	uint64_t steered = 0, steer_dropped = 0, ev_dropped = 0;
+	uint64_t steered = 0, steer_dropped = 0, ev_dropped = 0, mal_dropped = 0;
 
 	printf("\nPorts\n");
 	for (i = 0; i < live->nports; i++) {
@@ -699,12 +713,15 @@ print_ports(const struct ft_live *live)
 		steered += live->workers[w]->steered_out;
 		steer_dropped += live->workers[w]->steer_dropped;
 		ev_dropped += live->workers[w]->events_dropped;
+		mal_dropped += live->workers[w]->malformed_dropped;
 	}
 	printf("  %s; %u worker%s; packets steered between workers %" PRIu64
 	       ", lost to full steering rings %" PRIu64 ", events lost %" PRIu64 "\n",
 			steering_name(live),
 			live->nworkers, live->nworkers == 1 ? "" : "s", steered, steer_dropped,
 			ev_dropped);
+	printf("  malformed packets %s: %" PRIu64 " dropped\n",
+			live->cfg->drop_malformed ? "dropped" : "forwarded", mal_dropped);
 }
 
 static void

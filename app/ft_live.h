@@ -44,6 +44,7 @@ struct ft_worker {
 	struct rte_ring *event_ring;  /**< Events for the control lcore (NULL: no events). */
 	uint64_t steered_out;         /**< Packets handed to another worker. */
 	uint64_t steer_dropped;       /**< Packets lost because a steering ring was full. */
+	uint64_t malformed_dropped;   /**< Malformed packets dropped (--malformed drop). */
 	uint64_t events_dropped;      /**< Events lost because the event ring was full. */
 	uint64_t loops;               /**< Polling loop iterations. */
 	struct ft_worker_port port[RTE_MAX_ETHPORTS];

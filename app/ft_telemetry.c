@@ -57,17 +57,26 @@ static void
 add_stats(struct rte_tel_data *d, const struct ft_engine_stats *st)
 {
 	struct rte_tel_data *c = rte_tel_data_alloc();
+	struct rte_tel_data *pk = rte_tel_data_alloc();
 	unsigned int i;
 
 	rte_tel_data_add_dict_u64(d, "flows", st->flows);
 	add_gauges(d, "client", st->gauge[0]);
 	add_gauges(d, "server", st->gauge[1]);
-	if (c == NULL)
+	if (c == NULL || pk == NULL) {
+		rte_tel_data_free(c);
+		rte_tel_data_free(pk);
 		return;
+	}
 	rte_tel_data_start_dict(c);
 	for (i = 0; i < FT_CNT_MAX; i++)
 		rte_tel_data_add_dict_u64(c, ft_engine_counter_name(i), st->cnt[i]);
 	rte_tel_data_add_dict_container(d, "counters", c, 0);
+	/* Every packet by what the parser made of it: TCP, not tracked, or malformed by reason. */
+	rte_tel_data_start_dict(pk);
+	for (i = 0; i < FT_PKT_STATUS_MAX; i++)
+		rte_tel_data_add_dict_u64(pk, ft_pkt_status_name(i), st->pkt[i]);
+	rte_tel_data_add_dict_container(d, "packets", pk, 0);
 }
 
 static int
@@ -136,6 +145,7 @@ cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "loops", w->loops);
 	rte_tel_data_add_dict_u64(d, "steered_out", w->steered_out);
 	rte_tel_data_add_dict_u64(d, "steer_dropped", w->steer_dropped);
+	rte_tel_data_add_dict_u64(d, "malformed_dropped", w->malformed_dropped);
 	rte_tel_data_add_dict_u64(d, "events_dropped", w->events_dropped);
 	add_stats(d, &w->engine->stats);
 	pthread_mutex_unlock(&tel_lock);

@@ -980,7 +980,7 @@ flush_pending(struct ft_engine *e)
 /* One batch of at most FT_ENGINE_BATCH packets. */
 static void
 process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *cap,
-		const uint32_t *wire, uint32_t n)
+		const uint32_t *wire, uint32_t n, uint8_t *status)
 {
 	const uint32_t *len = wire != NULL ? wire : cap;
 	struct ft_pkt pkts[FT_ENGINE_BATCH];
@@ -1010,6 +1010,8 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *c
 		}
 	}
 	e->stats.cnt[FT_CNT_RX_PKTS] += n;
+	if (status != NULL)
+		memcpy(status, st, n);
 	if (n4 != 0 && rte_hash_lookup_bulk(t->h4, k4, n4, pos4) == 0)
 		for (i = 0; i < n4; i++)
 			ids[i4[i]] = pos4[i];
@@ -1047,16 +1049,24 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *c
 	flush_pending(e);
 }
 
-void
-ft_engine_process_cut(struct ft_engine *e, const uint8_t *const *data, const uint32_t *cap,
-		const uint32_t *wire, uint32_t n, uint64_t now_ns)
+static void
+process_all(struct ft_engine *e, const uint8_t *const *data, const uint32_t *cap,
+		const uint32_t *wire, uint32_t n, uint64_t now_ns, uint8_t *status)
 {
 	uint32_t done;
 
 	set_clock(e, now_ns);
 	for (done = 0; done < n; done += FT_ENGINE_BATCH)
 		process_batch(e, data + done, cap + done, wire != NULL ? wire + done : NULL,
-				RTE_MIN(n - done, (uint32_t)FT_ENGINE_BATCH));
+				RTE_MIN(n - done, (uint32_t)FT_ENGINE_BATCH),
+				status != NULL ? status + done : NULL);
+}
+
+void
+ft_engine_process_cut(struct ft_engine *e, const uint8_t *const *data, const uint32_t *cap,
+		const uint32_t *wire, uint32_t n, uint64_t now_ns)
+{
+	process_all(e, data, cap, wire, n, now_ns, NULL);
 }
 
 void
@@ -1066,16 +1076,34 @@ ft_engine_process(struct ft_engine *e, const uint8_t *const *data, const uint32_
 	ft_engine_process_cut(e, data, len, NULL, n, now_ns);
 }
 
+static void
+process_mbufs(struct ft_engine *e, struct rte_mbuf *const *pkts, const uint32_t *wire,
+		uint16_t n, uint64_t now_ns, uint8_t *status);
+
 void
 ft_engine_process_burst(struct ft_engine *e, struct rte_mbuf *const *pkts, uint16_t n,
 		uint64_t now_ns)
 {
-	ft_engine_process_burst_cut(e, pkts, NULL, n, now_ns);
+	process_mbufs(e, pkts, NULL, n, now_ns, NULL);
+}
+
+void
+ft_engine_process_burst_status(struct ft_engine *e, struct rte_mbuf *const *pkts, uint16_t n,
+		uint64_t now_ns, uint8_t *status)
+{
+	process_mbufs(e, pkts, NULL, n, now_ns, status);
 }
 
 void
 ft_engine_process_burst_cut(struct ft_engine *e, struct rte_mbuf *const *pkts,
 		const uint32_t *wire, uint16_t n, uint64_t now_ns)
+{
+	process_mbufs(e, pkts, wire, n, now_ns, NULL);
+}
+
+static void
+process_mbufs(struct ft_engine *e, struct rte_mbuf *const *pkts, const uint32_t *wire,
+		uint16_t n, uint64_t now_ns, uint8_t *status)
 {
 	const uint8_t *data[FT_ENGINE_BATCH];
 	uint32_t len[FT_ENGINE_BATCH], wl[FT_ENGINE_BATCH];
@@ -1102,7 +1130,7 @@ ft_engine_process_burst_cut(struct ft_engine *e, struct rte_mbuf *const *pkts,
 			m = 1;
 			break;
 		}
-		ft_engine_process_cut(e, data, len, wl, m, now_ns);
+		process_all(e, data, len, wl, m, now_ns, status != NULL ? status + done : NULL);
 	}
 }
 

@@ -229,6 +229,14 @@ void ft_engine_process_burst(struct ft_engine *e, struct rte_mbuf *const *pkts, 
 void ft_engine_process_cut(struct ft_engine *e, const uint8_t *const *data, const uint32_t *cap,
 		const uint32_t *wire, uint32_t n, uint64_t now_ns);
 
+/**
+ * ft_engine_process_burst() that also writes each packet's parse result
+ * (enum ft_pkt_status) to status[i], so that the caller can drop malformed
+ * packets (status >= FT_PKT_FIRST_ERROR) instead of forwarding them.
+ */
+void ft_engine_process_burst_status(struct ft_engine *e, struct rte_mbuf *const *pkts, uint16_t n,
+		uint64_t now_ns, uint8_t *status);
+
 /** ft_engine_process_burst() with the wire length of each mbuf's frame (NULL: its length). */
 void ft_engine_process_burst_cut(struct ft_engine *e, struct rte_mbuf *const *pkts,
 		const uint32_t *wire, uint16_t n, uint64_t now_ns);

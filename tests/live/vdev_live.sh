@@ -154,6 +154,56 @@ steering)
 	[ "$nlcores" -eq 2 ] || fail "only $nlcores worker tracked connections"
 	grep "steering" "$work/out"
 	;;
+malformed)
+	# Every third frame of a trace gets a broken IP version: counted as malformed
+	# either way, forwarded by default, dropped with --malformed drop.
+	command -v tcpdump >/dev/null || { echo "tcpdump missing: skipped"; exit 77; }
+	"$TRACEGEN" -o "$work/t.pcap" -n 300 -s 5 2>/dev/null || fail "trace generator"
+	perl -e '
+		local $/;
+		my $d = <STDIN>;
+		my ($pos, $i, $bad) = (24, 0, 0);
+		while ($pos + 16 <= length($d)) {
+			my $incl = unpack("V", substr($d, $pos + 8, 4));
+			if ($i++ % 3 == 0 && $incl > 14) {
+				substr($d, $pos + 16 + 14, 1) = chr(0x15);
+				$bad++;
+			}
+			$pos += 16 + $incl;
+		}
+		print STDERR "$bad\n";
+		print $d;' <"$work/t.pcap" >"$work/bad.pcap" 2>"$work/nbad" || fail "mangling"
+	total=$(tcpdump -n -Z root -r "$work/t.pcap" 2>/dev/null | wc -l)
+	nbad=$(cat "$work/nbad")
+	[ "$nbad" -gt 0 ] || fail "no frame was broken"
+	tcpdump -n -Z root -r "$work/t.pcap" -w "$work/none.pcap" 'tcp port 1' 2>/dev/null
+	for how in forward drop; do
+		w=$work
+		start 1 --no-huge --no-pci -m 512 \
+			--vdev "net_pcap0,rx_pcap=$w/bad.pcap,tx_pcap=$w/o0-$how.pcap" \
+			--vdev "net_pcap1,rx_pcap=$w/none.pcap,tx_pcap=$w/o1-$how.pcap" \
+			-- --stats-interval 0 --max-flows 4096 --malformed "$how"
+		for ((i = 0; i < 100; i++)); do
+			sleep 0.2
+			seen=$(telemetry /fintrack/summary | sed -n 's/.*"rx_pkts": \([0-9]*\).*/\1/p')
+			[ "${seen:-0}" -ge "$total" ] && break
+		done
+		[ "${seen:-0}" -eq "$total" ] || fail "$how: fintrack saw ${seen:-no} of $total packets"
+		errs=$(telemetry /fintrack/summary | sed -n 's/.*"ERR_IP_VERSION": \([0-9]*\).*/\1/p')
+		stop
+		[ "${errs:-0}" -eq "$nbad" ] || fail "$how: ${errs:-no} counted as ERR_IP_VERSION, $nbad broken"
+		out=$(tcpdump -n -Z root -r "$w/o1-$how.pcap" 2>/dev/null | wc -l)
+		dropped=$(sed -n 's/.*malformed packets [a-z]*: \([0-9]*\) dropped.*/\1/p' "$w/out")
+		if [ "$how" = forward ]; then
+			[ "$out" -eq "$total" ] || fail "forward: $out of $total packets sent on"
+			[ "${dropped:-x}" -eq 0 ] || fail "forward: ${dropped:-?} dropped"
+		else
+			[ "$out" -eq $((total - nbad)) ] || fail "drop: $out sent on, expected $((total - nbad))"
+			[ "${dropped:-x}" -eq "$nbad" ] || fail "drop: ${dropped:-?} dropped, expected $nbad"
+		fi
+		echo "ok: --malformed $how: $total packets, $nbad malformed (all counted), $out sent on"
+	done
+	;;
 memif)
 	# testpmd in another process replays a generated trace into fintrack over memif.
 	command -v dpdk-testpmd >/dev/null || { echo "dpdk-testpmd missing: skipped"; exit 77; }
