@@ -1,0 +1,665 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The fintrack authors
+#
+# fintrack next to Open vSwitch with DPDK doing connection tracking, on one
+# trace, through the same virtual devices, one forwarding core each, in one run.
+#
+#   trace:    ft-tracegen, N short TCP connections (every 5-tuple distinct)
+#   OVS:      ovs-vswitchd-dpdk 3.1 (Debian's openvswitch-switch-dpdk), bridge br0
+#             (netdev datapath), p1 = net_pcap0,rx_pcap=TRACE  p2 = net_null0,no-rx=1
+#             flows: tcp,ct_state=-trk -> ct(table=1); +trk+new -> ct(commit),output:2;
+#                    +trk+est / +trk / rest -> output:2
+#             one PMD thread on CPU 1, every other OVS thread on CPU 0
+#   fintrack: live mode, port 0 = net_pcap0,rx_pcap=TRACE  port 1 = net_null0,no-rx=1,
+#             worker lcore on CPU 1, control lcore on CPU 0
+#
+# Each side reads the trace once from the file (no infinite_rx: replaying a
+# trace re-uses every 5-tuple, which OVS turns into a sawtooth of dead entries
+# until its 20 s sweep, and its fixed mempool caps a preloaded trace at about
+# 250k packets). The same method gives both rates: the RX counter of the pcap
+# port (OVS: ovs-ofctl dump-ports; fintrack: /ethdev/stats over telemetry) is
+# sampled every 0.1 s; the rate is the packets counted between the first
+# sample that shows traffic and the last sample before the counter stops,
+# over the time between them, so the partial first and last intervals are
+# left out. Cycles per packet are TSC cycles: TSC Hz / that rate (the
+# forwarding core polls all the time); OVS's own "avg processing cycles per
+# packet" (pmd-stats-show) is printed next to it. The forwarding thread's CPU
+# time in the window (schedstat) gives a rate per CPU-second as well, which
+# leaves out the time other processes took from its core. A third row,
+# dpdk-testpmd io on the same vdevs, is the cost of the input path alone.
+#
+# OVS runs as a private instance: its database, sockets, pid and log files
+# live in a temporary directory; nothing under /etc/openvswitch or
+# /var/run/openvswitch is used, and no service is started. ovs-vswitchd and
+# ovsdb-server are stopped by their pids at the end (also on error or
+# Ctrl-C). Hugepages are raised when short and given back at exit.
+#
+# Usage: scripts/bench-ovs.sh [options]
+#   --flows N          connections in the generated trace (default 2000000)
+#   --data-segments N  request/response exchanges per connection (default 1)
+#   --rate N           new connections per second of trace time (default 1000000;
+#                      sets how many connections are open at once in the trace)
+#   --trace FILE       use this pcap instead of generating one
+#   --repeat N         passes per side; medians are reported (default 3)
+#   --seconds S        upper bound of one pass (default 300)
+#   --build DIR        fintrack build directory (default build; configured with
+#                      meson setup and built with ninja when needed)
+#   --no-ceiling       skip the third row: dpdk-testpmd io on the same vdevs, the
+#                      cost of reading the pcap and dropping into net_null alone
+#   --keep             keep the trace, the logs and the OVS files
+#   -h, --help         this text
+# Needs root. Exit code 0 when every pass gave a rate and fintrack exited 0; a
+# pass that did not receive the whole trace is flagged with a warning.
+
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+flows=2000000
+dsegs=1
+rate=1000000
+trace=
+repeat=3
+seconds=300
+build=$top/build
+keep=0
+ceiling=1
+
+usage() {
+	sed -n '5,53s/^# \{0,1\}//p' "$0"
+	exit "${1:-0}"
+}
+
+die() {
+	echo "bench-ovs.sh: $*" >&2
+	exit 1
+}
+
+isnum() {
+	case "$1" in '' | *[!0-9]*) die "$2: '$1' is not a whole number" ;; esac
+}
+
+cmdline=("$0" "$@")
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--flows) flows=${2:?--flows N}; isnum "$flows" --flows; shift 2 ;;
+	--data-segments) dsegs=${2:?--data-segments N}; isnum "$dsegs" --data-segments; shift 2 ;;
+	--rate) rate=${2:?--rate N}; isnum "$rate" --rate; shift 2 ;;
+	--trace) trace=${2:?--trace FILE}; shift 2 ;;
+	--repeat) repeat=${2:?--repeat N}; isnum "$repeat" --repeat; shift 2 ;;
+	--seconds) seconds=${2:?--seconds S}; isnum "$seconds" --seconds; shift 2 ;;
+	--build) build=${2:?--build DIR}; shift 2 ;;
+	--keep) keep=1; shift ;;
+	--no-ceiling) ceiling=0; shift ;;
+	-h | --help) usage 0 ;;
+	*) echo "bench-ovs.sh: unknown option '$1'" >&2; usage 2 ;;
+	esac
+done
+[ "$repeat" -ge 1 ] || die "--repeat must be at least 1"
+[ "$seconds" -ge 5 ] || die "--seconds must be at least 5"
+[ "$flows" -ge 1000 ] || die "--flows must be at least 1000"
+[ "$(id -u)" = 0 ] || die "must run as root (DPDK, hugepages, apt-get)"
+[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (control on CPU 0, forwarding on CPU 1)"
+if [ -n "$trace" ]; then
+	[ -r "$trace" ] || die "cannot read --trace $trace"
+	trace=$(cd "$(dirname "$trace")" && pwd)/$(basename "$trace")
+fi
+case "$build" in /*) ;; *) build=$PWD/$build ;; esac
+
+# ---------------------------------------------------------------------------
+# Packages. Debian's openvswitch-switch would start its service on install
+# where an init system runs: a policy-rc.d that denies every start is put in
+# place for the install when none exists, and the service is disabled again
+# if this run installed it.
+pkgs=(build-essential pkg-config meson ninja-build dpdk dpdk-dev libdpdk-dev libnuma-dev
+	libpcap-dev python3 openvswitch-switch-dpdk openvswitch-common)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "installing ${missing[*]}"
+	prc=/usr/sbin/policy-rc.d
+	own_prc=0
+	if [ ! -e "$prc" ]; then
+		printf '#!/bin/sh\nexit 101\n' > "$prc"
+		chmod 755 "$prc"
+		own_prc=1
+	fi
+	ovs_was=$(dpkg-query -W -f='${Status}' openvswitch-switch 2>/dev/null || true)
+	rc=0
+	{ DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"${missing[@]}"; } || rc=$?
+	[ $own_prc = 0 ] || rm -f "$prc"
+	[ $rc = 0 ] || die "apt-get install failed"
+	case "$ovs_was" in
+	*"install ok installed"*) ;;
+	*)
+		if command -v systemctl >/dev/null; then
+			systemctl disable openvswitch-switch.service >/dev/null 2>&1 || true
+		fi
+		;;
+	esac
+fi
+ovs_vswitchd=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+[ -x "$ovs_vswitchd" ] || die "$ovs_vswitchd not found (package openvswitch-switch-dpdk)"
+schema=/usr/share/openvswitch/vswitch.ovsschema
+[ -r "$schema" ] || die "$schema not found (package openvswitch-common)"
+py=/usr/bin/python3
+
+# ---------------------------------------------------------------------------
+# Build
+if [ ! -f "$build/build.ninja" ]; then
+	(cd "$top" && meson setup "$build") || die "meson setup $build failed"
+fi
+ninja -C "$build" > /dev/null || die "ninja -C $build failed"
+fintrack=$build/app/fintrack
+tracegen=$build/app/tracegen/ft-tracegen
+[ -x "$fintrack" ] || die "$fintrack not built"
+
+# ---------------------------------------------------------------------------
+# State for the clean-up: only what this run started or created.
+tag=ftovs-$$
+tmp=$(mktemp -d "/tmp/fintrack-bench-ovs-$$.XXXXXX")
+run=$tmp/ovs
+pids=()
+ovsdb_pid=
+vswitchd_pid=
+hp_before=
+ok=0
+SYS_HP=/sys/kernel/mm/hugepages/hugepages-2048kB
+
+alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+
+stop_pid() { # pid [seconds]: SIGINT, then SIGTERM, then SIGKILL; returns its exit code
+	local pid=$1 t=${2:-15} i rc=0
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || rc=$?; return $rc; }
+	kill -INT "$pid" 2>/dev/null || true
+	for ((i = 0; i < t * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "bench-ovs.sh: pid $pid ignored SIGINT for ${t}s, sending SIGTERM" >&2
+		kill -TERM "$pid" 2>/dev/null || true
+		sleep 3
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null || rc=$?
+	return $rc
+}
+
+# A daemon that detached is not our child: ask it to exit over its control
+# socket, then signal it by the pid it wrote, and wait (bounded) until it is gone.
+stop_daemon() { # name pid ctl-socket
+	local name=$1 pid=$2 ctl=$3 i
+	alive "$pid" || return 0
+	timeout 20 ovs-appctl -t "$ctl" exit > /dev/null 2>&1 || true
+	for ((i = 0; i < 150; i++)); do
+		alive "$pid" || return 0
+		sleep 0.1
+	done
+	echo "bench-ovs.sh: $name (pid $pid) did not exit; SIGTERM" >&2
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		alive "$pid" || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+purge_prefix() {
+	local m
+	rm -rf "/var/run/dpdk/$1"
+	awk '$3 == "hugetlbfs" { print $2 }' /proc/mounts | while read -r m; do
+		rm -f "$m/${1}map_"*
+	done
+}
+
+ovs_down() {
+	stop_daemon ovs-vswitchd "$vswitchd_pid" "$run/ovs-vswitchd.ctl"
+	stop_daemon ovsdb-server "$ovsdb_pid" "$run/ovsdb-server.ctl"
+	vswitchd_pid=
+	ovsdb_pid=
+	purge_prefix "$tag-ovs"
+}
+
+cleanup() {
+	local p
+	set +e
+	for p in "${pids[@]}"; do
+		stop_pid "$p" 5 > /dev/null 2>&1
+	done
+	ovs_down
+	purge_prefix "$tag-ft"
+	if [ -n "$hp_before" ]; then
+		echo "$hp_before" > "$SYS_HP/nr_hugepages" 2> /dev/null &&
+			echo "hugepages: back to $hp_before x 2 MB (as before this run)"
+	fi
+	if [ $ok = 1 ] && [ $keep = 0 ]; then
+		rm -rf "$tmp"
+	else
+		echo "logs$([ -n "$trace" ] || echo ", trace") and OVS files kept in $tmp"
+	fi
+}
+trap cleanup EXIT
+trap 'echo "bench-ovs.sh: interrupted" >&2; exit 130' INT TERM
+
+nap() { sleep "$1" & wait $! || true; }
+
+show_cmd() {
+	local a s=
+	case "$1" in # the wrappers below, spelled out
+	vsctl) shift; set -- ovs-vsctl --db="unix:$run/db.sock" "$@" ;;
+	appctl) shift; set -- ovs-appctl -t "$run/ovs-vswitchd.ctl" "$@" ;;
+	ofctl) shift; set -- ovs-ofctl "$@" ;;
+	esac
+	for a in "$@"; do
+		if [[ $a =~ ^[A-Za-z0-9@%+=:,./_-]+$ ]]; then s+="$a "; else s+="$(printf '%q' "$a") "; fi
+	done
+	echo "  ${s% }"
+}
+commands=()
+rec() { commands+=("$(show_cmd "$@")"); "$@"; }
+
+# ---------------------------------------------------------------------------
+# The sampler: polls the RX packet counter of the pcap port every 0.1 s until
+# it has not moved for 1 s (after it started) or the bound is reached.
+cat > "$tmp/sampler.py" <<'EOF'
+import json, os, re, socket, subprocess, sys, time
+
+mode, arg, bound, out = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+pid, comm = sys.argv[5], sys.argv[6]   # process and thread-name prefix of the forwarding thread
+PERIOD, IDLE = 0.1, 1.0
+
+def fwd_thread():
+    for t in os.listdir('/proc/%s/task' % pid):
+        try:
+            with open('/proc/%s/task/%s/comm' % (pid, t)) as f:
+                if f.read().startswith(tuple(comm.split('|'))):
+                    return t
+        except OSError:
+            pass
+
+def sched(tid):
+    """CPU time run and time waited on the run queue (ns) of the forwarding thread."""
+    try:
+        with open('/proc/%s/task/%s/schedstat' % (pid, tid)) as f:
+            r, w, _ = f.read().split()
+        return int(r), int(w)
+    except (OSError, TypeError, ValueError):
+        return None
+
+def cpu_busy():
+    with open('/proc/stat') as f:
+        res = {}
+        for l in f:
+            if l.startswith('cpu') and l[3] != ' ':
+                v = [int(x) for x in l.split()[1:9]]
+                res[l.split()[0]] = (sum(v), v[3] + v[4], v[7])
+    return res
+
+if mode == 'ovs':
+    def rx():
+        o = subprocess.run(['ovs-ofctl', 'dump-ports', 'br0', '1'], capture_output=True,
+                           text=True, timeout=5).stdout
+        m = re.search(r'rx pkts=(\d+)', o)
+        return int(m.group(1)) if m else 0
+else:
+    sock = None
+    def rx():
+        global sock
+        if sock is None:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.connect('/var/run/dpdk/%s/dpdk_telemetry.v2' % arg)
+            s.recv(16384)
+            sock = s
+        sock.send(b'/ethdev/stats,0')
+        r = json.loads(sock.recv(65536).decode()).get('/ethdev/stats')
+        return int(r['ipackets']) if isinstance(r, dict) else 0
+
+samples = []
+t0 = time.time()
+c0 = None
+tid = None
+while time.time() - t0 < bound:
+    a = time.time()
+    try:
+        v = rx()
+    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+        v = None
+    b = time.time()
+    if tid is None:
+        tid = fwd_thread()
+    if v is not None:
+        if v > 0 and c0 is None:
+            c0 = cpu_busy()
+        samples.append(((a + b) / 2, v, sched(tid)))
+        if v > 0 and len(samples) > 1:
+            last_change = max(i for i in range(1, len(samples)) if samples[i][1] != samples[i - 1][1])
+            if b - samples[last_change][0] >= IDLE:
+                break
+    time.sleep(max(0.0, PERIOD - (time.time() - a)))
+c1 = cpu_busy()
+res = {'samples': len(samples), 'total': samples[-1][1] if samples else 0}
+act = [i for i, s in enumerate(samples) if s[1] > 0]
+if act:
+    first = act[0]
+    final = samples[-1][1]
+    last = max(i for i in range(len(samples)) if samples[i][1] < final) if samples[first][1] < final else first
+    if last > first:
+        dt = samples[last][0] - samples[first][0]
+        n = samples[last][1] - samples[first][1]
+        res.update(window_s=round(dt, 3), window_pkts=n, pps=n / dt,
+                   pass_s=round(samples[-1][0] - samples[first][0] - IDLE, 2))
+        s0, s1 = samples[first][2], samples[last][2]
+        if s0 and s1 and s1[0] > s0[0]:
+            run = (s1[0] - s0[0]) / 1e9
+            res.update(fwd_cpu_s=round(run, 3), fwd_wait_s=round((s1[1] - s0[1]) / 1e9, 3),
+                       pps_cpu=n / run)
+    if c0:
+        d = {k: [y - x for x, y in zip(c0[k], c1[k])] for k in c1}
+        res['busy'] = {k: round(100 * (v[0] - v[1] - v[2]) / v[0], 1) for k, v in d.items() if v[0]}
+        res['steal'] = {k: round(100 * v[2] / v[0], 1) for k, v in d.items() if v[0]}
+with open(out, 'w') as f:
+    for s in samples:
+        f.write('%.4f %d %s\n' % (s[0], s[1], ' '.join(map(str, s[2] or ()))))
+print(json.dumps(res))
+EOF
+jget() { # json key -> value (or empty)
+	"$py" -c 'import json, sys
+d = json.loads(sys.argv[1])
+for k in sys.argv[2].split("."):
+    d = d.get(k, {}) if isinstance(d, dict) else {}
+print("" if d == {} else d)' "$1" "$2"
+}
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
+		END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.6f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# ---------------------------------------------------------------------------
+# Trace
+rev=$(git -C "$top" describe --always --dirty 2> /dev/null || echo unknown)
+echo "== $(date -u '+%F %T') UTC, fintrack $rev, $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), kernel $(uname -r)"
+if [ -z "$trace" ]; then
+	trace=$tmp/trace.pcap
+	rec "$tracegen" -o "$trace" -n "$flows" -s 1 --rate "$rate" --data-segments "$dsegs" > "$tmp/tracegen.log" 2>&1 ||
+		{ cat "$tmp/tracegen.log" >&2; die "ft-tracegen failed"; }
+	cat "$tmp/tracegen.log"
+fi
+npkts=$("$py" - "$trace" <<'EOF'
+import struct, sys
+n = 0
+with open(sys.argv[1], 'rb', buffering=1 << 22) as f:
+    m = f.read(24)[:4]
+    if m not in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
+        sys.exit('not a classic pcap file (net_pcap needs one)')
+    e = '<' if m in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+    while True:
+        h = f.read(16)
+        if len(h) < 16:
+            break
+        f.seek(struct.unpack(e + 'IIII', h)[2], 1)
+        n += 1
+print(n)
+EOF
+) || die "cannot read $trace"
+tsize=$(stat -c %s "$trace")
+echo "trace: $trace, $npkts packets, $((tsize / 1048576)) MB"
+
+# Flow table and memory: every connection of a one-pass trace is still in the
+# table at the end (TIME_WAIT and the other closing states last 30-60 s).
+ft_max=$((flows + flows / 4 + 1024))
+ft_mem=$((ft_max * 320 / 1048576 + 768))
+ovs_mem=1024
+need=$(((ft_mem > ovs_mem + 512 ? ft_mem : ovs_mem + 512) / 2 + 32))
+have_total=$(cat "$SYS_HP/nr_hugepages")
+have_free=$(cat "$SYS_HP/free_hugepages")
+if [ "$have_free" -lt "$need" ]; then
+	want=$((have_total + need - have_free))
+	hp_before=$have_total
+	rec "$top/scripts/hugepages.sh" "$want" > "$tmp/hugepages.log" 2>&1 ||
+		{ cat "$tmp/hugepages.log" >&2; die "could not reserve $want hugepages"; }
+	echo "hugepages: $have_free free, need $need; reserved $want in total (given back at exit)"
+fi
+
+tsc_hz=2600000000
+warm_cache() { # DAMON-style reclaim evicts a cold page cache: read the trace before each pass
+	dd if="$trace" of=/dev/null bs=4M 2> /dev/null || true
+}
+
+# ---------------------------------------------------------------------------
+# OVS-DPDK
+ovs_flows=$tmp/flows-ct.txt
+cat > "$ovs_flows" <<'EOF'
+table=0,priority=100,tcp,ct_state=-trk,actions=ct(table=1)
+table=0,priority=0,actions=output:2
+table=1,priority=100,tcp,ct_state=+trk+new,actions=ct(commit),output:2
+table=1,priority=100,tcp,ct_state=+trk+est,actions=output:2
+table=1,priority=50,tcp,ct_state=+trk,actions=output:2
+table=1,priority=0,actions=output:2
+EOF
+mkdir -p "$run"
+export OVS_RUNDIR=$run OVS_LOGDIR=$run OVS_DBDIR=$run OVS_SYSCONFDIR=$run OVS_PKGDATADIR=/usr/share/openvswitch
+vsctl() { timeout 60 ovs-vsctl --db="unix:$run/db.sock" --timeout=50 "$@"; }
+appctl() { timeout 60 ovs-appctl -t "$run/ovs-vswitchd.ctl" "$@"; }
+ofctl() { timeout 60 ovs-ofctl "$@"; }
+
+echo
+echo "== OVS-DPDK $(ovs-vsctl --version | head -1 | awk '{print $NF}') with conntrack: $repeat pass(es)"
+rec ovsdb-tool create "$run/conf.db" "$schema"
+rec ovsdb-server "$run/conf.db" --remote="punix:$run/db.sock" --pidfile="$run/ovsdb-server.pid" \
+	--unixctl="$run/ovsdb-server.ctl" --log-file="$run/ovsdb-server.log" -vconsole:off --detach --no-chdir 2>> "$run/start.log" ||
+	die "ovsdb-server did not start"
+ovsdb_pid=$(cat "$run/ovsdb-server.pid")
+rec vsctl --no-wait init
+rec vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+	other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+	other_config:dpdk-socket-mem=$ovs_mem other_config:dpdk-socket-limit=$((ovs_mem + 512)) \
+	"other_config:dpdk-extra=--no-pci --file-prefix=$tag-ovs"
+rec timeout 120 "$ovs_vswitchd" "unix:$run/db.sock" --pidfile="$run/ovs-vswitchd.pid" \
+	--unixctl="$run/ovs-vswitchd.ctl" --log-file="$run/ovs-vswitchd.log" -vconsole:off --detach --no-chdir 2>> "$run/start.log" ||
+	{ tail -20 "$run/ovs-vswitchd.log" >&2; die "ovs-vswitchd did not start"; }
+vswitchd_pid=$(cat "$run/ovs-vswitchd.pid")
+for ((i = 0; i < 600; i++)); do
+	[ "$(vsctl get Open_vSwitch . dpdk_initialized 2> /dev/null)" = true ] && break
+	alive "$vswitchd_pid" || break
+	sleep 0.1
+done
+[ "$(vsctl get Open_vSwitch . dpdk_initialized)" = true ] || die "OVS: DPDK not initialised (see $run/ovs-vswitchd.log)"
+hz=$(sed -n 's/.*DPDK provided TSC frequency: \([0-9]*\) KHz.*/\1/p' "$run/ovs-vswitchd.log" | head -1)
+[ -z "$hz" ] || tsc_hz=$((hz * 1000))
+rec vsctl add-br br0 -- set bridge br0 datapath_type=netdev
+rec appctl dpctl/ct-set-maxconns $((ft_max > 3000000 ? ft_max : 3000000)) > /dev/null
+rec vsctl add-port br0 p2 -- set Interface p2 type=dpdk options:dpdk-devargs=net_null0,no-rx=1 ofport_request=2
+rec ofctl -O OpenFlow13 replace-flows br0 "$ovs_flows"
+commands+=("  (then per pass: flush conntrack, read the trace once to warm the page cache, pmd-stats-clear, and)")
+commands+=("$(show_cmd vsctl add-port br0 p1 -- set Interface p1 type=dpdk "options:dpdk-devargs=net_pcap0,rx_pcap=$trace" ofport_request=1)")
+
+O_pps=() O_cyc=() O_own=() O_cpu0=() O_pcpu=()
+for ((r = 1; r <= repeat; r++)); do
+	vsctl --if-exists del-port br0 p1
+	appctl dpctl/flush-conntrack > /dev/null
+	ofctl -O OpenFlow13 replace-flows br0 "$ovs_flows"
+	warm_cache
+	nap 1
+	appctl dpif-netdev/pmd-stats-clear > /dev/null
+	tx0=$(ofctl dump-ports br0 2 | sed -n '/tx pkts/s/.*tx pkts=\([0-9]*\).*/\1/p' | head -1)
+	new0=$(ofctl -O OpenFlow13 dump-flows br0 | sed -n 's/.*n_packets=\([0-9]*\).*ct_state=+new+trk.*/\1/p' | head -1)
+	vsctl add-port br0 p1 -- set Interface p1 type=dpdk \
+		"options:dpdk-devargs=net_pcap0,rx_pcap=$trace" ofport_request=1
+	res=$("$py" "$tmp/sampler.py" ovs - "$seconds" "$tmp/ovs-samples-$r.txt" "$vswitchd_pid" pmd) || die "sampler failed"
+	{
+		echo "==== pass $r: $res"
+		appctl dpif-netdev/pmd-stats-show
+		appctl dpctl/ct-stats-show
+		ofctl -O OpenFlow13 dump-flows br0
+		ofctl dump-ports br0
+	} >> "$tmp/ovs-passes.log" 2>&1
+	pst=$(appctl dpif-netdev/pmd-stats-show)
+	own=$(sed -n 's/.*avg processing cycles per packet: \([0-9.]*\).*/\1/p' <<< "$pst" | head -1)
+	conns=$(appctl dpctl/ct-stats-show | sed -n 's/.*Total: \([0-9]*\).*/\1/p' | head -1)
+	newc=$(ofctl -O OpenFlow13 dump-flows br0 | sed -n 's/.*n_packets=\([0-9]*\).*ct_state=+new+trk.*/\1/p' | head -1)
+	txp=$(ofctl dump-ports br0 2 | sed -n '/tx pkts/s/.*tx pkts=\([0-9]*\).*/\1/p' | head -1)
+	txp=$((${txp:-0} - ${tx0:-0}))
+	newc=$((${newc:-0} - ${new0:-0}))
+	total=$(jget "$res" total)
+	pps=$(jget "$res" pps)
+	[ -n "$pps" ] || die "OVS pass $r: no rate (samples: $tmp/ovs-samples-$r.txt)"
+	[ "$total" = "$npkts" ] || echo "warning: OVS pass $r received $total of $npkts packets (bound --seconds $seconds?)"
+	cyc=$(awk -v h="$tsc_hz" -v p="$pps" 'BEGIN { printf "%.0f", h / p }')
+	O_pps+=("$pps") O_cyc+=("$cyc") O_own+=("${own:-0}") O_cpu0+=("$(jget "$res" busy.cpu0)")
+	O_pcpu+=("$(jget "$res" pps_cpu)")
+	printf 'OVS pass %d: %.3f Mpps over %ss (%s of %s packets in the window), %s TSC cycles/pkt (OVS: %s processing cycles/pkt); rx %s, p2 tx %s, conntrack entries %s, ct(commit) hits %s; CPU0 busy %s%%, CPU1 %s%%; PMD thread ran %ss, waited %ss\n' \
+		"$r" "$(awk -v p="$pps" 'BEGIN { print p / 1e6 }')" "$(jget "$res" window_s)" "$(jget "$res" window_pkts)" \
+		"$npkts" "$cyc" "${own:-n/a}" "$total" "${txp:-?}" "${conns:-?}" "${newc:-?}" \
+		"$(jget "$res" busy.cpu0)" "$(jget "$res" busy.cpu1)" "$(jget "$res" fwd_cpu_s)" "$(jget "$res" fwd_wait_s)"
+done
+vsctl --if-exists del-port br0 p1
+ovs_down
+echo "OVS stopped (ovs-vswitchd and ovsdb-server exited)"
+
+# ---------------------------------------------------------------------------
+# fintrack
+echo
+echo "== fintrack live: $repeat pass(es)"
+F_pps=() F_cyc=() F_cpu0=() F_pcpu=()
+ft_fail=0
+for ((r = 1; r <= repeat; r++)); do
+	warm_cache
+	nap 1
+	prefix=$tag-ft
+	# shellcheck disable=SC2054 # commas inside EAL arguments
+	ft_cmd=("$fintrack" --lcores "0@0,1@1" -m "$ft_mem" --no-pci --file-prefix "$prefix"
+		--log-level=lib.eal:notice
+		--vdev "net_pcap0,rx_pcap=$trace" --vdev net_null0,no-rx=1
+		-- --max-flows "$ft_max" --max-flows-v6 1024 --stats-interval 1 --report "$tmp/ft-report-$r.json")
+	[ "$r" != 1 ] || commands+=("$(show_cmd "${ft_cmd[@]}")")
+	"${ft_cmd[@]}" < /dev/null > "$tmp/fintrack-$r.log" 2>&1 &
+	pids+=($!)
+	ft_pid=$!
+	for ((i = 0; i < 600; i++)); do
+		[ -S "/var/run/dpdk/$prefix/dpdk_telemetry.v2" ] && break
+		alive "$ft_pid" || break
+		sleep 0.05
+	done
+	[ -S "/var/run/dpdk/$prefix/dpdk_telemetry.v2" ] ||
+		{ tail -20 "$tmp/fintrack-$r.log" >&2; die "fintrack did not start (log $tmp/fintrack-$r.log)"; }
+	res=$("$py" "$tmp/sampler.py" tel "$prefix" "$seconds" "$tmp/ft-samples-$r.txt" "$ft_pid" 'rte-worker|lcore-worker') || die "sampler failed"
+	tracked=$(echo /fintrack/summary | timeout 10 dpdk-telemetry.py -f "$prefix" 2> /dev/null |
+		"$py" -c 'import json, sys
+t = sys.stdin.read(); t = t[t.index("{"):]
+print(json.loads(t)["/fintrack/summary"].get("flows", "?"))' 2> /dev/null || echo "?")
+	rc=0
+	stop_pid "$ft_pid" 20 || rc=$?
+	pids=()
+	purge_prefix "$prefix"
+	[ "$rc" = 0 ] || { ft_fail=1; echo "warning: fintrack pass $r exited with $rc"; }
+	echo "==== pass $r: $res" >> "$tmp/ft-passes.log"
+	sed -n '/^Ports/,$p' "$tmp/fintrack-$r.log" >> "$tmp/ft-passes.log"
+	total=$(jget "$res" total)
+	pps=$(jget "$res" pps)
+	[ -n "$pps" ] || die "fintrack pass $r: no rate (samples: $tmp/ft-samples-$r.txt)"
+	[ "$total" = "$npkts" ] || echo "warning: fintrack pass $r received $total of $npkts packets (bound --seconds $seconds?)"
+	fwd=$(sed -n 's/^  port 0 -> 1: rx [0-9]*, sent out of port 1 \([0-9]*\),.*/\1/p' "$tmp/fintrack-$r.log" | head -1)
+	cyc=$(awk -v h="$tsc_hz" -v p="$pps" 'BEGIN { printf "%.0f", h / p }')
+	F_pps+=("$pps") F_cyc+=("$cyc") F_cpu0+=("$(jget "$res" busy.cpu0)")
+	F_pcpu+=("$(jget "$res" pps_cpu)")
+	printf 'fintrack pass %d: %.3f Mpps over %ss (%s of %s packets in the window), %s TSC cycles/pkt; rx %s, sent out of port 1 %s, flows tracked %s; CPU0 busy %s%%, CPU1 %s%%; worker thread ran %ss, waited %ss; exit %s\n' \
+		"$r" "$(awk -v p="$pps" 'BEGIN { print p / 1e6 }')" "$(jget "$res" window_s)" "$(jget "$res" window_pkts)" \
+		"$npkts" "$cyc" "$total" "${fwd:-?}" "$tracked" "$(jget "$res" busy.cpu0)" "$(jget "$res" busy.cpu1)" \
+		"$(jget "$res" fwd_cpu_s)" "$(jget "$res" fwd_wait_s)" "$rc"
+done
+
+# ---------------------------------------------------------------------------
+# dpdk-testpmd io on the same vdevs: what reading the trace and dropping it
+# costs without any per-packet work (the input ceiling of both rows above).
+T_pps=() T_pcpu=()
+if [ $ceiling = 1 ]; then
+	echo
+	echo "== dpdk-testpmd io (input ceiling): $repeat pass(es)"
+	for ((r = 1; r <= repeat; r++)); do
+		warm_cache
+		nap 1
+		prefix=$tag-tpm
+		# shellcheck disable=SC2054 # commas inside EAL arguments
+		tp_cmd=(dpdk-testpmd --lcores "0@0,1@1" -m 512 --no-pci --file-prefix "$prefix"
+			--log-level=lib.eal:notice
+			--vdev "net_pcap0,rx_pcap=$trace" --vdev net_null0,no-rx=1
+			-- --forward-mode=io --auto-start --nb-cores=1 --stats-period 1 --total-num-mbufs=32768)
+		[ "$r" != 1 ] || commands+=("$(show_cmd "${tp_cmd[@]}")")
+		"${tp_cmd[@]}" < /dev/null > "$tmp/testpmd-$r.log" 2>&1 &
+		pids+=($!)
+		tp_pid=$!
+		for ((i = 0; i < 600; i++)); do
+			[ -S "/var/run/dpdk/$prefix/dpdk_telemetry.v2" ] && break
+			alive "$tp_pid" || break
+			sleep 0.05
+		done
+		[ -S "/var/run/dpdk/$prefix/dpdk_telemetry.v2" ] ||
+			{ tail -20 "$tmp/testpmd-$r.log" >&2; die "dpdk-testpmd did not start (log $tmp/testpmd-$r.log)"; }
+		res=$("$py" "$tmp/sampler.py" tel "$prefix" "$seconds" "$tmp/tpm-samples-$r.txt" "$tp_pid" 'rte-worker|lcore-worker') || die "sampler failed"
+		stop_pid "$tp_pid" 20 || true
+		pids=()
+		purge_prefix "$prefix"
+		pps=$(jget "$res" pps)
+		[ -n "$pps" ] || die "testpmd pass $r: no rate (samples: $tmp/tpm-samples-$r.txt)"
+		T_pps+=("$pps") T_pcpu+=("$(jget "$res" pps_cpu)")
+		printf 'testpmd pass %d: %.3f Mpps over %ss, %.0f TSC cycles/pkt; rx %s; worker thread ran %ss, waited %ss\n' "$r" \
+			"$(awk -v p="$pps" 'BEGIN { print p / 1e6 }')" "$(jget "$res" window_s)" \
+			"$(awk -v h="$tsc_hz" -v p="$pps" 'BEGIN { print h / p }')" "$(jget "$res" total)" \
+			"$(jget "$res" fwd_cpu_s)" "$(jget "$res" fwd_wait_s)"
+	done
+fi
+
+# ---------------------------------------------------------------------------
+# Report
+om=$(median "${O_pps[@]}")
+fm=$(median "${F_pps[@]}")
+oc=$(median "${O_cyc[@]}" | awk '{ printf "%.0f", $1 }')
+fc=$(median "${F_cyc[@]}" | awk '{ printf "%.0f", $1 }')
+oo=$(median "${O_own[@]}" | awk '{ printf "%.0f", $1 }')
+ratio=$(awk -v f="$fm" -v o="$om" 'BEGIN { printf "%.2f", f / o }')
+range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%.3f-%.3f", a / 1e6, b / 1e6 }'; }
+echo
+echo "================ one pass of $npkts packets ($flows connections), one forwarding core each (CPU 1) ================"
+mcpu() { median "$@" | awk '{ if ($1 > 0) printf "%.3f", $1 / 1e6; else print "n/a" }'; }
+printf '  %-34s %12s %16s %14s %8s %14s\n' "" "Mpps median" "range ($repeat)" "TSC cyc/pkt" "ns/pkt" "Mpps/CPU-s"
+printf '  %-34s %12.3f %16s %14s %8.0f %14s\n' "OVS-DPDK 3.1, ct(commit) pipeline" "$(awk -v p="$om" 'BEGIN { print p / 1e6 }')" \
+	"$(range "${O_pps[@]}")" "$oc" "$(awk -v p="$om" 'BEGIN { print 1e9 / p }')" "$(mcpu "${O_pcpu[@]}")"
+printf '  %-34s %12.3f %16s %14s %8.0f %14s\n' "fintrack live, 1 worker" "$(awk -v p="$fm" 'BEGIN { print p / 1e6 }')" \
+	"$(range "${F_pps[@]}")" "$fc" "$(awk -v p="$fm" 'BEGIN { print 1e9 / p }')" "$(mcpu "${F_pcpu[@]}")"
+if [ ${#T_pps[@]} -gt 0 ]; then
+	tm=$(median "${T_pps[@]}")
+	tc=$(awk -v h="$tsc_hz" -v p="$tm" 'BEGIN { printf "%.0f", h / p }')
+	printf '  %-34s %12.3f %16s %14s %8.0f %14s\n' "dpdk-testpmd io (input ceiling)" "$(awk -v p="$tm" 'BEGIN { print p / 1e6 }')" \
+		"$(range "${T_pps[@]}")" "$tc" "$(awk -v p="$tm" 'BEGIN { print 1e9 / p }')" "$(mcpu "${T_pcpu[@]}")"
+fi
+echo "  ratio fintrack / OVS (medians): $ratio"
+awk -v f="$(mcpu "${F_pcpu[@]}")" -v o="$(mcpu "${O_pcpu[@]}")" 'BEGIN { if (f + 0 > 0 && o + 0 > 0)
+	printf "  ratio per CPU-second of the forwarding thread (time it was preempted left out): %.2f\n", f / o }'
+if [ ${#T_pps[@]} -gt 0 ]; then
+	awk -v o="$oc" -v f="$fc" -v t="$tc" 'BEGIN { if (f > t && o > t)
+		printf "  without the input path (cycles/pkt minus testpmd io'"'"'s %d): OVS %d, fintrack %d, ratio %.2f\n", t, o - t, f - t, (o - t) / (f - t) }'
+fi
+echo "  OVS's own avg processing cycles per packet (pmd-stats-show, median): $oo"
+echo "  CPU 0 busy during the passes (control threads and anything else on the machine): OVS ${O_cpu0[*]}%, fintrack ${F_cpu0[*]}%"
+echo "  rate = RX packets of the pcap port between the first sample with traffic and the last sample"
+echo "  before the counter stops (0.1 s polling), over that time; cycles = TSC Hz ($tsc_hz) / rate;"
+echo "  Mpps/CPU-s = the same packets over the CPU time the forwarding thread got in that window"
+echo "  (schedstat), which leaves out the time other processes on the machine took from its CPU"
+extra=$(awk -v f="$(mcpu "${F_pcpu[@]}")" -v o="$(mcpu "${O_pcpu[@]}")" 'BEGIN { if (f + 0 > 0 && o + 0 > 0)
+	printf ",\"ovs_mpps_per_cpu_s\":%.3f,\"fintrack_mpps_per_cpu_s\":%.3f,\"ratio_per_cpu_s\":%.2f", o, f, f / o }')
+[ ${#T_pps[@]} -eq 0 ] || extra+=$(awk -v p="$tm" -v c="$tc" 'BEGIN { printf ",\"testpmd_io_mpps\":%.3f,\"testpmd_io_tsc_cycles_per_pkt\":%d", p / 1e6, c }')
+printf '{"bench":"ovs-peer","flows":%s,"packets":%s,"repeat":%s,"ovs_mpps":%.3f,"fintrack_mpps":%.3f,"ratio":%s,"ovs_tsc_cycles_per_pkt":%s,"fintrack_tsc_cycles_per_pkt":%s%s}\n' \
+	"$flows" "$npkts" "$repeat" "$(awk -v p="$om" 'BEGIN { print p / 1e6 }')" \
+	"$(awk -v p="$fm" 'BEGIN { print p / 1e6 }')" "$ratio" "$oc" "$fc" "$extra"
+echo
+echo "================ commands ================"
+show_cmd "${cmdline[@]}"
+echo "  which ran:"
+printf '%s\n' "${commands[@]}"
+[ $ft_fail = 0 ] || { echo "fintrack exited with an error in at least one pass" >&2; exit 1; }
+ok=1
