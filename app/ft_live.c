@@ -470,6 +470,7 @@ handle_burst(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, 
 	uint8_t st[FT_MAX_BURST];
 	uint16_t i;
 
+	w->pkts += n;
 	if (likely(!live->cfg->drop_malformed)) {
 		ft_engine_process_burst(w->engine, pkts, n, now);
 		for (i = 0; i < n; i++)
@@ -511,6 +512,8 @@ worker_main(void *arg)
 	while (!ft_force_quit) {
 		uint64_t tsc = rte_rdtsc();
 		uint64_t now = ft_live_now_ns(live);
+		uint64_t handled = w->pkts;
+		uint32_t fired = 0;
 		uint16_t n;
 
 		w->loops++;
@@ -541,10 +544,15 @@ worker_main(void *arg)
 		}
 		if (tsc - last_tick >= tick_tsc) {
 			/* A bounded batch per loop; more due timers wait for the next loop, not tick. */
-			ft_engine_tick(w->engine, now);
+			fired = ft_engine_tick(w->engine, now);
 			if (!ft_engine_timers_pending(w->engine, now))
 				last_tick = tsc;
 		}
+		/* Cycles spent on work against polling empty queues, as pmd-stats-show reports. */
+		if (w->pkts != handled || fired != 0)
+			w->busy_tsc += rte_rdtsc() - tsc;
+		else
+			w->idle_tsc += rte_rdtsc() - tsc;
 	}
 	/* Packets steered to us after our last poll: forward them, then send everything. */
 	while ((i = rte_ring_dequeue_burst(w->steer_ring, (void **)pkts, cfg->burst, NULL)) != 0)
@@ -722,6 +730,15 @@ print_ports(const struct ft_live *live)
 			ev_dropped);
 	printf("  malformed packets %s: %" PRIu64 " dropped\n",
 			live->cfg->drop_malformed ? "dropped" : "forwarded", mal_dropped);
+	for (w = 0; w < live->nworkers; w++) {
+		const struct ft_worker *wk = live->workers[w];
+		uint64_t all = wk->busy_tsc + wk->idle_tsc;
+
+		printf("  worker %u (lcore %u): %" PRIu64 " packets, busy %.1f%% of its cycles, "
+		       "%.0f TSC cycles per packet while busy\n", wk->index, wk->lcore, wk->pkts,
+				all ? 100.0 * (double)wk->busy_tsc / (double)all : 0.0,
+				wk->pkts ? (double)wk->busy_tsc / (double)wk->pkts : 0.0);
+	}
 }
 
 static void

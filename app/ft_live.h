@@ -47,6 +47,9 @@ struct ft_worker {
 	uint64_t malformed_dropped;   /**< Malformed packets dropped (--malformed drop). */
 	uint64_t events_dropped;      /**< Events lost because the event ring was full. */
 	uint64_t loops;               /**< Polling loop iterations. */
+	uint64_t pkts;                /**< Packets this worker handled (after steering). */
+	uint64_t busy_tsc;            /**< TSC cycles of loop iterations that did work. */
+	uint64_t idle_tsc;            /**< TSC cycles of loop iterations that found nothing. */
 	struct ft_worker_port port[RTE_MAX_ETHPORTS];
 } __rte_cache_aligned;
 

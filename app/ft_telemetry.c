@@ -146,6 +146,10 @@ cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "steered_out", w->steered_out);
 	rte_tel_data_add_dict_u64(d, "steer_dropped", w->steer_dropped);
 	rte_tel_data_add_dict_u64(d, "malformed_dropped", w->malformed_dropped);
+	rte_tel_data_add_dict_u64(d, "pkts", w->pkts);
+	rte_tel_data_add_dict_u64(d, "busy_tsc_cycles", w->busy_tsc);
+	rte_tel_data_add_dict_u64(d, "idle_tsc_cycles", w->idle_tsc);
+	rte_tel_data_add_dict_u64(d, "busy_tsc_cycles_per_pkt", w->pkts ? w->busy_tsc / w->pkts : 0);
 	rte_tel_data_add_dict_u64(d, "events_dropped", w->events_dropped);
 	add_stats(d, &w->engine->stats);
 	pthread_mutex_unlock(&tel_lock);
