@@ -10,10 +10,11 @@
  *
  * N timers embedded in 64-byte flow-like records are started at random
  * deadlines within 60 s, re-armed once each in random order to a random
- * later deadline (the per-packet refresh), re-armed to an earlier one, then
- * expired all together; rte_timer does the same with rte_timer_reset() and
- * rte_timer_manage(). Ticks are TSC ticks per timer; ratios are rte_timer /
- * wheel. Prints a table, the command line and one JSON line.
+ * later deadline (the per-packet refresh), re-armed to an earlier one; half
+ * of them are stopped, and the other half expire all together; rte_timer does
+ * the same with rte_timer_reset(), rte_timer_stop() and rte_timer_manage().
+ * Ticks are TSC ticks per timer; ratios are rte_timer / wheel. Prints a
+ * table, the command line and one JSON line.
  */
 
 #include <getopt.h>
@@ -55,9 +56,9 @@ main(int argc, char **argv)
 		{ "timers", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint32_t n = 1000000, i, *order, *dl, *out;
+	uint32_t n = 1000000, i, *order, *dl, *out, nstop, nleft;
 	uint64_t rng = 1, t0, w_start, w_later, w_earlier, w_expire, r_start, r_later, r_earlier,
-		r_expire, expired = 0, hz;
+		r_expire, w_stop, r_stop, expired = 0, hz;
 	struct rec *recs;
 	struct rte_timer *tims;
 	struct ft_twheel *tw;
@@ -108,6 +109,9 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++)
 		dl[i] = 1 + (uint32_t)(ft_bench_rng_next(&rng) % 60000);
+	/* Half the timers are stopped (flows freed early); the other half expire. */
+	nstop = n / 2;
+	nleft = n - nstop;
 
 	/* The wheel. */
 	t0 = rte_rdtsc_precise();
@@ -122,6 +126,10 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		ft_twheel_update(tw, order[i], dl[order[i]] / 2);
 	w_earlier = rte_rdtsc_precise() - t0;
+	t0 = rte_rdtsc_precise();
+	for (i = 0; i < nstop; i++)
+		ft_twheel_stop(tw, order[i]);
+	w_stop = rte_rdtsc_precise() - t0;
 	t0 = rte_rdtsc_precise();
 	while (ft_twheel_pending(tw, 62000))
 		expired += ft_twheel_expire(tw, 62000, out, 4096);
@@ -145,6 +153,10 @@ main(int argc, char **argv)
 		rte_timer_reset(&tims[order[i]], (uint64_t)(dl[order[i]] / 2) * (hz / 1000),
 				SINGLE, rte_lcore_id(), on_timer, NULL);
 	r_earlier = rte_rdtsc_precise() - t0;
+	t0 = rte_rdtsc_precise();
+	for (i = 0; i < nstop; i++)
+		rte_timer_stop(&tims[order[i]]);
+	r_stop = rte_rdtsc_precise() - t0;
 	/* Expire: wait until every deadline (at most 30 s away) has passed, then manage. */
 	fprintf(stderr, "ft-bench-timer: waiting 30 s for rte_timer deadlines to pass\n");
 	rte_delay_us_sleep(30500000);
@@ -156,22 +168,25 @@ main(int argc, char **argv)
 			(double)hz / 1e9);
 	printf("  %-34s %14s %14s %10s\n", "ticks per timer", "fintrack wheel", "rte_timer",
 			"ratio");
-#define ROW(name, w, r) \
-	printf("  %-34s %14.1f %14.1f %9.1fx\n", name, (double)(w) / n, (double)(r) / n, \
+#define ROW(name, w, r, k) \
+	printf("  %-34s %14.1f %14.1f %9.1fx\n", name, (double)(w) / (k), (double)(r) / (k), \
 			(double)(r) / (double)(w))
-	ROW("start", w_start, r_start);
-	ROW("re-arm later (refresh)", w_later, r_later);
-	ROW("re-arm earlier", w_earlier, r_earlier);
-	ROW("expire", w_expire, r_expire);
-	printf("  expired: wheel %" PRIu64 ", rte_timer %" PRIu64 " of %u\n", expired, fired, n);
+	ROW("start", w_start, r_start, n);
+	ROW("re-arm later (refresh)", w_later, r_later, n);
+	ROW("re-arm earlier", w_earlier, r_earlier, n);
+	ROW("stop (half of them)", w_stop, r_stop, nstop);
+	ROW("expire (the other half)", w_expire, r_expire, nleft);
+	printf("  expired: wheel %" PRIu64 ", rte_timer %" PRIu64 " of %u left running\n", expired,
+			fired, nleft);
 	printf("command: %s\n", cmdline);
 	printf("{\"timers\":%u,\"wheel_start\":%.1f,\"timer_start\":%.1f,\"wheel_rearm\":%.1f,"
-	       "\"timer_rearm\":%.1f,\"rearm_ratio\":%.1f,\"wheel_expire\":%.1f,"
-	       "\"timer_expire\":%.1f}\n",
+	       "\"timer_rearm\":%.1f,\"rearm_ratio\":%.1f,\"wheel_stop\":%.1f,"
+	       "\"timer_stop\":%.1f,\"wheel_expire\":%.1f,\"timer_expire\":%.1f}\n",
 			n, (double)w_start / n, (double)r_start / n, (double)w_later / n,
 			(double)r_later / n, (double)r_later / (double)w_later,
-			(double)w_expire / n, (double)r_expire / n);
-	ret = expired == n && fired == n ? 0 : 1;
+			(double)w_stop / nstop, (double)r_stop / nstop,
+			(double)w_expire / nleft, (double)r_expire / nleft);
+	ret = expired == nleft && fired == nleft ? 0 : 1;
 	ft_twheel_free(tw);
 	rte_free(recs);
 	rte_free(tims);
