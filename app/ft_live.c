@@ -728,8 +728,8 @@ print_ports(const struct ft_live *live)
 			steering_name(live),
 			live->nworkers, live->nworkers == 1 ? "" : "s", steered, steer_dropped,
 			ev_dropped);
-	printf("  malformed packets %s: %" PRIu64 " dropped\n",
-			live->cfg->drop_malformed ? "dropped" : "forwarded", mal_dropped);
+	printf("  malformed packets (--malformed %s): %" PRIu64 " dropped\n",
+			live->cfg->drop_malformed ? "drop" : "forward", mal_dropped);
 	for (w = 0; w < live->nworkers; w++) {
 		const struct ft_worker *wk = live->workers[w];
 		uint64_t all = wk->busy_tsc + wk->idle_tsc;

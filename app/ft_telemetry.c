@@ -242,6 +242,16 @@ readers(const struct ft_live *live, int online)
 	}
 }
 
+/* Report a quiescent state to every table (the reader holds no table pointer now). */
+static void
+quiesce(const struct ft_live *live)
+{
+	unsigned int w;
+
+	for (w = 0; w < live->nworkers; w++)
+		rte_rcu_qsbr_quiescent(live->engines[w]->table->qsbr, TELEMETRY_READER);
+}
+
 static void
 add_flow(struct rte_tel_data *d, unsigned int n, const struct ft_flow_info *fi,
 		unsigned int lcore)
@@ -465,6 +475,9 @@ cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 		for (id = 0; id < cap; id++) {
 			unsigned int r;
 
+			/* Nothing is held from one slot to the next: let the workers free slots. */
+			if ((id & 255) == 255)
+				quiesce(tel_live);
 			if (ft_engine_flow_info(e, id, &fi) != 0)
 				continue;
 			for (r = 0; r < 2; r++)

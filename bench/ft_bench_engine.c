@@ -147,18 +147,26 @@ trace_load(const char *path, struct trace *t)
 	while (t->buf != NULL && t->off != NULL && t->len != NULL && t->ts != NULL &&
 			(ret = pcap_next_ex(pc, &h, &d)) == 1) {
 		if (t->n == cap) {
+			uint64_t *o = realloc(t->off, 2 * cap * sizeof(*t->off));
+			uint32_t *l = o == NULL ? NULL : realloc(t->len, 2 * cap * sizeof(*t->len));
+			uint64_t *s = l == NULL ? NULL : realloc(t->ts, 2 * cap * sizeof(*t->ts));
+
+			if (o != NULL)
+				t->off = o;
+			if (l != NULL)
+				t->len = l;
+			if (s == NULL)
+				goto nomem;
+			t->ts = s;
 			cap *= 2;
-			t->off = realloc(t->off, cap * sizeof(*t->off));
-			t->len = realloc(t->len, cap * sizeof(*t->len));
-			t->ts = realloc(t->ts, cap * sizeof(*t->ts));
-			if (t->off == NULL || t->len == NULL || t->ts == NULL)
-				break;
 		}
 		if (bytes + h->caplen > bcap) {
+			uint8_t *b = realloc(t->buf, 2 * bcap);
+
+			if (b == NULL)
+				goto nomem;
+			t->buf = b;
 			bcap *= 2;
-			t->buf = realloc(t->buf, bcap);
-			if (t->buf == NULL)
-				break;
 		}
 		memcpy(t->buf + bytes, d, h->caplen);
 		t->off[t->n] = bytes;
@@ -173,6 +181,11 @@ trace_load(const char *path, struct trace *t)
 		return -1;
 	}
 	return t->n == 0 ? -1 : 0;
+nomem:
+	pcap_close(pc);
+	fprintf(stderr, "ft-bench-engine: no memory for the trace after %" PRIu64 " packets\n",
+			t->n);
+	return -1;
 }
 
 /* Replay a trace through the engine; returns the process exit code. */

@@ -10,9 +10,11 @@
  *
  * For each size N, two tables hold the same N IPv4 5-tuples, each sized
  * N + N/4 (load 0.8):
- *   - fintrack's table (ft_flow_table_create): 16-byte padded keys, CRC32-C
- *     in 8-byte steps, lock-free readers (RCU QSBR defer queue), extendable
- *     buckets;
+ *   - fintrack's table (ft_flow_table_create, ft_flow_table_add,
+ *     ft_flow_table_del_bulk as the engine uses them): 16-byte padded keys,
+ *     CRC32-C in 8-byte steps, lock-free readers, extendable buckets, a copy
+ *     of each key, deleted positions freed after an RCU grace period per
+ *     batch of deletes;
  *   - the baseline: rte_hash with its defaults (13-byte packed 5-tuple key,
  *     rte_jhash, no extra flags), as a DPDK application would start.
  * Both do the same work in the same order: insert all N keys in random
@@ -69,6 +71,9 @@ struct __rte_packed key13 {
 
 struct side {
 	struct rte_hash *h;
+	struct ft_flow_table *ft; /* fintrack's side: adds and deletes go through it. */
+	struct ft_pkt *pkts;      /* fintrack's side: the keys as parsed packets. */
+	int32_t *pos;             /* fintrack's side: each key's flow id. */
 	const void **keys;   /* N present keys, then N absent ones. */
 	uint64_t mem;
 	uint64_t ticks[OP_MAX];
@@ -110,9 +115,16 @@ run_side(struct side *s, uint32_t n, const uint32_t *ins, const uint32_t *probe,
 	uint32_t i, k, rounds = (MIN_LOOKUPS + n - 1) / n, r;
 
 	t0 = rte_rdtsc_precise();
-	for (i = 0; i < n; i++)
-		if (rte_hash_add_key(s->h, s->keys[ins[i]]) < 0)
-			return -1;
+	if (s->ft != NULL) {
+		/* As the engine adds: the table also keeps a copy of each key. */
+		for (i = 0; i < n; i++)
+			if ((s->pos[ins[i]] = ft_flow_table_add(s->ft, &s->pkts[ins[i]])) < 0)
+				return -1;
+	} else {
+		for (i = 0; i < n; i++)
+			if (rte_hash_add_key(s->h, s->keys[ins[i]]) < 0)
+				return -1;
+	}
 	s->ticks[OP_INSERT] = rte_rdtsc_precise() - t0;
 	s->ops[OP_INSERT] = n;
 
@@ -148,9 +160,26 @@ run_side(struct side *s, uint32_t n, const uint32_t *ins, const uint32_t *probe,
 	s->ops[OP_BULK_MISS] = n;
 
 	t0 = rte_rdtsc_precise();
-	for (i = 0; i < n; i++)
-		if (rte_hash_del_key(s->h, s->keys[del[i]]) < 0)
+	if (s->ft != NULL) {
+		/*
+		 * As the engine deletes: ids in batches of 64, each batch's positions
+		 * freed for reuse (no reader is registered, so at once).
+		 */
+		uint32_t ids[64];
+
+		for (done = 0; done < n; done += k) {
+			k = (uint32_t)RTE_MIN((uint64_t)64, n - done);
+			for (i = 0; i < k; i++)
+				ids[i] = (uint32_t)s->pos[del[done + i]];
+			ft_flow_table_del_bulk(s->ft, ids, k);
+		}
+		if (rte_hash_count(s->h) != 0)
 			return -1;
+	} else {
+		for (i = 0; i < n; i++)
+			if (rte_hash_del_key(s->h, s->keys[del[i]]) < 0)
+				return -1;
+	}
 	s->ticks[OP_DELETE] = rte_rdtsc_precise() - t0;
 	s->ops[OP_DELETE] = n;
 
@@ -252,11 +281,14 @@ main(int argc, char **argv)
 		k16 = malloc(sizeof(*k16) * 2 * (size_t)n);
 		k13 = malloc(sizeof(*k13) * 2 * (size_t)n);
 		ft.keys = malloc(sizeof(void *) * 2 * (size_t)n);
+		ft.pkts = calloc(n, sizeof(struct ft_pkt));
+		ft.pos = malloc(sizeof(int32_t) * n);
 		base.keys = malloc(sizeof(void *) * 2 * (size_t)n);
 		ins = malloc(sizeof(uint32_t) * n);
 		probe = malloc(sizeof(uint32_t) * n);
 		del = malloc(sizeof(uint32_t) * n);
 		if (k16 == NULL || k13 == NULL || ft.keys == NULL || base.keys == NULL ||
+				ft.pkts == NULL || ft.pos == NULL ||
 				ins == NULL || probe == NULL || del == NULL) {
 			fprintf(stderr, "ft-bench-table: no memory for %u keys\n", n);
 			return 1;
@@ -280,6 +312,8 @@ main(int argc, char **argv)
 			k13[i].proto = 6;
 			ft.keys[i] = &k16[i];
 			base.keys[i] = &k13[i];
+			if (i < n)
+				ft.pkts[i].key.v4 = k16[i];
 		}
 		for (i = 0; i < n; i++)
 			ins[i] = probe[i] = del[i] = i;
@@ -295,8 +329,9 @@ main(int argc, char **argv)
 					"more memory)\n", cap, rte_strerror(rte_errno));
 			return 1;
 		}
-		/* The table's own rte_hash; the flow slots are not part of this layer. */
+		/* The flow slots are not part of this layer: their bytes are left out. */
 		ft.h = tbl->h4;
+		ft.ft = tbl;
 		ft.mem = heap_used() - before - (uint64_t)cap *
 			(sizeof(struct ft_flow) + sizeof(struct ft_flow_cold));
 		if (run_side(&ft, n, ins, probe, del) < 0) {
@@ -340,6 +375,8 @@ main(int argc, char **argv)
 		free(k16);
 		free(k13);
 		free(ft.keys);
+		free(ft.pkts);
+		free(ft.pos);
 		free(base.keys);
 		free(ins);
 		free(probe);

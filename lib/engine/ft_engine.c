@@ -926,7 +926,8 @@ flow_miss(struct ft_engine *e, int32_t id, const struct ft_pkt *p, uint32_t len)
 		while (ret == -ENOSPC && e->conf.evict && evict_one(e, p->is_v6) == 0)
 			ret = ft_flow_table_add(e->table, p);
 		if (ret < 0) {
-			e->stats.cnt[ret == -EINVAL ? FT_CNT_NO_V6_TABLE : FT_CNT_TABLE_FULL]++;
+			e->stats.cnt[ret == -EINVAL ? FT_CNT_NO_V6_TABLE : ret == -EBUSY ?
+					FT_CNT_TABLE_BUSY : FT_CNT_TABLE_FULL]++;
 			return;
 		}
 		id = ret;

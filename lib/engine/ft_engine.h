@@ -42,6 +42,7 @@
 	X(FLOWS_EVICTED, "flows evicted to make room") \
 	X(FLOWS_FREED, "flow slots freed") \
 	X(TABLE_FULL, "new flows refused: table full and nothing closing to evict") \
+	X(TABLE_BUSY, "new flows refused while freed slots waited for a telemetry reader") \
 	X(NO_V6_TABLE, "IPv6 flows refused: IPv6 tracking disabled") \
 	X(PICKUPS, "flows picked up mid-stream") \
 	X(RST_NO_FLOW, "RSTs of no tracked flow") \

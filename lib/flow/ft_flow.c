@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_debug.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
@@ -14,8 +15,6 @@
 
 #include "ft_flow.h"
 
-/* Most deleted positions that may wait for readers; a full FIFO waits for them. */
-#define DEFER_MAX 65536u
 /* rte_hash_lookup_bulk() takes at most this many keys. */
 #define DEL_BULK 64u
 
@@ -125,10 +124,13 @@ ft_flow_table_create(const char *name, uint32_t max_v4, uint32_t max_v6, uint32_
 	ft->qsbr = rte_zmalloc_socket("ft_flow_qsbr", qsz, RTE_CACHE_LINE_SIZE, socket_id);
 	if (ft->qsbr == NULL || rte_rcu_qsbr_init(ft->qsbr, max_readers) != 0)
 		goto nomem;
-	/* Deleted positions are freed by ft_flow_table_reclaim(), after readers quiesce. */
-	ft->defer_mask = rte_align32pow2(RTE_MIN((uint32_t)n, DEFER_MAX)) - 1;
-	ft->defer = rte_malloc_socket("ft_flow_defer", sizeof(uint32_t) * (ft->defer_mask + 1),
-			RTE_CACHE_LINE_SIZE, socket_id);
+	/*
+	 * Deleted positions are freed by ft_flow_table_reclaim(), after readers
+	 * quiesce. Room for every position: a delete never has to wait for one.
+	 */
+	ft->defer_cap = (uint32_t)n;
+	ft->defer = rte_malloc_socket("ft_flow_defer", sizeof(uint32_t) * n, RTE_CACHE_LINE_SIZE,
+			socket_id);
 	ft->keys4 = rte_malloc_socket("ft_flow_keys4", sizeof(struct ft_key4) * max_v4,
 			RTE_CACHE_LINE_SIZE, socket_id);
 	if (ft->defer == NULL || ft->keys4 == NULL)
@@ -223,18 +225,21 @@ ft_flow_table_key(const struct ft_flow_table *ft, uint32_t id, struct ft_key4 *v
 static void
 defer_seal(struct ft_flow_table *ft)
 {
-	if (ft->defer_sealed == ft->defer_head && ft->defer_tail != ft->defer_head) {
+	if (ft->defer_sealed == 0 && ft->defer_len != 0) {
 		ft->defer_token = rte_rcu_qsbr_start(ft->qsbr);
-		ft->defer_sealed = ft->defer_tail;
+		ft->defer_sealed = ft->defer_len;
 	}
 }
 
 static void
 defer_free(struct ft_flow_table *ft)
 {
-	while (ft->defer_head != ft->defer_sealed) {
-		uint32_t id = ft->defer[ft->defer_head++ & ft->defer_mask];
+	while (ft->defer_sealed != 0) {
+		uint32_t id = ft->defer[ft->defer_rd];
 
+		ft->defer_rd = ft->defer_rd + 1 == ft->defer_cap ? 0 : ft->defer_rd + 1;
+		ft->defer_sealed--;
+		ft->defer_len--;
 		if (id < ft->max_v4)
 			rte_hash_free_key_with_position(ft->h4, (int32_t)id);
 		else
@@ -245,7 +250,7 @@ defer_free(struct ft_flow_table *ft)
 void
 ft_flow_table_reclaim(struct ft_flow_table *ft)
 {
-	while (ft->defer_tail != ft->defer_head) {
+	while (ft->defer_len != 0) {
 		defer_seal(ft);
 		if (rte_rcu_qsbr_check(ft->qsbr, ft->defer_token, false) != 1)
 			return;
@@ -253,25 +258,14 @@ ft_flow_table_reclaim(struct ft_flow_table *ft)
 	}
 }
 
-/* Wait for readers, then free everything deleted so far. */
-static void
-reclaim_wait(struct ft_flow_table *ft)
-{
-	while (ft->defer_tail != ft->defer_head) {
-		defer_seal(ft);
-		rte_rcu_qsbr_check(ft->qsbr, ft->defer_token, true);
-		defer_free(ft);
-	}
-}
-
 static void
 defer_push(struct ft_flow_table *ft, uint32_t id)
 {
-	if (ft->defer_tail - ft->defer_head > ft->defer_mask) {
-		ft->defer_waits++;
-		reclaim_wait(ft);
-	}
-	ft->defer[ft->defer_tail++ & ft->defer_mask] = id;
+	/* Every queued id is a distinct position of the table: the FIFO holds them all. */
+	RTE_ASSERT(ft->defer_len < ft->defer_cap);
+	ft->defer[ft->defer_wr] = id;
+	ft->defer_wr = ft->defer_wr + 1 == ft->defer_cap ? 0 : ft->defer_wr + 1;
+	ft->defer_len++;
 }
 
 int32_t
@@ -279,10 +273,14 @@ ft_flow_table_add(struct ft_flow_table *ft, const struct ft_pkt *pkt)
 {
 	int32_t pos = table_add(ft, pkt);
 
-	/* Positions still waiting for readers are room too: wait for them rather than fail. */
-	if (pos == -ENOSPC && ft->defer_tail != ft->defer_head) {
-		reclaim_wait(ft);
+	/* Freed positions are room too once readers have moved on; never wait for them. */
+	if (pos == -ENOSPC && ft->defer_len != 0) {
+		ft_flow_table_reclaim(ft);
 		pos = table_add(ft, pkt);
+		if (pos == -ENOSPC && ft->defer_len != 0) {
+			ft->defer_busy++;
+			pos = -EBUSY;
+		}
 	}
 	return pos;
 }

@@ -116,17 +116,19 @@ struct ft_flow_table {
 	struct ft_key4 *keys4;
 	/*
 	 * Ids whose keys are deleted, waiting until registered readers have been
-	 * quiescent before their hash positions are freed for reuse: a FIFO
-	 * [defer_head, defer_tail) of running indexes; ids before defer_sealed
-	 * are covered by the grace period of defer_token.
+	 * quiescent before their hash positions are freed for reuse: a FIFO of
+	 * defer_cap entries (one per position, so it cannot overflow), read at
+	 * defer_rd, written at defer_wr, defer_len queued; the oldest
+	 * defer_sealed of them are covered by the grace period of defer_token.
 	 */
 	uint32_t *defer;
-	uint32_t defer_mask;
-	uint32_t defer_head;
+	uint32_t defer_cap;
+	uint32_t defer_rd;
+	uint32_t defer_wr;
+	uint32_t defer_len;
 	uint32_t defer_sealed;
-	uint32_t defer_tail;
 	uint64_t defer_token;
-	uint64_t defer_waits;       /**< Times a full FIFO waited for readers. */
+	uint64_t defer_busy;        /**< Adds refused while freed positions waited for readers. */
 };
 
 /**
@@ -156,7 +158,9 @@ void ft_flow_table_free(struct ft_flow_table *ft);
  *
  * @return
  *   The flow id (>= 0; the id of the existing entry if the key is present),
- *   -ENOSPC if the table is full, -EINVAL if the packet's family has no table.
+ *   -ENOSPC if the table is full, -EBUSY if it is full only because deleted
+ *   positions still wait for a reader (telemetry) to leave its read side,
+ *   -EINVAL if the packet's family has no table. Never waits.
  */
 int32_t ft_flow_table_add(struct ft_flow_table *ft, const struct ft_pkt *pkt);
 

@@ -78,7 +78,7 @@ rd32(const uint8_t *p)
  * past the header is an error; unknown kinds are skipped by their length.
  */
 static enum ft_pkt_status
-parse_tcp_options(const uint8_t *opt, uint32_t len, struct ft_pkt *pkt)
+parse_tcp_options(const uint8_t *opt, uint32_t len, int cut, struct ft_pkt *pkt)
 {
 	uint32_t i = 0;
 
@@ -92,11 +92,14 @@ parse_tcp_options(const uint8_t *opt, uint32_t len, struct ft_pkt *pkt)
 			i++;
 			continue;
 		}
+		/* With a capture cut inside the options, running past the cut ends the walk. */
 		if (i + 1 >= len)
-			return FT_PKT_ERR_TCP_OPT;
+			return cut ? FT_PKT_TCP : FT_PKT_ERR_TCP_OPT;
 		olen = opt[i + 1];
-		if (olen < 2 || i + olen > len)
+		if (olen < 2)
 			return FT_PKT_ERR_TCP_OPT;
+		if (i + olen > len)
+			return cut ? FT_PKT_TCP : FT_PKT_ERR_TCP_OPT;
 		if (kind == 3 && olen == 3)
 			pkt->wscale = opt[i + 2] > 14 ? 14 : opt[i + 2];
 		else if (kind == 8 && olen == 10) {
@@ -151,16 +154,18 @@ parse_tcp(const uint8_t *l4, uint32_t l4_cap, uint32_t l4_len, struct ft_pkt *pk
 	 * wire).
 	 */
 	if (doff > l4_cap) {
-		fill_tcp(l4, l4_len, doff, flags_of(l4), pkt);
-		parse_tcp_options(l4 + TCP_HDR_MIN, l4_cap - TCP_HDR_MIN, pkt);
-		return flags_ok(pkt->flags) ? FT_PKT_TCP : FT_PKT_ERR_TCP_FLAGS;
+		flags = flags_of(l4);
+		if (!flags_ok(flags))
+			return FT_PKT_ERR_TCP_FLAGS;
+		fill_tcp(l4, l4_len, doff, flags, pkt);
+		return parse_tcp_options(l4 + TCP_HDR_MIN, l4_cap - TCP_HDR_MIN, 1, pkt);
 	}
 	flags = flags_of(l4);
 	if (!flags_ok(flags))
 		return FT_PKT_ERR_TCP_FLAGS;
 	fill_tcp(l4, l4_len, doff, flags, pkt);
 	if (doff > TCP_HDR_MIN)
-		return parse_tcp_options(l4 + TCP_HDR_MIN, doff - TCP_HDR_MIN, pkt);
+		return parse_tcp_options(l4 + TCP_HDR_MIN, doff - TCP_HDR_MIN, 0, pkt);
 	return FT_PKT_TCP;
 }
 
@@ -334,7 +339,7 @@ parse_plain_v4(const uint8_t *d, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
 		pkt->has_ts = 1;
 		pkt->tsval = rd32(th + TCP_HDR_MIN + 4);
 	} else if (doff > TCP_HDR_MIN &&
-			parse_tcp_options(th + TCP_HDR_MIN, doff - TCP_HDR_MIN, pkt) != FT_PKT_TCP) {
+			parse_tcp_options(th + TCP_HDR_MIN, doff - TCP_HDR_MIN, 0, pkt) != FT_PKT_TCP) {
 		return 0;
 	}
 	pkt->flags = flags;

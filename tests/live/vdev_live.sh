@@ -193,7 +193,7 @@ malformed)
 		stop
 		[ "${errs:-0}" -eq "$nbad" ] || fail "$how: ${errs:-no} counted as ERR_IP_VERSION, $nbad broken"
 		out=$(tcpdump -n -Z root -r "$w/o1-$how.pcap" 2>/dev/null | wc -l)
-		dropped=$(sed -n 's/.*malformed packets [a-z]*: \([0-9]*\) dropped.*/\1/p' "$w/out")
+		dropped=$(sed -n 's/.*malformed packets (--malformed [a-z]*): \([0-9]*\) dropped.*/\1/p' "$w/out")
 		if [ "$how" = forward ]; then
 			[ "$out" -eq "$total" ] || fail "forward: $out of $total packets sent on"
 			[ "${dropped:-x}" -eq 0 ] || fail "forward: ${dropped:-?} dropped"
