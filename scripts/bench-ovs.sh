@@ -172,23 +172,9 @@ SYS_HP=/sys/kernel/mm/hugepages/hugepages-2048kB
 
 alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 
-stop_pid() { # pid [seconds]: SIGINT, then SIGTERM, then SIGKILL; returns its exit code
-	local pid=$1 t=${2:-15} i rc=0
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || rc=$?; return $rc; }
-	kill -INT "$pid" 2>/dev/null || true
-	for ((i = 0; i < t * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "bench-ovs.sh: pid $pid ignored SIGINT for ${t}s, sending SIGTERM" >&2
-		kill -TERM "$pid" 2>/dev/null || true
-		sleep 3
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null || rc=$?
-	return $rc
-}
+PROG=bench-ovs.sh
+# shellcheck source=scripts/dpdk-procs.sh
+. "$top/scripts/dpdk-procs.sh"
 
 # A daemon that detached is not our child: ask it to exit over its control
 # socket, then signal it by the pid it wrote, and wait (bounded) until it is gone.
@@ -207,14 +193,6 @@ stop_daemon() { # name pid ctl-socket
 		sleep 0.1
 	done
 	kill -KILL "$pid" 2>/dev/null || true
-}
-
-purge_prefix() {
-	local m
-	rm -rf "/var/run/dpdk/$1"
-	awk '$3 == "hugetlbfs" { print $2 }' /proc/mounts | while read -r m; do
-		rm -f "$m/${1}map_"*
-	done
 }
 
 ovs_down() {
@@ -389,23 +367,7 @@ if [ -z "$trace" ]; then
 		{ cat "$tmp/tracegen.log" >&2; die "ft-tracegen failed"; }
 	cat "$tmp/tracegen.log"
 fi
-npkts=$("$py" - "$trace" <<'EOF'
-import struct, sys
-n = 0
-with open(sys.argv[1], 'rb', buffering=1 << 22) as f:
-    m = f.read(24)[:4]
-    if m not in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
-        sys.exit('not a classic pcap file (net_pcap needs one)')
-    e = '<' if m in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
-    while True:
-        h = f.read(16)
-        if len(h) < 16:
-            break
-        f.seek(struct.unpack(e + 'IIII', h)[2], 1)
-        n += 1
-print(n)
-EOF
-) || die "cannot read $trace"
+npkts=$(pcap_count "$trace") || die "cannot read $trace (net_pcap needs a classic pcap file)"
 tsize=$(stat -c %s "$trace")
 echo "trace: $trace, $npkts packets, $((tsize / 1048576)) MB"
 

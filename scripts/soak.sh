@@ -116,31 +116,9 @@ hp_before=
 ok=0
 SYS_HP=/sys/kernel/mm/hugepages/hugepages-2048kB
 
-stop_pid() { # pid [seconds]: SIGINT, then SIGTERM, then SIGKILL; returns its exit code
-	local pid=$1 t=${2:-15} i rc=0
-	kill -0 "$pid" 2> /dev/null || { wait "$pid" 2> /dev/null || rc=$?; return $rc; }
-	kill -INT "$pid" 2> /dev/null || true
-	for ((i = 0; i < t * 10; i++)); do
-		kill -0 "$pid" 2> /dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2> /dev/null; then
-		echo "soak.sh: pid $pid ignored SIGINT for ${t}s, sending SIGTERM" >&2
-		kill -TERM "$pid" 2> /dev/null || true
-		sleep 3
-		kill -0 "$pid" 2> /dev/null && kill -KILL "$pid" 2> /dev/null
-	fi
-	wait "$pid" 2> /dev/null || rc=$?
-	return $rc
-}
-
-purge_prefix() {
-	local m
-	rm -rf "/var/run/dpdk/$1"
-	awk '$3 == "hugetlbfs" { print $2 }' /proc/mounts | while read -r m; do
-		rm -f "$m/${1}map_"*
-	done
-}
+PROG=soak.sh
+# shellcheck source=scripts/dpdk-procs.sh
+. "$top/scripts/dpdk-procs.sh"
 
 cleanup() {
 	local p
@@ -184,23 +162,7 @@ if [ -z "$trace" ]; then
 	"${cmd[@]}" > "$tmp/tracegen.log" 2>&1 || { cat "$tmp/tracegen.log" >&2; die "ft-tracegen failed"; }
 	tail -1 "$tmp/tracegen.log"
 fi
-npkts=$("$py" - "$trace" <<'EOF'
-import struct, sys
-n = 0
-with open(sys.argv[1], 'rb', buffering=1 << 22) as f:
-    m = f.read(24)[:4]
-    if m not in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
-        sys.exit('not a classic pcap file (the loop strips its 24-byte header)')
-    e = '<' if m in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
-    while True:
-        h = f.read(16)
-        if len(h) < 16:
-            break
-        f.seek(struct.unpack(e + 'IIII', h)[2], 1)
-        n += 1
-print(n)
-EOF
-) || die "cannot read $trace"
+npkts=$(pcap_count "$trace") || die "cannot read $trace (net_pcap needs a classic pcap file)"
 echo "trace: $trace, $npkts packets, $(($(stat -c %s "$trace") / 1048576)) MB"
 
 # ---------------------------------------------------------------------------

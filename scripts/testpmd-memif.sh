@@ -124,33 +124,9 @@ hp_before=
 ok=0
 SYS_HP=/sys/kernel/mm/hugepages/hugepages-2048kB
 
-stop_pid() { # pid [seconds]: SIGINT, then SIGTERM, then SIGKILL; returns its exit code
-	local pid=$1 t=${2:-15} i rc=0
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || rc=$?; return $rc; }
-	kill -INT "$pid" 2>/dev/null || true
-	for ((i = 0; i < t * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "testpmd-memif.sh: pid $pid ignored SIGINT for ${t}s, sending SIGTERM" >&2
-		kill -TERM "$pid" 2>/dev/null || true
-		sleep 3
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null || rc=$?
-	return $rc
-}
-
-# Remove what a DPDK process of ours left behind once it is gone: its runtime
-# directory and any hugepage files (they would keep their pages reserved).
-purge_prefix() {
-	local m
-	rm -rf "/var/run/dpdk/$1"
-	awk '$3 == "hugetlbfs" { print $2 }' /proc/mounts | while read -r m; do
-		rm -f "$m/${1}map_"*
-	done
-}
+PROG=testpmd-memif.sh
+# shellcheck source=scripts/dpdk-procs.sh
+. "$top/scripts/dpdk-procs.sh"
 
 cleanup() {
 	local p
