@@ -166,9 +166,7 @@ run=$tmp/ovs
 pids=()
 ovsdb_pid=
 vswitchd_pid=
-hp_before=
 ok=0
-SYS_HP=/sys/kernel/mm/hugepages/hugepages-2048kB
 
 alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 
@@ -211,10 +209,7 @@ cleanup() {
 	done
 	ovs_down
 	purge_prefix "$tag-ft"
-	if [ -n "$hp_before" ]; then
-		echo "$hp_before" > "$SYS_HP/nr_hugepages" 2> /dev/null &&
-			echo "hugepages: back to $hp_before x 2 MB (as before this run)"
-	fi
+	hp_restore
 	if [ $ok = 1 ] && [ $keep = 0 ]; then
 		rm -rf "$tmp"
 	else
@@ -377,14 +372,11 @@ ft_max=$((flows + flows / 4 + 1024))
 ft_mem=$((ft_max * 320 / 1048576 + 768))
 ovs_mem=1024
 need=$(((ft_mem > ovs_mem + 512 ? ft_mem : ovs_mem + 512) / 2 + 32))
-have_total=$(cat "$SYS_HP/nr_hugepages")
 have_free=$(cat "$SYS_HP/free_hugepages")
-if [ "$have_free" -lt "$need" ]; then
-	want=$((have_total + need - have_free))
-	hp_before=$have_total
-	rec "$top/scripts/hugepages.sh" "$want" > "$tmp/hugepages.log" 2>&1 ||
-		{ cat "$tmp/hugepages.log" >&2; die "could not reserve $want hugepages"; }
-	echo "hugepages: $have_free free, need $need; reserved $want in total (given back at exit)"
+hp_reserve "$need" "$tmp/hugepages.log" || die "could not reserve $hp_want hugepages"
+if [ -n "$hp_want" ]; then
+	commands+=("$(show_cmd "$top/scripts/hugepages.sh" "$hp_want")")
+	echo "hugepages: $have_free free, need $need; reserved $hp_want in total (given back at exit)"
 fi
 
 tsc_hz=2600000000

@@ -6,7 +6,14 @@
 #   purge_prefix PREFIX      remove a finished DPDK process's runtime directory and
 #                            hugepage files (they would keep their pages reserved)
 #   pcap_count FILE          packets in a classic pcap file (fails on anything else)
-# The sourcing script sets PROG (its name, for messages) and py (Debian's python3).
+#   hp_reserve PAGES LOG     make sure PAGES 2 MB hugepages are free and hugetlbfs is
+#                            mounted, reserving more with scripts/hugepages.sh (its
+#                            output in LOG); sets hp_want to the total it asked for
+#                            (empty when nothing was needed) and hp_before to the
+#                            total to give back; returns 1 if the reservation failed
+#   hp_restore               give the pool its size from before hp_reserve back
+# The sourcing script sets PROG (its name, for messages), py (Debian's python3)
+# and top (the project's top directory).
 
 # shellcheck shell=bash
 
@@ -53,4 +60,29 @@ with open(sys.argv[1], 'rb', buffering=1 << 22) as f:
         n += 1
 print(n)
 PYEOF
+}
+
+SYS_HP=/sys/kernel/mm/hugepages/hugepages-2048kB
+hp_before=
+hp_want=
+
+hp_reserve() {
+	local need=$1 log=$2 total free
+	total=$(cat "$SYS_HP/nr_hugepages")
+	free=$(cat "$SYS_HP/free_hugepages")
+	hp_want=
+	if [ "$free" -ge "$need" ] && awk '$3 == "hugetlbfs" { m = 1 } END { exit !m }' /proc/mounts
+	then
+		return 0
+	fi
+	hp_want=$((total + (need > free ? need - free : 0)))
+	hp_before=$total
+	# shellcheck disable=SC2154 # set by the sourcing script
+	"$top/scripts/hugepages.sh" "$hp_want" >"$log" 2>&1 || { cat "$log" >&2; return 1; }
+}
+
+hp_restore() {
+	[ -n "$hp_before" ] || return 0
+	echo "$hp_before" >"$SYS_HP/nr_hugepages" 2>/dev/null &&
+		echo "hugepages: back to $hp_before x 2 MB (as before this run)"
 }

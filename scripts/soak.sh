@@ -112,9 +112,7 @@ tag=fintrack-soak-$$
 prefix=$tag
 tmp=$(mktemp -d "/tmp/$tag.XXXXXX")
 pids=()
-hp_before=
 ok=0
-SYS_HP=/sys/kernel/mm/hugepages/hugepages-2048kB
 
 PROG=soak.sh
 # shellcheck source=scripts/dpdk-procs.sh
@@ -127,10 +125,7 @@ cleanup() {
 		stop_pid "$p" 5 > /dev/null 2>&1
 	done
 	purge_prefix "$prefix"
-	if [ -n "$hp_before" ]; then
-		echo "$hp_before" > "$SYS_HP/nr_hugepages" 2> /dev/null &&
-			echo "hugepages: back to $hp_before x 2 MB (as before this run)"
-	fi
+	hp_restore
 	if [ $ok = 1 ] && [ $keep = 0 ]; then
 		rm -rf "$tmp"
 	else
@@ -206,16 +201,9 @@ max_flows=$((flows + flows / 4 + 1024))
 mem=$((max_flows * 320 / 1048576 + 768))
 if [ $huge = 1 ]; then
 	memopt=(-m "$mem")
-	need=$((mem / 2 + 32))
-	have_total=$(cat "$SYS_HP/nr_hugepages")
-	have_free=$(cat "$SYS_HP/free_hugepages")
-	if [ "$have_free" -lt "$need" ]; then
-		want=$((have_total + need - have_free))
-		hp_before=$have_total
-		"$top/scripts/hugepages.sh" "$want" > "$tmp/hugepages.log" 2>&1 ||
-			{ cat "$tmp/hugepages.log" >&2; die "could not reserve $want hugepages"; }
-		commands+=("  $top/scripts/hugepages.sh $want")
-	fi
+	hp_reserve $((mem / 2 + 32)) "$tmp/hugepages.log" ||
+		die "could not reserve $hp_want hugepages"
+	[ -z "$hp_want" ] || commands+=("  $top/scripts/hugepages.sh $hp_want")
 else
 	memopt=(--no-huge -m "$mem")
 fi

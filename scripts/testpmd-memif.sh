@@ -120,9 +120,7 @@ sock=/run/$tag-a.sock
 tmp=$(mktemp -d "/tmp/$tag.XXXXXX")
 prefixes=()
 pids=()
-hp_before=
 ok=0
-SYS_HP=/sys/kernel/mm/hugepages/hugepages-2048kB
 
 PROG=testpmd-memif.sh
 # shellcheck source=scripts/dpdk-procs.sh
@@ -138,10 +136,7 @@ cleanup() {
 	for p in "${prefixes[@]}"; do
 		purge_prefix "$p"
 	done
-	if [ -n "$hp_before" ]; then
-		echo "$hp_before" > "$SYS_HP/nr_hugepages" 2>/dev/null &&
-			echo "hugepages: back to $hp_before x 2 MB (as before this run)"
-	fi
+	hp_restore
 	if [ $ok = 1 ] && [ $keep = 0 ]; then
 		rm -rf "$tmp"
 	else
@@ -377,16 +372,11 @@ mem_opts() { # MB -> EAL memory options
 # Hugepages
 if [ $huge = 1 ]; then
 	need=$(((gen_mem + dut_mem + (baseline ? base_mem : 0)) / 2 + 64))
-	have_total=$(cat "$SYS_HP/nr_hugepages")
 	have_free=$(cat "$SYS_HP/free_hugepages")
-	mounted=$(awk '$3 == "hugetlbfs" { print $2; exit }' /proc/mounts)
-	if [ "$have_free" -lt "$need" ] || [ -z "$mounted" ]; then
-		want=$((have_total + (need > have_free ? need - have_free : 0)))
-		echo "hugepages: $have_free free, this run needs about $need; reserving $want in total"
-		hp_before=$have_total
-		"$top/scripts/hugepages.sh" "$want" > "$tmp/hugepages.log" 2>&1 ||
-			{ cat "$tmp/hugepages.log" >&2; die "could not reserve $want hugepages"; }
-		commands+=("  $top/scripts/hugepages.sh $want")
+	hp_reserve "$need" "$tmp/hugepages.log" || die "could not reserve $hp_want hugepages"
+	if [ -n "$hp_want" ]; then
+		echo "hugepages: $have_free free, this run needs about $need; reserved $hp_want in total"
+		commands+=("  $top/scripts/hugepages.sh $hp_want")
 	fi
 fi
 
