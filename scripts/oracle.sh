@@ -34,6 +34,9 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# Endpoint drivers shared with the live test: say, wait_pid, ep_*.
+# shellcheck source=tests/live/ft_endpoints.sh
+. "$ROOT/tests/live/ft_endpoints.sh"
 BUILD=${FT_ORACLE_BUILD:-$ROOT/build-oracle}
 SETTLE=${FT_ORACLE_SETTLE:-0.4}
 CLIENT_IP=198.18.1.1
@@ -78,10 +81,6 @@ for name in ${ONLY//,/ }; do
 	fi
 done
 
-say() {
-	echo "$(date +%T.%3N) $*"
-}
-
 [ "$(id -u)" = 0 ] || { echo "SKIP: the oracle harness needs root"; exit 77; }
 
 # --- what it needs -------------------------------------------------------------
@@ -121,17 +120,6 @@ declare -a SUMMARY
 FAILS=0
 
 # --- cleanup: only what this run made --------------------------------------------
-
-wait_pid() {   # PID SECONDS
-	local pid=$1 tries=$(( $2 * 10 ))
-
-	while kill -0 "$pid" 2>/dev/null; do
-		[ "$tries" -gt 0 ] || return 1
-		tries=$((tries - 1))
-		sleep 0.1
-	done
-	return 0
-}
 
 cleanup() {
 	local rc=$? pid ns
@@ -267,63 +255,6 @@ SC_BAD=0
 fail() {
 	echo "  FAIL [$SC_NAME] $*"
 	SC_BAD=1
-}
-
-ep_start() {   # NAME NS ARGS...
-	local name=$1 ns=$2 fd line
-	shift 2
-
-	mkfifo "$WORK/$name.in" "$WORK/$name.out" || return 1
-	ip netns exec "$ns" "$SCENARIO" -w "$WATCHDOG" "$@" \
-		<"$WORK/$name.in" >"$WORK/$name.out" 2>>"$WORK/$name.err" &
-	EP_PID[$name]=$!
-	PIDS+=($!)
-	exec {fd}<>"$WORK/$name.in" || return 1
-	IN_FD[$name]=$fd
-	exec {fd}<>"$WORK/$name.out" || return 1
-	OUT_FD[$name]=$fd
-	if ! read -r -t 5 line <&"${OUT_FD[$name]}" || [ "$line" != ready ]; then
-		fail "$name did not start: '${line:-}' $(cat "$WORK/$name.err" 2>/dev/null)"
-		return 1
-	fi
-}
-
-ep_send() {    # NAME COMMAND
-	echo "$2" >&"${IN_FD[$1]}"
-}
-
-ep_reply() {   # NAME [SECONDS]: the answer in REPLY_LINE
-	REPLY_LINE=
-	if ! read -r -t "${2:-10}" REPLY_LINE <&"${OUT_FD[$1]}"; then
-		fail "$1: no answer"
-		return 1
-	fi
-	case "$REPLY_LINE" in
-	ok*) return 0 ;;
-	esac
-	fail "$1: $REPLY_LINE"
-	return 1
-}
-
-ep_cmd() {     # NAME COMMAND [SECONDS]
-	ep_send "$1" "$2" && ep_reply "$1" "${3:-10}"
-}
-
-ep_stop() {    # NAME
-	local name=$1 pid=${EP_PID[$1]:-} ifd ofd
-
-	[ -n "$pid" ] || return 0
-	if kill -0 "$pid" 2>/dev/null; then
-		ep_send "$name" quit 2>/dev/null
-		read -r -t 2 _ <&"${OUT_FD[$name]}"
-		wait_pid "$pid" 3 || kill -TERM "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	ifd=${IN_FD[$name]}
-	ofd=${OUT_FD[$name]}
-	exec {ifd}>&- {ofd}>&-
-	unset "EP_PID[$name]"
-	rm -f "$WORK/$name.in" "$WORK/$name.out"
 }
 
 # --- impairments at the sender's own egress -------------------------------------------
