@@ -177,20 +177,22 @@ static inline void
 key4_build(struct ft_pkt *pkt, const uint8_t *src, const uint8_t *dst, const uint8_t *ports)
 {
 	struct ft_key4 *k = &pkt->key.v4;
-	uint64_t s = (uint64_t)rd32(src) << 16 | rd16(ports);
-	uint64_t d = (uint64_t)rd32(dst) << 16 | rd16(ports + 2);
-	uint32_t sa, da;
-	uint16_t sp, dp;
+	uint32_t sa, da, sp_dp, s_hi = rd32(src), d_hi = rd32(dst);
 
 	memcpy(&sa, src, 4);
 	memcpy(&da, dst, 4);
-	memcpy(&sp, ports, 2);
-	memcpy(&dp, ports + 2, 2);
-	pkt->dir = s > d;
-	k->addr[0] = pkt->dir ? da : sa;
-	k->addr[1] = pkt->dir ? sa : da;
-	k->port[0] = pkt->dir ? dp : sp;
-	k->port[1] = pkt->dir ? sp : dp;
+	memcpy(&sp_dp, ports, 4);
+	pkt->dir = s_hi > d_hi || (s_hi == d_hi && rd16(ports) > rd16(ports + 2));
+	if (pkt->dir) {
+		k->addr[0] = da;
+		k->addr[1] = sa;
+		/* The two 16-bit ports trade places: destination first. */
+		sp_dp = sp_dp >> 16 | sp_dp << 16;
+	} else {
+		k->addr[0] = sa;
+		k->addr[1] = da;
+	}
+	memcpy(k->port, &sp_dp, 4);
 	/* proto and the zero pad as one store. */
 	memset(&k->proto, 0, 4);
 	k->proto = IPPROTO_TCP;
@@ -316,23 +318,20 @@ parse_plain_v4(const uint8_t *d, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
 {
 	const uint8_t *ip = d + ETH_HDR_LEN;
 	const uint8_t *th = ip + IPV4_HDR_MIN;
-	uint32_t tot, doff, sa, da, sp_dp, s_hi, d_hi;
+	uint32_t tot, doff;
 	uint8_t flags;
 
 	if (cap < ETH_HDR_LEN + IPV4_HDR_MIN + TCP_HDR_MIN)
 		return 0;
 	tot = rd16(ip + 2);
 	doff = (uint32_t)(th[12] >> 4) * 4;
-	flags = th[13] & 0x3f;
+	flags = flags_of(th);
 	if (rd16(d + 12) != ETH_P_IPV4 || ip[0] != 0x45 || ip[9] != IPPROTO_TCP ||
 			(rd16(ip + 6) & 0x3fff) != 0 || tot > len - ETH_HDR_LEN ||
 			doff < TCP_HDR_MIN || tot < IPV4_HDR_MIN + doff ||
-			ETH_HDR_LEN + IPV4_HDR_MIN + doff > cap ||
-			flags == 0 || (flags & FT_TCP_SYN && flags & (FT_TCP_FIN | FT_TCP_RST)))
+			ETH_HDR_LEN + IPV4_HDR_MIN + doff > cap || !flags_ok(flags))
 		return 0;
-	pkt->wscale = FT_PKT_NO_WSCALE;
-	pkt->has_ts = 0;
-	pkt->tsval = 0;
+	fill_tcp(th, tot - IPV4_HDR_MIN, doff, flags, pkt);
 	/* The usual 12 bytes of timestamp option (NOP, NOP, TS) first, then anything else. */
 	if (doff == TCP_HDR_MIN + 12 && rd16(th + TCP_HDR_MIN) == 0x0101 &&
 			th[TCP_HDR_MIN + 2] == 8 && th[TCP_HDR_MIN + 3] == 10) {
@@ -342,31 +341,9 @@ parse_plain_v4(const uint8_t *d, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
 			parse_tcp_options(th + TCP_HDR_MIN, doff - TCP_HDR_MIN, 0, pkt) != FT_PKT_TCP) {
 		return 0;
 	}
-	pkt->flags = flags;
-	pkt->seq = rd32(th + 4);
-	pkt->ack = rd32(th + 8);
-	pkt->win = rd16(th + 14);
-	pkt->payload_len = tot - IPV4_HDR_MIN - doff;
 	pkt->vlans = 0;
 	pkt->is_v6 = 0;
-	/* Endpoint a is the smaller (address, port); equal addresses compare the ports. */
-	memcpy(&sa, ip + 12, 4);
-	memcpy(&da, ip + 16, 4);
-	memcpy(&sp_dp, th, 4);
-	s_hi = __builtin_bswap32(sa);
-	d_hi = __builtin_bswap32(da);
-	pkt->dir = s_hi > d_hi || (s_hi == d_hi && rd16(th) > rd16(th + 2));
-	if (pkt->dir) {
-		pkt->key.v4.addr[0] = da;
-		pkt->key.v4.addr[1] = sa;
-		sp_dp = sp_dp >> 16 | sp_dp << 16;
-	} else {
-		pkt->key.v4.addr[0] = sa;
-		pkt->key.v4.addr[1] = da;
-	}
-	memcpy(pkt->key.v4.port, &sp_dp, 4);
-	memset(&pkt->key.v4.proto, 0, 4);
-	pkt->key.v4.proto = IPPROTO_TCP;
+	key4_build(pkt, ip + 12, ip + 16, th);
 	return 1;
 }
 
