@@ -777,19 +777,13 @@ segment_fast(struct ft_engine *e, uint32_t id, struct ft_flow *f, const struct f
 		uint32_t len, unsigned int x)
 {
 	unsigned int y = x ^ 1;
-	uint32_t end, win, b;
+	uint32_t end, win;
 
 	if ((p->flags & ~FT_TCP_PSH) != FT_TCP_ACK ||
 			(f->flags & FAST_FLAGS_MASK) != FAST_FLAGS_WANT ||
 			f->state[0] != FT_TCP_ESTABLISHED || f->state[1] != FT_TCP_ESTABLISHED)
 		return 0;
-	b = f->bytes_lo[x] + len;
-	if (unlikely(++f->pkts_lo[x] == 0))
-		e->table->cold[id].pkts_hi[x]++;
-	if (unlikely(b < f->bytes_lo[x]))
-		e->table->cold[id].bytes_hi[x]++;
-	f->bytes_lo[x] = b;
-	f->win[x] = p->win;
+	note_sender(f, &e->table->cold[id], x, p, len);
 	end = p->seq + p->payload_len;
 	win = recv_window(f, y);
 	if (likely(ft_seq_ge(end, f->nxt[x] - win) && ft_seq_le(p->seq, f->nxt[x] + win))) {
