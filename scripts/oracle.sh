@@ -457,10 +457,11 @@ sc_server_first() {
 # Both FINs are dropped at their senders until both ends are in FIN_WAIT1; then both
 # hosts' egress gets a slow queue already holding 1.4 s of UDP, and the drops go. Each
 # retransmitted FIN leaves its host long before the other arrives: they cross.
-sc_crossing_fins() {
+# Both ends shut down at the same instant while each holds its own FIN back,
+# then a queue fills both egresses so that the FINs, once released, cross.
+fins_held_both_shut() {
 	local t
 
-	begin crossing_fins 3 "crossing FINs: both FINs held at their senders, then released together" || return
 	hold client "tcp sport $CPORT tcp dport $SPORT tcp flags & fin == fin"
 	hold server "tcp sport $SPORT tcp dport $CPORT tcp flags & fin == fin"
 	t=$(( $(date +%s%N) + 200000000 ))
@@ -468,7 +469,12 @@ sc_crossing_fins() {
 	ep_send "$SC_S" "at $t shutdown"
 	ep_reply "$SC_C" && ep_reply "$SC_S" || return
 	snap "both shut down, both FINs held" FIN_WAIT1 FIN_WAIT1 held
-	queue_on || return
+	queue_on
+}
+
+sc_crossing_fins() {
+	begin crossing_fins 3 "crossing FINs: both FINs held at their senders, then released together" || return
+	fins_held_both_shut || return
 	release both
 	wait_ss client TIME_WAIT 10 && wait_ss server TIME_WAIT 10
 	queue_off
@@ -546,20 +552,11 @@ sc_rst_into_last_ack() {
 # that after the crossing both ends stay in CLOSING until the next FIN retransmission;
 # in that window the client closes with unread data, which Linux answers with an RST.
 sc_rst_into_closing() {
-	local t
-
 	begin rst_into_closing 16 "RST into CLOSING: crossed FINs, ACKs dropped, then the client aborts" || return
 	ep_cmd "$SC_S" "send 50" || return
 	hold client "tcp sport $CPORT tcp dport $SPORT tcp flags & (fin | rst) == 0"
 	hold server "tcp sport $SPORT tcp dport $CPORT tcp flags & (fin | rst) == 0"
-	hold client "tcp sport $CPORT tcp dport $SPORT tcp flags & fin == fin"
-	hold server "tcp sport $SPORT tcp dport $CPORT tcp flags & fin == fin"
-	t=$(( $(date +%s%N) + 200000000 ))
-	ep_send "$SC_C" "at $t shutdown"
-	ep_send "$SC_S" "at $t shutdown"
-	ep_reply "$SC_C" && ep_reply "$SC_S" || return
-	snap "both shut down, both FINs held" FIN_WAIT1 FIN_WAIT1 held
-	queue_on || return
+	fins_held_both_shut || return
 	# let FINs through again; segments without FIN or RST stay dropped
 	ip netns exec "$NS_C" nft flush chain inet fto_hold hold_out
 	ip netns exec "$NS_S" nft flush chain inet fto_hold hold_out
