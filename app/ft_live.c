@@ -29,6 +29,8 @@ RTE_LOG_REGISTER(ft_logtype_live, ft.live, INFO);
 #define LOG(level, ...) rte_log(RTE_LOG_##level, ft_logtype_live, "fintrack: " __VA_ARGS__)
 
 #define STEER_RING_SIZE  16384
+/* Largest frame linearised to be parsed (the engine linearises as much). */
+#define STEER_SCRATCH    16384
 #define EVENT_RING_SIZE  65536
 #define CONTROL_PERIOD_US 10000
 #define MBUF_CACHE       256
@@ -314,9 +316,11 @@ workers_create(struct ft_live *live)
 		w->lcore = lcore;
 		w->index = n;
 		snprintf(name, sizeof(name), "ft_steer_%u", lcore);
-		w->steer_ring = rte_ring_create(name, STEER_RING_SIZE, socket, RING_F_SC_DEQ);
-		if (w->steer_ring == NULL)
-			return -rte_errno;
+		w->steer_ring = rte_ring_create_elem(name, sizeof(struct ft_steered),
+				STEER_RING_SIZE, socket, RING_F_SC_DEQ);
+		w->scratch = rte_malloc_socket("ft_steer_scratch", STEER_SCRATCH, 0, socket);
+		if (w->steer_ring == NULL || w->scratch == NULL)
+			return w->scratch == NULL ? -ENOMEM : -rte_errno;
 		if (cfg->events != NULL) {
 			snprintf(name, sizeof(name), "ft_events_%u", lcore);
 			w->event_ring = rte_ring_create_elem(name, sizeof(struct ft_event),
@@ -360,6 +364,16 @@ tx_buffers_create(struct ft_live *live)
 {
 	unsigned int w, i;
 
+	/* Each worker's outgoing steering bursts, one per other worker. */
+	for (w = 0; w < live->nworkers && live->steering == FT_STEER_SOFTWARE; w++) {
+		struct ft_worker *wk = live->workers[w];
+
+		wk->steer_out = rte_malloc_socket("ft_steer_out",
+				sizeof(wk->steer_out[0]) * live->nworkers, 0,
+				(int)rte_lcore_to_socket_id(wk->lcore));
+		if (wk->steer_out == NULL)
+			return -ENOMEM;
+	}
 	for (w = 0; w < live->nworkers; w++)
 		for (i = 0; i < live->nports; i++) {
 			struct ft_worker *wk = live->workers[w];
@@ -416,69 +430,112 @@ tx_flush(struct ft_live *live, struct ft_worker *w)
 	}
 }
 
-/* The worker that owns a packet: a symmetric hash of its canonical flow key. */
-static inline unsigned int
-owner_of(const struct rte_mbuf *m, unsigned int nworkers, unsigned int self)
+/* Parse a packet as the engine would (a multi-segment one linearised first). */
+static inline uint8_t
+parse_mbuf(struct ft_worker *w, const struct rte_mbuf *m, struct ft_pkt *p)
 {
-	struct ft_pkt p;
+	const uint8_t *data;
+	uint32_t cap;
+
+	if (likely(m->nb_segs == 1))
+		return (uint8_t)ft_pkt_parse_cut(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+				m->pkt_len, p);
+	cap = RTE_MIN(m->pkt_len, (uint32_t)STEER_SCRATCH);
+	data = rte_pktmbuf_read(m, 0, cap, w->scratch);
+	return (uint8_t)ft_pkt_parse_cut(data, cap, m->pkt_len, p);
+}
+
+/* The worker that owns a parsed packet: a symmetric hash of its canonical flow key. */
+static inline unsigned int
+owner_of(const struct ft_pkt *p, uint8_t status, unsigned int nworkers, unsigned int self)
+{
 	uint32_t h;
 
-	if (ft_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &p) != FT_PKT_TCP)
+	if (status != FT_PKT_TCP)
 		return self;
-	h = p.is_v6 ? rte_hash_crc(&p.key.v6, sizeof(p.key.v6), 0) :
-		rte_hash_crc(&p.key.v4, sizeof(p.key.v4), 0);
+	h = p->is_v6 ? rte_hash_crc(&p->key.v6, sizeof(p->key.v6), 0) :
+		rte_hash_crc(&p->key.v4, sizeof(p->key.v4), 0);
 	return (unsigned int)(((uint64_t)h * nworkers) >> 32);
 }
 
-/* Keep this worker's packets in pkts; hand the others to their owners. */
+/*
+ * Parse a burst, keep this worker's packets (and their parse) at the front
+ * of pkts, parsed and st; hand the others to their owners.
+ */
 static uint16_t
-steer(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, uint16_t n)
+steer(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, struct ft_pkt *parsed,
+		uint8_t *st, uint16_t n)
 {
-	struct rte_mbuf *out[RTE_MAX_LCORE > 128 ? 128 : RTE_MAX_LCORE][FT_MAX_BURST];
-	uint16_t nout[RTE_MAX_LCORE > 128 ? 128 : RTE_MAX_LCORE];
+	struct ft_steered (*out)[FT_MAX_BURST] = w->steer_out;
+	uint16_t nout[RTE_MAX_LCORE];
 	uint16_t keep = 0, i;
 	unsigned int o;
 
 	memset(nout, 0, sizeof(uint16_t) * live->nworkers);
 	for (i = 0; i < n; i++) {
-		o = owner_of(pkts[i], live->nworkers, w->index);
-		if (o == w->index)
+		uint8_t status = parse_mbuf(w, pkts[i], &parsed[keep]);
+
+		o = owner_of(&parsed[keep], status, live->nworkers, w->index);
+		if (o == w->index) {
+			st[keep] = status;
 			pkts[keep++] = pkts[i];
-		else
-			out[o][nout[o]++] = pkts[i];
+			continue;
+		}
+		out[o][nout[o]].m = pkts[i];
+		out[o][nout[o]].pkt = parsed[keep];
+		out[o][nout[o]++].status = status;
 	}
 	for (o = 0; o < live->nworkers; o++) {
-		unsigned int sent;
+		unsigned int sent, k;
 
 		if (nout[o] == 0)
 			continue;
-		sent = rte_ring_enqueue_burst(live->workers[o]->steer_ring, (void **)out[o],
-				nout[o], NULL);
+		sent = rte_ring_enqueue_burst_elem(live->workers[o]->steer_ring, out[o],
+				sizeof(out[o][0]), nout[o], NULL);
 		w->steered_out += sent;
 		if (sent < nout[o]) {
 			w->steer_dropped += nout[o] - sent;
-			rte_pktmbuf_free_bulk(out[o] + sent, nout[o] - sent);
+			for (k = sent; k < nout[o]; k++)
+				rte_pktmbuf_free(out[o][k].m);
 		}
 	}
 	return keep;
 }
 
-static void
-handle_burst(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, uint16_t n,
-		uint64_t now)
+/* Take packets other workers steered here, with their parse. */
+static uint16_t
+steered_in(struct ft_worker *w, struct rte_mbuf **pkts, struct ft_pkt *parsed, uint8_t *st,
+		uint16_t max)
 {
-	uint8_t st[FT_MAX_BURST];
+	struct ft_steered in[FT_MAX_BURST];
+	unsigned int n, i;
+
+	n = rte_ring_dequeue_burst_elem(w->steer_ring, in, sizeof(in[0]), max, NULL);
+	for (i = 0; i < n; i++) {
+		pkts[i] = in[i].m;
+		parsed[i] = in[i].pkt;
+		st[i] = in[i].status;
+	}
+	return (uint16_t)n;
+}
+
+/* Track and forward a burst; parsed is NULL unless steering parsed it (results in st). */
+static void
+handle_burst(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts,
+		const struct ft_pkt *parsed, uint8_t *st, uint16_t n, uint64_t now)
+{
 	uint16_t i;
 
 	w->pkts += n;
 	if (likely(!live->cfg->drop_malformed)) {
-		ft_engine_process_burst(w->engine, pkts, n, now);
+		ft_engine_process_mbufs(w->engine, pkts, n, parsed, parsed != NULL ? st : NULL,
+				now);
 		for (i = 0; i < n; i++)
 			tx_one(live, w, pkts[i]);
 		return;
 	}
 	/* Malformed packets are counted by reason by the engine; these are not sent on. */
-	ft_engine_process_burst_status(w->engine, pkts, n, now, st);
+	ft_engine_process_mbufs(w->engine, pkts, n, parsed, st, now);
 	for (i = 0; i < n; i++) {
 		if (st[i] >= FT_PKT_FIRST_ERROR) {
 			w->malformed_dropped++;
@@ -501,6 +558,8 @@ worker_main(void *arg)
 	struct ft_worker *w = ((struct worker_arg *)arg)->w;
 	const struct ft_app_cfg *cfg = live->cfg;
 	struct rte_mbuf *pkts[FT_MAX_BURST];
+	struct ft_pkt parsed[FT_MAX_BURST];
+	uint8_t st[FT_MAX_BURST];
 	uint64_t drain_tsc = live->tsc_hz * cfg->tx_drain_us / 1000000;
 	uint64_t tick_tsc = live->tsc_hz * cfg->engine.tick_us / 1000000;
 	uint64_t last_drain = rte_rdtsc(), last_tick = last_drain;
@@ -527,16 +586,18 @@ worker_main(void *arg)
 			if (n == 0)
 				continue;
 			wp->rx += n;
-			if (steering)
-				n = steer(live, w, pkts, n);
+			if (!steering) {
+				handle_burst(live, w, pkts, NULL, st, n, now);
+				continue;
+			}
+			n = steer(live, w, pkts, parsed, st, n);
 			if (n != 0)
-				handle_burst(live, w, pkts, n, now);
+				handle_burst(live, w, pkts, parsed, st, n, now);
 		}
 		if (steering) {
-			n = (uint16_t)rte_ring_dequeue_burst(w->steer_ring, (void **)pkts, cfg->burst,
-					NULL);
+			n = steered_in(w, pkts, parsed, st, cfg->burst);
 			if (n != 0)
-				handle_burst(live, w, pkts, n, now);
+				handle_burst(live, w, pkts, parsed, st, n, now);
 		}
 		if (tsc - last_drain >= drain_tsc) {
 			tx_flush(live, w);
@@ -555,8 +616,8 @@ worker_main(void *arg)
 			w->idle_tsc += rte_rdtsc() - tsc;
 	}
 	/* Packets steered to us after our last poll: forward them, then send everything. */
-	while ((i = rte_ring_dequeue_burst(w->steer_ring, (void **)pkts, cfg->burst, NULL)) != 0)
-		handle_burst(live, w, pkts, (uint16_t)i, ft_live_now_ns(live));
+	while ((i = steered_in(w, pkts, parsed, st, cfg->burst)) != 0)
+		handle_burst(live, w, pkts, parsed, st, (uint16_t)i, ft_live_now_ns(live));
 	tx_flush(live, w);
 	LOG(INFO, "worker %u on lcore %u stops\n", w->index, w->lcore);
 	return 0;
@@ -608,7 +669,7 @@ print_rates(const struct ft_live *live, struct port_totals *last, double secs)
 	uint64_t flows = 0;
 
 	for (w = 0; w < live->nworkers; w++)
-		flows += live->engines[w]->stats.flows;
+		flows += ft_engine_stats(live->engines[w])->flows;
 	for (i = 0; i < live->nports; i++) {
 		uint16_t p = live->ports[i];
 		struct port_totals t;
@@ -629,24 +690,22 @@ print_rates(const struct ft_live *live, struct port_totals *last, double secs)
 static void
 check_diagnosis(const struct ft_live *live, uint8_t *raised)
 {
-	static const unsigned int states[] = { FT_TCP_CLOSE_WAIT, FT_TCP_FIN_WAIT2,
-		FT_TCP_FIN_WAIT1, FT_TCP_TIME_WAIT, FT_TCP_LAST_ACK };
 	unsigned int i, w, r;
 
-	for (i = 0; i < RTE_DIM(states); i++) {
-		unsigned int s = states[i];
+	for (i = 0; i < ft_diag_nstates; i++) {
+		unsigned int s = ft_diag_states[i];
 		uint64_t thr = live->cfg->diag[s];
 
 		for (r = 0; r < 2; r++) {
 			int64_t n = 0;
 
 			for (w = 0; w < live->nworkers; w++)
-				n += live->engines[w]->stats.gauge[r][s];
+				n += ft_engine_stats(live->engines[w])->gauge[r][s];
 			if (thr != 0 && n >= (int64_t)thr && !raised[s * 2 + r]) {
 				raised[s * 2 + r] = 1;
 				LOG(WARNING, "%" PRId64 " %s endpoints in %s (threshold %" PRIu64
 						"): %s; /fintrack/diagnosis names them\n", n,
-						r == 0 ? "client" : "server", ft_tcp_state_name(s), thr,
+						ft_engine_role_name(r), ft_tcp_state_name(s), thr,
 						ft_output_advice(s, 0));
 			} else if (n < (int64_t)thr / 2 + 1) {
 				raised[s * 2 + r] = 0;
@@ -686,13 +745,12 @@ control_loop(struct ft_live *live, FILE *events)
 	}
 }
 
-static const char *
-steering_name(const struct ft_live *live)
+const char *
+ft_live_steering_name(const struct ft_live *live)
 {
 	if (live->nworkers == 1)
-		return "one worker, no steering";
-	return live->steering == FT_STEER_RSS ? "steering by symmetric RSS" :
-		"steering by a symmetric hash in software";
+		return "none (one worker)";
+	return live->steering == FT_STEER_RSS ? "symmetric RSS" : "software symmetric hash";
 }
 
 static void
@@ -723,9 +781,9 @@ print_ports(const struct ft_live *live)
 		ev_dropped += live->workers[w]->events_dropped;
 		mal_dropped += live->workers[w]->malformed_dropped;
 	}
-	printf("  %s; %u worker%s; packets steered between workers %" PRIu64
+	printf("  steering: %s; %u worker%s; packets steered between workers %" PRIu64
 	       ", lost to full steering rings %" PRIu64 ", events lost %" PRIu64 "\n",
-			steering_name(live),
+			ft_live_steering_name(live),
 			live->nworkers, live->nworkers == 1 ? "" : "s", steered, steer_dropped,
 			ev_dropped);
 	printf("  malformed packets (--malformed %s): %" PRIu64 " dropped\n",
@@ -759,6 +817,8 @@ live_free(struct ft_live *live)
 		for (i = 0; i < RTE_MAX_ETHPORTS; i++)
 			rte_free(wk->port[i].txb);
 		ft_engine_free(wk->engine);
+		rte_free(wk->scratch);
+		rte_free(wk->steer_out);
 		rte_ring_free(wk->steer_ring);
 		rte_ring_free(wk->event_ring);
 		rte_free(wk);
@@ -801,9 +861,9 @@ ft_live_run(const struct ft_app_cfg *cfg)
 		goto out;
 	check_links(&live);
 	ft_telemetry_register(&live);
-	LOG(INFO, "%u worker%s, %u port%s, %s; stop with SIGINT or SIGTERM\n",
+	LOG(INFO, "%u worker%s, %u port%s, steering: %s; stop with SIGINT or SIGTERM\n",
 			live.nworkers, live.nworkers == 1 ? "" : "s", live.nports,
-			live.nports == 1 ? "" : "s", steering_name(&live));
+			live.nports == 1 ? "" : "s", ft_live_steering_name(&live));
 	for (w = 0; w < live.nworkers; w++) {
 		args[w].live = &live;
 		args[w].w = live.workers[w];
@@ -815,19 +875,20 @@ ft_live_run(const struct ft_app_cfg *cfg)
 	if (events != NULL)
 		drain_events(&live, events);
 
-	if (!cfg->quiet) {
+	{
 		struct ft_engine_stats sum;
+		struct ft_run run;
 
-		ft_output_stats_sum(&sum, live.engines, live.nworkers);
-		ft_output_summary(stdout, cfg, &sum, NULL);
-		print_ports(&live);
-	}
-	if (cfg->report != NULL) {
-		FILE *f = ft_output_open("--report", cfg->report);
-
-		if (f == NULL || ft_output_report(f, live.engines, live.nworkers) != 0 ||
-				ft_output_close("--report", cfg->report, f) != 0)
+		/* Live: the end of the run is the moment the table shows. */
+		ft_engine_stats_sum(&sum, live.engines, live.nworkers);
+		memset(&run, 0, sizeof(run));
+		memcpy(run.at_end.gauge, sum.gauge, sizeof(run.at_end.gauge));
+		run.at_end.flows = sum.flows;
+		run.packets = sum.cnt[FT_CNT_RX_PKTS];
+		if (ft_output_finish(cfg, live.engines, live.nworkers, &run) != 0)
 			ret = -EIO;
+		if (!cfg->quiet)
+			print_ports(&live);
 	}
 out:
 	if (ft_output_close("--events", cfg->events, events) != 0)

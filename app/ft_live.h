@@ -22,6 +22,16 @@ enum ft_steering {
 	FT_STEER_SOFTWARE, /**< Workers hand packets to the owner of their symmetric hash. */
 };
 
+/**
+ * A packet handed to its owner by software steering, with the parse the
+ * worker that received it made: the owner does not parse it again.
+ */
+struct ft_steered {
+	struct rte_mbuf *m;
+	struct ft_pkt pkt;
+	uint8_t status;      /**< enum ft_pkt_status of the parse. */
+};
+
 /** Per-port counters of one worker. */
 struct ft_worker_port {
 	uint16_t rxq;        /**< RX queue this worker polls, or UINT16_MAX for none. */
@@ -40,7 +50,9 @@ struct ft_worker {
 	unsigned int lcore;
 	unsigned int index;
 	struct ft_engine *engine;
-	struct rte_ring *steer_ring;  /**< Packets other workers steered to this one. */
+	struct rte_ring *steer_ring;  /**< Packets other workers steered to this one, parsed. */
+	uint8_t *scratch;             /**< Multi-segment headers linearised for steering. */
+	struct ft_steered (*steer_out)[FT_MAX_BURST]; /**< Outgoing bursts, one per worker. */
 	struct rte_ring *event_ring;  /**< Events for the control lcore (NULL: no events). */
 	uint64_t steered_out;         /**< Packets handed to another worker. */
 	uint64_t steer_dropped;       /**< Packets lost because a steering ring was full. */
@@ -85,6 +97,9 @@ extern volatile bool ft_force_quit;
  *   0, or a negative errno after printing why.
  */
 int ft_live_run(const struct ft_app_cfg *cfg);
+
+/** How packets of one connection meet on one worker ("software symmetric hash", ...). */
+const char *ft_live_steering_name(const struct ft_live *live);
 
 /** Nanoseconds of wall-clock time now, from the TSC. */
 uint64_t ft_live_now_ns(const struct ft_live *live);

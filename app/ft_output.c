@@ -16,8 +16,6 @@ static const unsigned int state_order[] = {
 	FT_TCP_CLOSING, FT_TCP_TIME_WAIT, FT_TCP_CLOSE_WAIT, FT_TCP_LAST_ACK, FT_TCP_CLOSED,
 };
 
-static const char *const role_name[2] = { "client", "server" };
-
 FILE *
 ft_output_open(const char *what, const char *path)
 {
@@ -62,8 +60,6 @@ ft_endpoint_str(const struct ft_endpoint *ep, char *buf, size_t len)
 		snprintf(buf, len, "%s:%u", a, ep->port);
 }
 
-static const char *const closer_word[] = { "none", "client", "server" };
-
 void
 ft_output_event_json(void *arg, const struct ft_event *ev)
 {
@@ -92,7 +88,7 @@ ft_output_event_line(FILE *f, const struct ft_event *ev, int lcore)
 		   "\"first_closer\":\"%s\",\"how\":\"%s%s%s\",\"pkts_c2s\":%" PRIu64
 		   ",\"pkts_s2c\":%" PRIu64 ",\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64
 		   ",\"duration\":%.6f%s}\n",
-			ts, c, s, closer_word[ev->first_closer % 3], ft_engine_how_word(ev->how),
+			ts, c, s, ft_engine_closer_word(ev->first_closer), ft_engine_how_word(ev->how),
 			ev->how == FT_END_TIMEOUT ? "_" : "",
 			ev->how == FT_END_TIMEOUT ? ft_tcp_state_name(ev->how_state) : "",
 			ev->pkts[0], ev->pkts[1], ev->bytes[0], ev->bytes[1],
@@ -106,7 +102,7 @@ json_state_rows(FILE *f, const int64_t v[2][FT_TCP_STATE_MAX])
 	unsigned int i, r;
 
 	for (r = 0; r < 2; r++) {
-		fprintf(f, "%s\n    \"%s\": {", r == 0 ? "" : ",", role_name[r]);
+		fprintf(f, "%s\n    \"%s\": {", r == 0 ? "" : ",", ft_engine_role_name(r));
 		for (i = 0; i < RTE_DIM(state_order); i++)
 			fprintf(f, "%s\"%s\": %" PRId64, i == 0 ? "" : ", ",
 					ft_tcp_state_name(state_order[i]), v[r][state_order[i]]);
@@ -136,35 +132,6 @@ report_flow(void *arg, const struct ft_flow_info *fl)
 	l->n++;
 }
 
-void
-ft_output_stats_sum(struct ft_engine_stats *sum, struct ft_engine *const *e, unsigned int n)
-{
-	unsigned int k, i, r;
-
-	memset(sum, 0, sizeof(*sum));
-	for (k = 0; k < n; k++) {
-		const struct ft_engine_stats *st = &e[k]->stats;
-
-		for (i = 0; i < FT_CNT_MAX; i++)
-			sum->cnt[i] += st->cnt[i];
-		for (i = 0; i < FT_PKT_STATUS_MAX; i++)
-			sum->pkt[i] += st->pkt[i];
-		for (r = 0; r < 2; r++)
-			for (i = 0; i < FT_TCP_STATE_MAX; i++) {
-				sum->gauge[r][i] += st->gauge[r][i];
-				sum->peak[r][i] += st->peak[r][i];
-				sum->entered[r][i] += st->entered[r][i];
-				sum->expired[r][i] += st->expired[r][i];
-			}
-		for (i = 0; i < FT_END_HOW_MAX; i++)
-			sum->ends[i] += st->ends[i];
-		for (i = 0; i < FT_TCP_STATE_MAX; i++)
-			sum->ends_timeout[i] += st->ends_timeout[i];
-		sum->flows += st->flows;
-		sum->flows_peak += st->flows_peak;
-	}
-}
-
 int
 ft_output_report(FILE *f, struct ft_engine *const *e, unsigned int n)
 {
@@ -174,23 +141,15 @@ ft_output_report(FILE *f, struct ft_engine *const *e, unsigned int n)
 	uint64_t table_bytes = 0;
 	unsigned int i;
 
-	ft_output_stats_sum(&sum, e, n);
+	ft_engine_stats_sum(&sum, e, n);
 	for (i = 0; i < n; i++)
-		table_bytes += e[i]->table->mem_bytes;
+		table_bytes += ft_engine_mem_bytes(e[i]);
 	fprintf(f, "{\n  \"counters\": {");
 	for (i = 0; i < FT_CNT_MAX; i++)
 		fprintf(f, "%s\n    \"%s\": %" PRIu64, i == 0 ? "" : ",",
 				ft_engine_counter_name(i), st->cnt[i]);
-	for (i = 0; i < FT_PKT_STATUS_MAX; i++) {
-		char name[48];
-		unsigned int k;
-
-		snprintf(name, sizeof(name), "pkt_%s", ft_pkt_status_name(i));
-		for (k = 0; name[k] != '\0'; k++)
-			if (name[k] >= 'A' && name[k] <= 'Z')
-				name[k] = (char)(name[k] - 'A' + 'a');
-		fprintf(f, ",\n    \"%s\": %" PRIu64, name, st->pkt[i]);
-	}
+	for (i = 0; i < FT_PKT_STATUS_MAX; i++)
+		fprintf(f, ",\n    \"%s\": %" PRIu64, ft_pkt_status_counter(i), st->pkt[i]);
 	fprintf(f, ",\n    \"flows_tracked\": %" PRIu64 ",\n    \"flows_peak\": %" PRIu64
 		   ",\n    \"table_bytes\": %" PRIu64 "\n  },\n  \"gauges\": {",
 			st->flows, st->flows_peak, table_bytes);
@@ -216,42 +175,31 @@ ft_output_report(FILE *f, struct ft_engine *const *e, unsigned int n)
 }
 
 /*
- * The seed's reading of each state, for the diagnosis. A state is reported when
- * the endpoints that timed out in it (TIME_WAIT: the most at once; CLOSING: the
- * endpoints that went through it) reach the configured threshold.
+ * The diagnosis of each state. A state is reported when the endpoints that
+ * timed out in it (TIME_WAIT: the most at once; CLOSING: the endpoints that
+ * went through it) reach the configured threshold.
  */
 struct diag_rule {
 	unsigned int state;
 	const char *measure;
 	const char *meaning;
-	const char *brief; /* Under 128 bytes, for telemetry strings. */
+	const char *brief;
 };
 
 static const struct diag_rule diag_rules[] = {
-	{ FT_TCP_CLOSE_WAIT, "timed out in or still in",
-	  "the application on this side is not calling close() after its peer closed (the seed's "
-	  "case: a client that never closes its connections to a Tomcat server keeps thousands "
-	  "of CLOSE_WAIT sockets until garbage collection)",
-	  "the application on this host does not call close() after its peer closed" },
-	{ FT_TCP_FIN_WAIT2, "timed out in",
-	  "the peer never closed its side: a bug in the peer, a peer too busy to close, or an "
-	  "unstable network; common, worth attention when it piles up",
-	  "the peer never closes: a peer bug, a busy peer or an unstable network" },
-	{ FT_TCP_FIN_WAIT1, "timed out in",
-	  "the ACK of this side's FIN never came: the network is not delivering (ACKs lost); rare "
-	  "in normal operation",
-	  "the ACKs of this host's FINs are not arriving: the network is not delivering" },
-	{ FT_TCP_LAST_ACK, "timed out in",
-	  "the passive closer never got the final ACK: rare unless the network breaks",
-	  "final ACKs are lost: rare unless the network breaks" },
-	{ FT_TCP_CLOSING, "went through",
-	  "both sides closed at the same time (their FINs crossed): a simultaneous close, harmless",
-	  "both sides closed at the same time: harmless" },
-	{ FT_TCP_TIME_WAIT, "at once in",
-	  "normal on the active closer, but watch concurrency, socket handles, memory and local "
-	  "port exhaustion on this side (2 MSL per closed connection)",
-	  "normal on the active closer; watch socket handles, memory and local port exhaustion" },
+#define FT_DIAG_RULE(state, measure, meaning, brief) \
+	{ FT_TCP_##state, measure, meaning, brief },
+	FT_DIAG_LIST(FT_DIAG_RULE)
+#undef FT_DIAG_RULE
 };
+
+const unsigned int ft_diag_states[] = {
+#define FT_DIAG_STATE(state, measure, meaning, brief) FT_TCP_##state,
+	FT_DIAG_LIST(FT_DIAG_STATE)
+#undef FT_DIAG_STATE
+};
+
+const unsigned int ft_diag_nstates = RTE_DIM(ft_diag_states);
 
 const char *
 ft_output_advice(unsigned int state, int brief)
@@ -265,7 +213,7 @@ ft_output_advice(unsigned int state, int brief)
 }
 
 static uint64_t
-diag_count(const struct ft_engine_stats *st, const struct ft_replay_info *ri, unsigned int r,
+diag_count(const struct ft_engine_stats *st, const struct ft_run *ri, unsigned int r,
 		unsigned int s)
 {
 	switch (s) {
@@ -283,24 +231,15 @@ diag_count(const struct ft_engine_stats *st, const struct ft_replay_info *ri, un
 
 void
 ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_stats *st,
-		const struct ft_replay_info *replay)
+		const struct ft_run *ri)
 {
-	struct ft_replay_info live;
-	const struct ft_replay_info *ri = replay;
+	int replay = ri->trace != NULL;
 	uint64_t malformed = 0, findings = 0;
 	unsigned int i, r;
 
-	if (ri == NULL) {
-		/* Live: the end of the run is the moment the table shows. */
-		memset(&live, 0, sizeof(live));
-		memcpy(live.at_end.gauge, st->gauge, sizeof(live.at_end.gauge));
-		live.at_end.flows = st->flows;
-		live.packets = st->cnt[FT_CNT_RX_PKTS];
-		ri = &live;
-	}
 	for (i = FT_PKT_FIRST_ERROR; i < FT_PKT_STATUS_MAX; i++)
 		malformed += st->pkt[i];
-	if (replay != NULL)
+	if (replay)
 		fprintf(f, "fintrack replay of %s\n", ri->trace);
 	else
 		fprintf(f, "fintrack live: per-state summary at stop\n");
@@ -309,7 +248,7 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 			ri->packets, st->pkt[FT_PKT_TCP],
 			st->pkt[FT_PKT_NOT_IP] + st->pkt[FT_PKT_NOT_TCP] + st->pkt[FT_PKT_FRAGMENT],
 			malformed);
-	if (replay != NULL)
+	if (replay)
 		fprintf(f, ", trace time %.3f s",
 				ri->packets ? (double)(ri->last_ns - ri->first_ns) / 1e9 : 0.0);
 	if (ri->drained_to_ns != 0)
@@ -358,7 +297,7 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 			if (cfg->diag[d->state] == 0 || n < cfg->diag[d->state])
 				continue;
 			fprintf(f, "  %-10s %" PRIu64 " %s endpoint%s %s %s: %s.\n",
-					ft_tcp_state_name(d->state), n, role_name[r], n == 1 ? "" : "s",
+					ft_tcp_state_name(d->state), n, ft_engine_role_name(r), n == 1 ? "" : "s",
 					d->measure, ft_tcp_state_name(d->state), d->meaning);
 			findings++;
 		}
@@ -375,4 +314,28 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 	for (i = 0; i < FT_CNT_MAX; i++)
 		if (st->cnt[i] != 0 && i != FT_CNT_RX_BYTES)
 			fprintf(f, "  %-70s %12" PRIu64 "\n", ft_engine_counter_desc(i), st->cnt[i]);
+}
+
+int
+ft_output_finish(const struct ft_app_cfg *cfg, struct ft_engine *const *e, unsigned int n,
+		const struct ft_run *run)
+{
+	FILE *report;
+
+	if (!cfg->quiet) {
+		struct ft_engine_stats sum;
+
+		ft_engine_stats_sum(&sum, e, n);
+		ft_output_summary(stdout, cfg, &sum, run);
+	}
+	if (cfg->report == NULL)
+		return 0;
+	report = ft_output_open("--report", cfg->report);
+	if (report == NULL)
+		return -EIO;
+	if (ft_output_report(report, e, n) != 0) {
+		ft_output_close("--report", cfg->report, report);
+		return -EIO;
+	}
+	return ft_output_close("--report", cfg->report, report);
 }

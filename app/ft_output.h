@@ -26,8 +26,42 @@ void ft_output_event_line(FILE *f, const struct ft_event *ev, int lcore);
 /** Engine event callback writing JSON lines to the FILE * in arg. */
 void ft_output_event_json(void *arg, const struct ft_event *ev);
 
-/** Add the statistics of n engines into *sum (peaks are summed per engine). */
-void ft_output_stats_sum(struct ft_engine_stats *sum, struct ft_engine *const *e, unsigned int n);
+/**
+ * The states the diagnosis looks at, what it counts in each and what a pile
+ * of endpoints there means. X(STATE, measure, meaning, brief): brief is a
+ * version of the meaning under 128 bytes, for telemetry strings.
+ */
+#define FT_DIAG_LIST(X) \
+	X(CLOSE_WAIT, "timed out in or still in", \
+	  "the application on this side is not calling close() after its peer closed (the " \
+	  "seed's case: a client that never closes its connections to a Tomcat server keeps " \
+	  "thousands of CLOSE_WAIT sockets until garbage collection)", \
+	  "the application on this host does not call close() after its peer closed") \
+	X(FIN_WAIT2, "timed out in", \
+	  "the peer never closed its side: a bug in the peer, a peer too busy to close, or an " \
+	  "unstable network; common, worth attention when it piles up", \
+	  "the peer never closes: a peer bug, a busy peer or an unstable network") \
+	X(FIN_WAIT1, "timed out in", \
+	  "the ACK of this side's FIN never came: the network is not delivering (ACKs lost); " \
+	  "rare in normal operation", \
+	  "the ACKs of this host's FINs are not arriving: the network is not delivering") \
+	X(LAST_ACK, "timed out in", \
+	  "the passive closer never got the final ACK: rare unless the network breaks", \
+	  "final ACKs are lost: rare unless the network breaks") \
+	X(CLOSING, "went through", \
+	  "both sides closed at the same time (their FINs crossed): a simultaneous close, " \
+	  "harmless", \
+	  "both sides closed at the same time: harmless") \
+	X(TIME_WAIT, "at once in", \
+	  "normal on the active closer, but watch concurrency, socket handles, memory and " \
+	  "local port exhaustion on this side (2 MSL per closed connection)", \
+	  "normal on the active closer; watch socket handles, memory and local port exhaustion")
+
+/** The diagnosed states, in the order of FT_DIAG_LIST. */
+extern const unsigned int ft_diag_states[];
+
+/** Number of diagnosed states. */
+extern const unsigned int ft_diag_nstates;
 
 /** Gauges and counters frozen at a moment (the last packet of a trace). */
 struct ft_snapshot {
@@ -36,30 +70,34 @@ struct ft_snapshot {
 	uint64_t ts_ns;
 };
 
-/** What the summary says about the replay itself. */
-struct ft_replay_info {
-	const char *trace;
-	uint64_t packets;
-	uint64_t first_ns;
-	uint64_t last_ns;
-	uint64_t drained_to_ns;  /**< 0 without --drain. */
-	struct ft_snapshot at_end;
+/** What the summary says about the run itself, live or replay. */
+struct ft_run {
+	const char *trace;       /**< Trace replayed, or NULL in live mode. */
+	uint64_t packets;        /**< Packets read from the trace or the ports. */
+	uint64_t first_ns;       /**< Time of the first packet (replay). */
+	uint64_t last_ns;        /**< Time of the last packet (replay). */
+	uint64_t drained_to_ns;  /**< Where --drain moved the clock to; 0 without --drain. */
+	struct ft_snapshot at_end; /**< At the last packet (replay) or at stop (live). */
 };
 
-/**
- * The seed's reading of many endpoints in a state ("" for states it has none
- * for); brief: a version under 128 bytes.
- */
+/** The diagnosis' reading of many endpoints in a state ("" for states it has none for). */
 const char *ft_output_advice(unsigned int state, int brief);
 
 /** The JSON report of n engines: counters, gauges and the flows still tracked. */
 int ft_output_report(FILE *f, struct ft_engine *const *e, unsigned int n);
 
-/**
- * The ss -s like table, flow ends and the diagnosis, on f. ri describes the
- * replay, or is NULL in live mode (where "at last packet" means "now").
- */
+/** The ss -s like table, flow ends and the diagnosis of a run, on f. */
 void ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_stats *st,
-		const struct ft_replay_info *ri);
+		const struct ft_run *run);
+
+/**
+ * The end of a run, live or replay: the summary on stdout (unless --quiet)
+ * and the --report file.
+ *
+ * @return
+ *   0, or -EIO after saying why the report could not be written.
+ */
+int ft_output_finish(const struct ft_app_cfg *cfg, struct ft_engine *const *e, unsigned int n,
+		const struct ft_run *run);
 
 #endif /* _FT_OUTPUT_H_ */

@@ -6,16 +6,23 @@
 #include <inttypes.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <rte_mbuf.h>
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
 
 #include "ft_common.h"
+#include "ft_engine.h"
+#include "ft_output.h"
 #include "ft_replay.h"
 
 #define REPLAY_BURST    32
 #define PROGRESS_EVERY  1000000
 #define ETH_LEN         14
+/* Frames up to this size fit the arena whatever the file's snap length says. */
+#define FRAME_MAX       65535
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -87,59 +94,71 @@ link_format(pcap_t *pc, const char *path, struct link_fmt *lf)
 	}
 }
 
-/* Copy one captured frame into an mbuf chain as an Ethernet frame. */
-static struct rte_mbuf *
-frame_to_mbuf(struct rte_mempool *mp, const struct link_fmt *lf, const uint8_t *p,
-		uint32_t caplen)
-{
-	uint8_t eth[ETH_LEN] = { 0 };
-	struct rte_mbuf *head, *m;
-	uint32_t left, take;
-	uint16_t type;
+/*
+ * The frames of one burst, back to back in a flat arena: the engine reads
+ * them as byte spans. A frame of another link type gets a made-up Ethernet
+ * header carrying its EtherType.
+ */
+struct burst {
+	uint8_t *arena;
+	size_t room;                       /* Bytes per frame in the arena. */
+	uint16_t n;
+	const uint8_t *data[REPLAY_BURST];
+	uint32_t cap[REPLAY_BURST];        /* Bytes captured (with the made-up header). */
+	uint32_t wire[REPLAY_BURST];       /* Length on the wire: a small snap length cuts frames. */
+};
 
-	head = rte_pktmbuf_alloc(mp);
-	if (head == NULL)
-		return NULL;
+static int
+burst_init(struct burst *b, size_t frame_max)
+{
+	b->room = frame_max + ETH_LEN;
+	b->n = 0;
+	b->arena = malloc(b->room * REPLAY_BURST);
+	if (b->arena == NULL) {
+		fprintf(stderr, "fintrack: cannot allocate %zu bytes for the replay's frames\n",
+				b->room * REPLAY_BURST);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Append one captured frame; it must fit the arena's room. */
+static void
+burst_add(struct burst *b, const struct link_fmt *lf, const uint8_t *p, uint32_t caplen,
+		uint32_t wirelen)
+{
+	uint8_t *f = b->arena + b->room * b->n;
+	uint32_t cut = wirelen > caplen ? wirelen - caplen : 0;
+	uint32_t len = 0;
+
 	if (lf->make_eth) {
-		type = ether_type_of(lf, p, caplen);
-		eth[12] = (uint8_t)(type >> 8);
-		eth[13] = (uint8_t)type;
-		memcpy(rte_pktmbuf_append(head, ETH_LEN), eth, ETH_LEN);
+		uint16_t type = ether_type_of(lf, p, caplen);
+
+		memset(f, 0, ETH_LEN);
+		f[12] = (uint8_t)(type >> 8);
+		f[13] = (uint8_t)type;
+		len = ETH_LEN;
 		if (caplen < lf->skip)
 			caplen = lf->skip;
 		p += lf->skip;
 		caplen -= lf->skip;
 	}
-	m = head;
-	left = caplen;
-	while (left != 0) {
-		take = RTE_MIN(left, (uint32_t)rte_pktmbuf_tailroom(m));
-		if (take == 0) {
-			struct rte_mbuf *seg = rte_pktmbuf_alloc(mp);
-
-			if (seg == NULL || rte_pktmbuf_chain(head, seg) != 0) {
-				rte_pktmbuf_free(seg);
-				rte_pktmbuf_free(head);
-				return NULL;
-			}
-			m = seg;
-			continue;
-		}
-		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len), p, take);
-		m->data_len = (uint16_t)(m->data_len + take);
-		head->pkt_len += take;
-		p += take;
-		left -= take;
-	}
-	return head;
+	memcpy(f + len, p, caplen);
+	len += caplen;
+	b->data[b->n] = f;
+	b->cap[b->n] = len;
+	b->wire[b->n] = len + cut;
+	b->n++;
 }
 
 static void
 snapshot(const struct ft_engine *e, struct ft_snapshot *s)
 {
-	memcpy(s->gauge, e->stats.gauge, sizeof(s->gauge));
-	s->flows = e->stats.flows;
-	s->ts_ns = e->now_ns;
+	const struct ft_engine_stats *st = ft_engine_stats(e);
+
+	memcpy(s->gauge, st->gauge, sizeof(s->gauge));
+	s->flows = st->flows;
+	s->ts_ns = ft_engine_now(e);
 }
 
 static void
@@ -151,83 +170,86 @@ run_timers(struct ft_engine *e, uint64_t now)
 }
 
 static void
-flush_burst(struct ft_engine *e, struct rte_mbuf **burst, const uint32_t *wire, uint16_t *n,
-		uint64_t now)
+flush_burst(struct ft_engine *e, struct burst *b, uint64_t now)
 {
-	if (*n == 0)
+	if (b->n == 0)
 		return;
 	run_timers(e, now);
-	ft_engine_process_burst_cut(e, burst, wire, *n, now);
-	rte_pktmbuf_free_bulk(burst, *n);
-	*n = 0;
+	ft_engine_process_spans(e, b->data, b->cap, b->wire, b->n, now);
+	b->n = 0;
 }
 
-int
-ft_replay_run(const struct ft_app_cfg *cfg, struct ft_engine *e, struct rte_mempool *mp,
-		struct ft_replay_info *ri)
+/* Feed the trace to the engine, then drain it if asked. */
+static int
+replay(const struct ft_app_cfg *cfg, struct ft_engine *e, struct ft_run *ri)
 {
 	char err[PCAP_ERRBUF_SIZE];
-	struct rte_mbuf *burst[REPLAY_BURST];
-	/* Each frame's length on the wire: a trace with a small snap length has only its start. */
-	uint32_t wire[REPLAY_BURST];
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	struct link_fmt lf;
-	uint16_t n = 0;
+	struct burst b;
+	uint64_t tick_ns = ft_engine_tick_ns(e);
 	uint64_t burst_tick = 0, ts = 0;
 	pcap_t *pc;
 	int ret;
 
-	memset(ri, 0, sizeof(*ri));
-	ri->trace = cfg->pcap;
 	pc = pcap_open_offline_with_tstamp_precision(cfg->pcap, PCAP_TSTAMP_PRECISION_NANO, err);
 	if (pc == NULL) {
 		fprintf(stderr, "fintrack: --pcap %s: %s\n", cfg->pcap, err);
 		return -ENOENT;
 	}
 	ret = link_format(pc, cfg->pcap, &lf);
+	if (ret == 0)
+		ret = burst_init(&b, RTE_MAX((uint32_t)pcap_snapshot(pc), (uint32_t)FRAME_MAX));
 	if (ret != 0) {
 		pcap_close(pc);
 		return ret;
 	}
 	while ((ret = pcap_next_ex(pc, &h, &data)) == 1) {
-		struct rte_mbuf *m;
-
 		ts = (uint64_t)h->ts.tv_sec * FT_NS_PER_SEC + (uint64_t)h->ts.tv_usec;
 		if (ri->packets == 0)
 			ri->first_ns = ts;
 		/* A burst holds packets of one wheel tick, so timers fire between bursts in order. */
-		if (n != 0 && (n == REPLAY_BURST || ts / e->tick_ns != burst_tick))
-			flush_burst(e, burst, wire, &n, ri->last_ns);
-		if (n == 0)
-			burst_tick = ts / e->tick_ns;
-		m = frame_to_mbuf(mp, &lf, data, h->caplen);
-		if (m == NULL) {
-			fprintf(stderr, "fintrack: out of mbufs at packet %" PRIu64 "\n",
-					ri->packets + 1);
-			rte_pktmbuf_free_bulk(burst, n);
-			pcap_close(pc);
-			return -ENOMEM;
+		if (b.n != 0 && (b.n == REPLAY_BURST || ts / tick_ns != burst_tick))
+			flush_burst(e, &b, ri->last_ns);
+		if (b.n == 0)
+			burst_tick = ts / tick_ns;
+		if (h->caplen + ETH_LEN > b.room) {
+			/* Larger than the file's snap length said: make room, for this burst on. */
+			uint8_t *arena;
+
+			flush_burst(e, &b, ri->last_ns);
+			arena = realloc(b.arena, ((size_t)h->caplen + ETH_LEN) * REPLAY_BURST);
+			if (arena == NULL) {
+				fprintf(stderr, "fintrack: out of memory for a %u-byte frame at packet "
+						"%" PRIu64 "\n", h->caplen, ri->packets + 1);
+				ret = -ENOMEM;
+				break;
+			}
+			b.arena = arena;
+			b.room = (size_t)h->caplen + ETH_LEN;
+			burst_tick = ts / tick_ns;
 		}
-		/* The mbuf holds the captured bytes (with a made-up Ethernet header for other links). */
-		wire[n] = m->pkt_len + (h->len > h->caplen ? h->len - h->caplen : 0);
-		burst[n++] = m;
+		burst_add(&b, &lf, data, h->caplen, h->len);
 		ri->packets++;
 		ri->last_ns = ts > ri->last_ns ? ts : ri->last_ns;
 		if (ri->packets % PROGRESS_EVERY == 0)
 			fprintf(stderr, "fintrack: %" PRIu64 " packets, %" PRIu64
 					" flows tracked, trace time +%.1f s\n", ri->packets,
-					e->stats.flows, (double)(ts - ri->first_ns) / 1e9);
+					ft_engine_stats(e)->flows, (double)(ts - ri->first_ns) / 1e9);
 	}
 	if (ret == PCAP_ERROR) {
 		fprintf(stderr, "fintrack: --pcap %s: %s (after %" PRIu64 " packets)\n", cfg->pcap,
 				pcap_geterr(pc), ri->packets);
-		rte_pktmbuf_free_bulk(burst, n);
-		pcap_close(pc);
-		return -EIO;
+		ret = -EIO;
 	}
-	flush_burst(e, burst, wire, &n, ri->last_ns);
 	pcap_close(pc);
+	if (ret == -ENOMEM || ret == -EIO) {
+		free(b.arena);
+		return ret;
+	}
+	flush_burst(e, &b, ri->last_ns);
+	free(b.arena);
 	if (ri->packets != 0)
 		run_timers(e, ri->last_ns);
 	snapshot(e, &ri->at_end);
@@ -237,11 +259,54 @@ ft_replay_run(const struct ft_app_cfg *cfg, struct ft_engine *e, struct rte_memp
 
 		/* Jump from one armed slot to the next until no timer is left. */
 		while (ft_engine_next_timer(e, &when) == 0) {
-			if (when < e->now_ns)
-				when = e->now_ns;
+			if (when < ft_engine_now(e))
+				when = ft_engine_now(e);
 			run_timers(e, when);
 		}
-		ri->drained_to_ns = e->now_ns > ri->last_ns ? e->now_ns : ri->last_ns + 1;
+		ri->drained_to_ns = ft_engine_now(e) > ri->last_ns ? ft_engine_now(e) :
+			ri->last_ns + 1;
 	}
 	return 0;
+}
+
+int
+ft_replay_run(const struct ft_app_cfg *cfg)
+{
+	struct ft_engine_conf ec = cfg->engine;
+	struct ft_engine *e = NULL;
+	struct ft_run run;
+	FILE *events = NULL;
+	int ret;
+
+	memset(&run, 0, sizeof(run));
+	run.trace = cfg->pcap;
+	ec.socket_id = (int)rte_socket_id();
+	if (cfg->events != NULL) {
+		events = ft_output_open("--events", cfg->events);
+		if (events == NULL)
+			return -EIO;
+		ec.on_event = ft_output_event_json;
+		ec.event_arg = events;
+	}
+	e = ft_engine_create(&ec);
+	if (e == NULL) {
+		fprintf(stderr, "fintrack: cannot create the engine for %u IPv4 + %u IPv6 flows: %s%s\n",
+				ec.max_flows, ec.max_flows_v6, rte_strerror(rte_errno),
+				rte_errno == ENOMEM ? " (give EAL more memory with -m, or lower "
+						      "--max-flows)" : "");
+		ret = -rte_errno;
+		goto out;
+	}
+	ret = replay(cfg, e, &run);
+	if (ret != 0)
+		goto out;
+	ret = ft_output_close("--events", cfg->events, events);
+	events = NULL;
+	if (ret == 0)
+		ret = ft_output_finish(cfg, &e, 1, &run);
+out:
+	if (events != NULL && events != stdout)
+		fclose(events);
+	ft_engine_free(e);
+	return ret;
 }

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include <rte_common.h>
-#include <rte_rcu_qsbr.h>
 #include <rte_telemetry.h>
 
 #include "ft_live.h"
@@ -32,11 +31,6 @@
  */
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ft_live *tel_live;
-
-static const unsigned int diag_states[] = { FT_TCP_CLOSE_WAIT, FT_TCP_FIN_WAIT2,
-	FT_TCP_FIN_WAIT1, FT_TCP_TIME_WAIT, FT_TCP_LAST_ACK };
-
-static const char *const role_name[2] = { "client", "server" };
 
 static void
 add_gauges(struct rte_tel_data *d, const char *name, const int64_t *gauge)
@@ -108,7 +102,7 @@ cmd_summary(const char *cmd, const char *params, struct rte_tel_data *d)
 	RTE_SET_USED(params);
 	if (!live_lock(d))
 		return 0;
-	ft_output_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
+	ft_engine_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "workers", tel_live->nworkers);
 	add_stats(d, &sum);
@@ -151,7 +145,7 @@ cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "idle_tsc_cycles", w->idle_tsc);
 	rte_tel_data_add_dict_u64(d, "busy_tsc_cycles_per_pkt", w->pkts ? w->busy_tsc / w->pkts : 0);
 	rte_tel_data_add_dict_u64(d, "events_dropped", w->events_dropped);
-	add_stats(d, &w->engine->stats);
+	add_stats(d, ft_engine_stats(w->engine));
 	pthread_mutex_unlock(&tel_lock);
 	return 0;
 }
@@ -190,8 +184,7 @@ cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	pairs_string(tel_live, pairs, sizeof(pairs));
 	rte_tel_data_add_dict_string(d, "pairs", pairs);
 	rte_tel_data_add_dict_u64(d, "workers", tel_live->nworkers);
-	rte_tel_data_add_dict_string(d, "steering", tel_live->nworkers == 1 ? "none (one worker)" :
-			tel_live->steering == FT_STEER_RSS ? "symmetric RSS" : "software symmetric hash");
+	rte_tel_data_add_dict_string(d, "steering", ft_live_steering_name(tel_live));
 	rte_tel_data_add_dict_u64(d, "max_flows_per_worker", cfg->engine.max_flows);
 	rte_tel_data_add_dict_u64(d, "max_flows_v6_per_worker", cfg->engine.max_flows_v6);
 	rte_tel_data_add_dict_string(d, "pickup", cfg->engine.pickup ? "on" : "off");
@@ -233,12 +226,10 @@ readers(const struct ft_live *live, int online)
 	unsigned int w;
 
 	for (w = 0; w < live->nworkers; w++) {
-		struct rte_rcu_qsbr *v = live->engines[w]->table->qsbr;
-
 		if (online)
-			rte_rcu_qsbr_thread_online(v, TELEMETRY_READER);
+			ft_engine_reader_online(live->engines[w], TELEMETRY_READER);
 		else
-			rte_rcu_qsbr_thread_offline(v, TELEMETRY_READER);
+			ft_engine_reader_offline(live->engines[w], TELEMETRY_READER);
 	}
 }
 
@@ -249,7 +240,7 @@ quiesce(const struct ft_live *live)
 	unsigned int w;
 
 	for (w = 0; w < live->nworkers; w++)
-		rte_rcu_qsbr_quiescent(live->engines[w]->table->qsbr, TELEMETRY_READER);
+		ft_engine_reader_quiescent(live->engines[w], TELEMETRY_READER);
 }
 
 static void
@@ -437,7 +428,7 @@ add_diag_state(struct rte_tel_data *d, unsigned int s, struct tally *t, const in
 		if (r == FT_ROLE_CLIENT)
 			*strrchr(ep, ':') = '\0';
 		snprintf(name, sizeof(name), "top%u", k + 1);
-		snprintf(val, sizeof(val), "%s %s: %" PRIu64 " connections", role_name[r], ep,
+		snprintf(val, sizeof(val), "%s %s: %" PRIu64 " connections", ft_engine_role_name(r), ep,
 				best->n);
 		rte_tel_data_add_dict_string(c, name, val);
 		best->n = 0;
@@ -448,7 +439,7 @@ add_diag_state(struct rte_tel_data *d, unsigned int s, struct tally *t, const in
 static int
 cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct tally t[RTE_DIM(diag_states)];
+	struct tally t[FT_TCP_STATE_MAX];
 	struct ft_engine_stats sum;
 	unsigned int i, w;
 	int ret = 0;
@@ -456,13 +447,13 @@ cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
 	memset(t, 0, sizeof(t));
-	for (i = 0; i < RTE_DIM(diag_states); i++)
+	for (i = 0; i < ft_diag_nstates; i++)
 		if (tally_init(&t[i], 1u << 16) != 0)
 			ret = -ENOMEM;
 	pthread_mutex_lock(&tel_lock);
 	if (tel_live == NULL || ret != 0) {
 		pthread_mutex_unlock(&tel_lock);
-		for (i = 0; i < RTE_DIM(diag_states); i++)
+		for (i = 0; i < ft_diag_nstates; i++)
 			free(t[i].v);
 		return ret != 0 ? ret : not_running(d);
 	}
@@ -481,21 +472,21 @@ cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 			if (ft_engine_flow_info(e, id, &fi) != 0)
 				continue;
 			for (r = 0; r < 2; r++)
-				for (i = 0; i < RTE_DIM(diag_states); i++)
-					if (fi.state[r] == diag_states[i])
+				for (i = 0; i < ft_diag_nstates; i++)
+					if (fi.state[r] == ft_diag_states[i])
 						tally_add(&t[i], r ? &fi.server : &fi.client, r);
 		}
 	}
 	readers(tel_live, 0);
-	ft_output_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
+	ft_engine_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
 	rte_tel_data_start_dict(d);
-	for (i = 0; i < RTE_DIM(diag_states); i++) {
-		int64_t ends[2] = { sum.gauge[0][diag_states[i]], sum.gauge[1][diag_states[i]] };
+	for (i = 0; i < ft_diag_nstates; i++) {
+		int64_t ends[2] = { sum.gauge[0][ft_diag_states[i]], sum.gauge[1][ft_diag_states[i]] };
 
-		add_diag_state(d, diag_states[i], &t[i], ends, tel_live->cfg->diag[diag_states[i]]);
+		add_diag_state(d, ft_diag_states[i], &t[i], ends, tel_live->cfg->diag[ft_diag_states[i]]);
 	}
 	pthread_mutex_unlock(&tel_lock);
-	for (i = 0; i < RTE_DIM(diag_states); i++)
+	for (i = 0; i < ft_diag_nstates; i++)
 		free(t[i].v);
 	return 0;
 }
@@ -522,7 +513,7 @@ ft_telemetry_register(struct ft_live *live)
 
 	pthread_mutex_lock(&tel_lock);
 	for (w = 0; w < live->nworkers; w++)
-		rte_rcu_qsbr_thread_register(live->engines[w]->table->qsbr, TELEMETRY_READER);
+		ft_engine_reader_register(live->engines[w], TELEMETRY_READER);
 	tel_live = live;
 	pthread_mutex_unlock(&tel_lock);
 	if (registered)
@@ -544,8 +535,7 @@ ft_telemetry_unregister(void)
 		unsigned int w;
 
 		for (w = 0; w < tel_live->nworkers; w++)
-			rte_rcu_qsbr_thread_unregister(tel_live->engines[w]->table->qsbr,
-					TELEMETRY_READER);
+			ft_engine_reader_unregister(tel_live->engines[w], TELEMETRY_READER);
 	}
 	tel_live = NULL;
 	pthread_mutex_unlock(&tel_lock);

@@ -17,17 +17,11 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
-#include <rte_mbuf.h>
 #include <rte_pdump.h>
 
 #include "ft_cfg.h"
-#include "ft_engine.h"
 #include "ft_live.h"
-#include "ft_output.h"
 #include "ft_replay.h"
-
-#define REPLAY_MBUFS     1023
-#define REPLAY_DATA_ROOM 4096
 
 /*
  * EAL keeps its hugepage files (<prefix>map_N) after rte_eal_cleanup() so that
@@ -96,12 +90,8 @@ int
 main(int argc, char **argv)
 {
 	struct ft_app_cfg cfg;
-	struct ft_replay_info ri;
-	struct rte_mempool *mp = NULL;
-	struct ft_engine *e = NULL;
-	FILE *events = NULL, *report = NULL;
 	char prefix[PATH_MAX];
-	int ret, status = EXIT_FAILURE;
+	int ret, status;
 
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
@@ -114,63 +104,12 @@ main(int argc, char **argv)
 	argv[0] = (char *)(uintptr_t)"fintrack";
 
 	ret = ft_cfg_parse(&cfg, argc, argv);
-	if (ret != 0) {
+	if (ret != 0)
 		status = ret > 0 ? EXIT_SUCCESS : 2;
-		goto out;
-	}
-	if (cfg.pcap == NULL) {
+	else if (cfg.pcap == NULL)
 		status = run_live(&cfg);
-		goto out;
-	}
-	cfg.engine.socket_id = (int)rte_socket_id();
-	if (cfg.events != NULL) {
-		events = ft_output_open("--events", cfg.events);
-		if (events == NULL)
-			goto out;
-		cfg.engine.on_event = ft_output_event_json;
-		cfg.engine.event_arg = events;
-	}
-	mp = rte_pktmbuf_pool_create("ft_replay", REPLAY_MBUFS, 0, 0,
-			REPLAY_DATA_ROOM + RTE_PKTMBUF_HEADROOM, (int)rte_socket_id());
-	if (mp == NULL) {
-		fprintf(stderr, "fintrack: cannot create the mbuf pool: %s\n",
-				rte_strerror(rte_errno));
-		goto out;
-	}
-	e = ft_engine_create(&cfg.engine);
-	if (e == NULL) {
-		fprintf(stderr, "fintrack: cannot create the engine for %u IPv4 + %u IPv6 flows: %s%s\n",
-				cfg.engine.max_flows, cfg.engine.max_flows_v6, rte_strerror(rte_errno),
-				rte_errno == ENOMEM ? " (give EAL more memory with -m, or lower "
-						      "--max-flows)" : "");
-		goto out;
-	}
-	if (ft_replay_run(&cfg, e, mp, &ri) != 0)
-		goto out;
-	if (ft_output_close("--events", cfg.events, events) != 0) {
-		events = NULL;
-		goto out;
-	}
-	events = NULL;
-	if (cfg.report != NULL) {
-		report = ft_output_open("--report", cfg.report);
-		if (report == NULL || ft_output_report(report, &e, 1) != 0 ||
-				ft_output_close("--report", cfg.report, report) != 0) {
-			report = NULL;
-			goto out;
-		}
-		report = NULL;
-	}
-	if (!cfg.quiet)
-		ft_output_summary(stdout, &cfg, &e->stats, &ri);
-	status = EXIT_SUCCESS;
-out:
-	if (events != NULL && events != stdout)
-		fclose(events);
-	if (report != NULL && report != stdout)
-		fclose(report);
-	ft_engine_free(e);
-	rte_mempool_free(mp);
+	else
+		status = ft_replay_run(&cfg) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	snprintf(prefix, sizeof(prefix), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
 	remove_hugepage_files(basename(prefix));

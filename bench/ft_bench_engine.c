@@ -36,7 +36,6 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
-#include <rte_hash.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
@@ -94,10 +93,10 @@ add(struct bench *b, unsigned int k, uint32_t i, int from_client, uint8_t flags)
 	uint32_t *mine = from_client ? &b->cseq[i] : &b->sseq[i];
 	uint32_t peer = from_client ? b->sseq[i] : b->cseq[i];
 
-	frame(b->frames[k], i, from_client, flags, *mine, (flags & FT_TCP_ACK) ? peer : 0);
+	frame(b->frames[k], i, from_client, flags, *mine, (flags & FT_TH_ACK) ? peer : 0);
 	b->data[k] = b->frames[k];
 	b->len[k] = 54;
-	*mine += ((flags & FT_TCP_SYN) ? 1 : 0) + ((flags & FT_TCP_FIN) ? 1 : 0);
+	*mine += ((flags & FT_TH_SYN) ? 1 : 0) + ((flags & FT_TH_FIN) ? 1 : 0);
 }
 
 static uint64_t events;
@@ -198,7 +197,7 @@ run_trace(const char *path, const char *cmdline, uint32_t max_flows)
 	struct ft_pkt *pk;
 	struct trace t;
 	const uint8_t *data[BURST];
-	const void *keys[BURST];
+	const struct ft_key4 *keys[BURST];
 	int32_t pos[BURST];
 	uint64_t hz = rte_get_tsc_hz(), t_eng = 0, t_floor = 0, t0, i, nkeys = 0, ntcp = 0;
 	uint64_t created, closes, tw, peak;
@@ -233,13 +232,13 @@ run_trace(const char *path, const char *cmdline, uint32_t max_flows)
 		t0 = rte_rdtsc_precise();
 		while (ft_engine_timers_pending(e, now))
 			ft_engine_tick(e, now);
-		ft_engine_process(e, data, t.len + i, n, now);
+		ft_engine_process_spans(e, data, t.len + i, NULL, n, now);
 		t_eng += rte_rdtsc_precise() - t0;
 	}
-	created = e->stats.cnt[FT_CNT_FLOWS_CREATED];
-	closes = e->stats.cnt[FT_CNT_CLOSE_TRANSITIONS];
-	tw = e->stats.cnt[FT_CNT_TW_EXPIRIES];
-	peak = e->stats.flows_peak;
+	created = ft_engine_stats(e)->cnt[FT_CNT_FLOWS_CREATED];
+	closes = ft_engine_stats(e)->cnt[FT_CNT_CLOSE_TRANSITIONS];
+	tw = ft_engine_stats(e)->cnt[FT_CNT_TW_EXPIRIES];
+	peak = ft_engine_stats(e)->flows_peak;
 	secs = (double)t_eng / (double)hz;
 
 	/* The floor: every TCP packet's key, looked up in bursts on a table holding them all. */
@@ -254,13 +253,13 @@ run_trace(const char *path, const char *cmdline, uint32_t max_flows)
 			pk[ntcp++] = pk[i];
 			ft_flow_table_add(ft, &pk[ntcp - 1]);
 		}
-	nkeys = (uint64_t)rte_hash_count(ft->h4);
+	nkeys = ft_flow_table_count(ft);
 	for (i = 0; i < ntcp; i += n) {
 		n = (unsigned int)RTE_MIN((uint64_t)BURST, ntcp - i);
 		for (k = 0; k < n; k++)
 			keys[k] = &pk[i + k].key.v4;
 		t0 = rte_rdtsc_precise();
-		rte_hash_lookup_bulk(ft->h4, keys, n, pos);
+		ft_flow_table_lookup_keys4(ft, keys, n, pos);
 		t_floor += rte_rdtsc_precise() - t0;
 	}
 	tpp = (double)t_eng / (double)t.n;
@@ -279,7 +278,7 @@ run_trace(const char *path, const char *cmdline, uint32_t max_flows)
 	printf("  %-44s %12.0f /s  (%" PRIu64 ")\n", "TIME_WAIT expiries", tw / secs, tw);
 	printf("  %-44s %12" PRIu64 "\n", "events built", events);
 	printf("  %-44s %12.1f bytes\n", "memory per flow slot (tables and slots)",
-			(double)e->table->mem_bytes / (conf.max_flows + conf.max_flows_v6));
+			(double)ft_engine_mem_bytes(e) / (conf.max_flows + conf.max_flows_v6));
 	printf("command: %s\n", cmdline);
 	printf("{\"flows\":%" PRIu64 ",\"ticks_per_pkt\":%.1f,\"floor_ticks_per_pkt\":%.1f,"
 	       "\"ratio_to_floor\":%.2f,\"mpps\":%.2f,\"new_flows_per_s\":%.0f,"
@@ -287,7 +286,7 @@ run_trace(const char *path, const char *cmdline, uint32_t max_flows)
 	       "\"bytes_per_flow\":%.1f}\n",
 			peak, tpp, fpp, fpp ? tpp / fpp : 0, (double)hz / tpp / 1e6, created / secs,
 			closes / secs, tw / secs,
-			(double)e->table->mem_bytes / (conf.max_flows + conf.max_flows_v6));
+			(double)ft_engine_mem_bytes(e) / (conf.max_flows + conf.max_flows_v6));
 	ft_flow_table_free(ft);
 	ft_engine_free(e);
 	free(pk);
@@ -303,7 +302,7 @@ run(struct bench *b, unsigned int n)
 {
 	uint64_t t0 = rte_rdtsc_precise();
 
-	ft_engine_process(b->e, b->data, b->len, n, b->now);
+	ft_engine_process_spans(b->e, b->data, b->len, NULL, n, b->now);
 	return rte_rdtsc_precise() - t0;
 }
 
@@ -441,12 +440,12 @@ main(int argc, char **argv)
 	b.now = UINT64_C(1700000000) * 1000000000;
 
 	fprintf(stderr, "ft-bench-engine: opening %u connections\n", b.nflows);
-	t_new = step_all(&b, 1, FT_TCP_SYN);
-	t_new += step_all(&b, 0, FT_TCP_SYN | FT_TCP_ACK);
-	t_new += step_all(&b, 1, FT_TCP_ACK);
-	if (b.e->stats.flows != b.nflows) {
+	t_new = step_all(&b, 1, FT_TH_SYN);
+	t_new += step_all(&b, 0, FT_TH_SYN | FT_TH_ACK);
+	t_new += step_all(&b, 1, FT_TH_ACK);
+	if (ft_engine_stats(b.e)->flows != b.nflows) {
 		fprintf(stderr, "ft-bench-engine: %" PRIu64 " flows tracked, expected %u\n",
-				b.e->stats.flows, b.nflows);
+				ft_engine_stats(b.e)->flows, b.nflows);
 		return 1;
 	}
 
@@ -459,7 +458,7 @@ main(int argc, char **argv)
 		 * for most of them (the set is far larger than the caches).
 		 */
 		uint32_t *seq = malloc(sizeof(uint32_t) * b.npackets);
-		const void *keys[BURST];
+		const struct ft_key4 *keys[BURST];
 		struct ft_pkt *pk;
 		int32_t pos[BURST];
 		uint64_t sent, t0;
@@ -477,7 +476,7 @@ main(int argc, char **argv)
 			n = (unsigned int)RTE_MIN((uint64_t)BURST, b.npackets - sent);
 			for (k = 0; k < n; k++)
 				add(&b, k, seq[sent + k] % b.nflows, (int)(seq[sent + k] >> 31),
-						FT_TCP_ACK);
+						FT_TH_ACK);
 			t_est += run(&b, n);
 		}
 		/* The floor: the same keys, parsed ahead (untimed), looked up alone. */
@@ -485,12 +484,12 @@ main(int argc, char **argv)
 			n = (unsigned int)RTE_MIN((uint64_t)BURST, b.npackets - sent);
 			for (k = 0; k < n; k++) {
 				add(&b, k, seq[sent + k] % b.nflows, (int)(seq[sent + k] >> 31),
-						FT_TCP_ACK);
+						FT_TH_ACK);
 				ft_pkt_parse(b.data[k], b.len[k], &pk[k]);
 				keys[k] = &pk[k].key.v4;
 			}
 			t0 = rte_rdtsc_precise();
-			rte_hash_lookup_bulk(b.e->table->h4, keys, n, pos);
+			ft_flow_table_lookup_keys4(ft_engine_table(b.e), keys, n, pos);
 			t_floor += rte_rdtsc_precise() - t0;
 			for (k = 0; k < n; k++)
 				hits += pos[k] >= 0;
@@ -500,15 +499,15 @@ main(int argc, char **argv)
 	}
 
 	fprintf(stderr, "ft-bench-engine: closing every connection\n");
-	c0 = b.e->stats.cnt[FT_CNT_CLOSE_TRANSITIONS];
-	t_close = step_all(&b, 1, FT_TCP_FIN | FT_TCP_ACK);
-	t_close += step_all(&b, 0, FT_TCP_ACK);
-	t_close += step_all(&b, 0, FT_TCP_FIN | FT_TCP_ACK);
-	t_close += step_all(&b, 1, FT_TCP_ACK);
-	c1 = b.e->stats.cnt[FT_CNT_CLOSE_TRANSITIONS];
+	c0 = ft_engine_stats(b.e)->cnt[FT_CNT_CLOSE_TRANSITIONS];
+	t_close = step_all(&b, 1, FT_TH_FIN | FT_TH_ACK);
+	t_close += step_all(&b, 0, FT_TH_ACK);
+	t_close += step_all(&b, 0, FT_TH_FIN | FT_TH_ACK);
+	t_close += step_all(&b, 1, FT_TH_ACK);
+	c1 = ft_engine_stats(b.e)->cnt[FT_CNT_CLOSE_TRANSITIONS];
 
 	fprintf(stderr, "ft-bench-engine: expiring TIME_WAIT\n");
-	tw0 = b.e->stats.cnt[FT_CNT_TW_EXPIRIES];
+	tw0 = ft_engine_stats(b.e)->cnt[FT_CNT_TW_EXPIRIES];
 	b.now += UINT64_C(61) * 1000000000;
 	{
 		uint64_t t0 = rte_rdtsc_precise();
@@ -518,7 +517,7 @@ main(int argc, char **argv)
 		while (ft_engine_timers_pending(b.e, b.now));
 		t_tw = rte_rdtsc_precise() - t0;
 	}
-	expired = b.e->stats.cnt[FT_CNT_TW_EXPIRIES] - tw0;
+	expired = ft_engine_stats(b.e)->cnt[FT_CNT_TW_EXPIRIES] - tw0;
 
 	tpp = (double)t_est / (double)b.npackets;
 	fpp = (double)t_floor / (double)b.npackets;
@@ -539,7 +538,7 @@ main(int argc, char **argv)
 			"TIME_WAIT expiries", (double)expired * (double)hz / (double)t_tw, expired);
 	printf("  %-44s %12.1f bytes  (%" PRIu64 " bytes for %u slots)\n",
 			"memory per tracked flow (tables and slots)",
-			(double)b.e->table->mem_bytes / b.nflows, b.e->table->mem_bytes,
+			(double)ft_engine_mem_bytes(b.e) / b.nflows, ft_engine_mem_bytes(b.e),
 			conf.max_flows);
 	printf("command: %s\n", cmdline);
 	printf("{\"flows\":%u,\"ticks_per_pkt\":%.1f,\"floor_ticks_per_pkt\":%.1f,"
@@ -550,11 +549,11 @@ main(int argc, char **argv)
 			(double)b.nflows * (double)hz / (double)t_new,
 			(double)(c1 - c0) * (double)hz / (double)t_close,
 			(double)expired * (double)hz / (double)t_tw,
-			(double)b.e->table->mem_bytes / b.nflows);
-	ret = b.e->stats.flows == 0 && expired == b.nflows ? 0 : 1;
+			(double)ft_engine_mem_bytes(b.e) / b.nflows);
+	ret = ft_engine_stats(b.e)->flows == 0 && expired == b.nflows ? 0 : 1;
 	if (ret != 0)
 		fprintf(stderr, "ft-bench-engine: %" PRIu64 " flows left, %" PRIu64
-				" TIME_WAIT expiries for %u flows\n", b.e->stats.flows, expired,
+				" TIME_WAIT expiries for %u flows\n", ft_engine_stats(b.e)->flows, expired,
 				b.nflows);
 	ft_engine_free(b.e);
 	free(b.cseq);

@@ -92,9 +92,9 @@ static void
 fail(const char *what, int line)
 {
 	fprintf(stderr, "fuzz_engine: invariant violated (line %d, %s): %s\n"
-			"  now %" PRIu64 " ns, engine now %" PRIu64 " ns, tick %u, flows %" PRIu64
-			"\n", line, phase, what, now, eng != NULL ? eng->now_ns : 0,
-			eng != NULL ? eng->now_tick : 0, eng != NULL ? eng->stats.flows : 0);
+			"  now %" PRIu64 " ns, engine now %" PRIu64 " ns, flows %" PRIu64 "\n",
+			line, phase, what, now, eng != NULL ? ft_engine_now(eng) : 0,
+			eng != NULL ? ft_engine_stats(eng)->flows : 0);
 	abort();
 }
 
@@ -104,187 +104,47 @@ fail(const char *what, int line)
 			fail(#cond, __LINE__); \
 	} while (0)
 
-#define FLAG(bit, role) FT_FLOW_F_ROLE(bit, role)
-
-/* The tick the flow's timer must be due at: the hold deadline, else the earliest live one. */
-static uint32_t
-expected_deadline(const struct ft_flow *f)
+/* Everything that holds between calls. timers_ran: timers ran at driver time t. */
+static void
+check_engine(int timers_ran, uint64_t t)
 {
-	if (f->flags & FT_FLOW_F_HOLD)
-		return f->dl[0];
-	if (f->state[0] == FT_TCP_CLOSED)
-		return f->dl[1];
-	if (f->state[1] == FT_TCP_CLOSED)
-		return f->dl[0];
-	return ft_tick_before(f->dl[0], f->dl[1]) ? f->dl[0] : f->dl[1];
+	const struct ft_engine_stats *st = ft_engine_stats(eng);
+	char why[256];
+
+	if (ft_engine_audit(eng, timers_ran ? t : 0, why, sizeof(why)) != 0)
+		fail(why, __LINE__);
+	CHECK(ends_seen == st->cnt[FT_CNT_FLOWS_ENDED] + st->cnt[FT_CNT_FLOWS_EVICTED]);
 }
 
+/* Two endpoints are the same address and port (their structs may differ in padding). */
 static int
-own_fin_state(unsigned int s)
+same_endpoint(const struct ft_endpoint *a, const struct ft_endpoint *b)
 {
-	return s == FT_TCP_FIN_WAIT1 || s == FT_TCP_FIN_WAIT2 || s == FT_TCP_CLOSING ||
-		s == FT_TCP_TIME_WAIT || s == FT_TCP_LAST_ACK;
-}
-
-static int
-peer_fin_state(unsigned int s)
-{
-	return s == FT_TCP_CLOSING || s == FT_TCP_TIME_WAIT || s == FT_TCP_CLOSE_WAIT ||
-		s == FT_TCP_LAST_ACK;
-}
-
-static int
-wheel_visit(void *arg, uint32_t id)
-{
-	uint32_t *n = arg;
-
-	CHECK(id < MAX_FLOWS);
-	CHECK(eng->table->flows[id].flags & FT_FLOW_F_LIVE);
-	(*n)++;
-	return 0;
-}
-
-/* The timer of live flow id sits in the list of its slot, which the wheel will reach. */
-static void
-check_timer_link(uint32_t id)
-{
-	const struct ft_twheel *w = eng->wheel;
-	const struct ft_tw_link *l = ft_twheel_link(w, id);
-	const struct ft_tw_chain *c = ft_twheel_chain(w, id);
-	uint32_t slot = l->filed & w->mask;
-
-	CHECK(c->next != FT_TW_OFF);
-	/* Filed in [cur, cur + slots): the slot has not been passed and is not ambiguous. */
-	CHECK(l->filed - w->cur <= w->mask);
-	CHECK(w->bitmap[slot >> 6] & (UINT64_C(1) << (slot & 63)));
-	if (c->prev == FT_TW_NIL) {
-		CHECK(w->heads[slot] == id);
-	} else {
-		CHECK(c->prev < MAX_FLOWS);
-		CHECK(ft_twheel_chain(w, c->prev)->next == id);
-		CHECK(ft_twheel_link(w, c->prev)->filed == l->filed);
-	}
-	if (c->next != FT_TW_NIL) {
-		CHECK(c->next < MAX_FLOWS);
-		CHECK(ft_twheel_chain(w, c->next)->prev == id);
-	}
-}
-
-/* The wheel's own walk sees exactly the live flows. */
-static void
-check_wheel_walk(void)
-{
-	uint32_t n = 0;
-
-	ft_twheel_walk(eng->wheel, wheel_visit, &n, MAX_FLOWS + 1);
-	CHECK(n == eng->stats.flows);
-}
-
-/* The key of a tracked flow, IPv4 or IPv6, as bytes. */
-static void
-flow_key(uint32_t id, struct ft_key6 *key)
-{
-	memset(key, 0, sizeof(*key));
-	CHECK(ft_flow_table_key(eng->table, id, (struct ft_key4 *)key, key) ==
-			(id < MAX_V4 ? 4 : 6));
-}
-
-/* Everything that holds between calls. after_tick: timers ran at driver time t. */
-static void
-check_engine(int after_tick, uint64_t t)
-{
-	const struct ft_engine_stats *st = &eng->stats;
-	const struct ft_flow_table *tab = eng->table;
-	int64_t gauge[2][FT_TCP_STATE_MAX];
-	uint64_t live = 0, live_not_held = 0, ended, sum;
-	uint32_t t_tick = (uint32_t)(t / eng->tick_ns);
-	unsigned int r, s, i;
-	uint32_t id;
-
-	memset(gauge, 0, sizeof(gauge));
-	for (id = 0; id < MAX_FLOWS; id++) {
-		const struct ft_flow *f = &tab->flows[id];
-		const struct ft_tw_link *l = &f->tw;
-
-		if (!(f->flags & FT_FLOW_F_LIVE)) {
-			CHECK(!ft_twheel_armed(eng->wheel, id));
-			continue;
-		}
-		live++;
-		CHECK(f->state[0] < FT_TCP_STATE_MAX && f->state[1] < FT_TCP_STATE_MAX);
-		gauge[0][f->state[0]]++;
-		gauge[1][f->state[1]]++;
-		if (f->flags & FT_FLOW_F_HOLD) {
-			CHECK(f->state[0] == FT_TCP_CLOSED && f->state[1] == FT_TCP_CLOSED);
-		} else {
-			live_not_held++;
-			CHECK(f->state[0] != FT_TCP_CLOSED || f->state[1] != FT_TCP_CLOSED);
-		}
-		for (r = 0; r < 2; r++) {
-			if (own_fin_state(f->state[r]))
-				CHECK(f->flags & FLAG(FT_FLOW_F_FIN_SENT, r));
-			if (peer_fin_state(f->state[r]))
-				CHECK(f->flags & FLAG(FT_FLOW_F_FIN_SENT, r ^ 1));
-			if (f->state[r] == FT_TCP_SYN_SENT)
-				CHECK(f->state[r ^ 1] != FT_TCP_SYN_SENT &&
-						!peer_fin_state(f->state[r ^ 1]));
-		}
-		/* The key is in its family's table at the flow's slot. */
-		{
-			struct ft_key6 key;
-
-			flow_key(id, &key);
-		}
-		CHECK(ft_twheel_armed(eng->wheel, id));
-		check_timer_link(id);
-		CHECK(l->deadline == expected_deadline(f));
-		if (after_tick)
-			CHECK(ft_tick_after(l->deadline, t_tick));
-	}
-	CHECK(live == st->flows);
-	CHECK(st->flows <= st->flows_peak);
-	CHECK(eng->wheel->armed == live);
-	for (r = 0; r < 2; r++)
-		for (s = 0; s < FT_TCP_STATE_MAX; s++) {
-			CHECK(st->gauge[r][s] >= 0);
-			CHECK(st->gauge[r][s] == gauge[r][s]);
-			CHECK(st->peak[r][s] >= st->gauge[r][s]);
-		}
-	ended = st->cnt[FT_CNT_FLOWS_ENDED] + st->cnt[FT_CNT_FLOWS_EVICTED];
-	CHECK(st->cnt[FT_CNT_FLOWS_CREATED] == ended + live_not_held);
-	CHECK(ends_seen == ended);
-	for (sum = 0, i = 0; i < FT_END_HOW_MAX; i++)
-		sum += st->ends[i];
-	CHECK(sum == ended);
-	CHECK(st->ends[FT_END_EVICTED] == st->cnt[FT_CNT_FLOWS_EVICTED]);
-	for (sum = 0, s = 0; s < FT_TCP_STATE_MAX; s++)
-		sum += st->ends_timeout[s];
-	CHECK(sum == st->ends[FT_END_TIMEOUT]);
-	for (sum = 0, i = 0; i < FT_PKT_STATUS_MAX; i++)
-		sum += st->pkt[i];
-	CHECK(sum == st->cnt[FT_CNT_RX_PKTS]);
-	CHECK(eng->npending == 0);
+	return a->is_v6 == b->is_v6 && a->port == b->port &&
+		memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
 
 static void
 on_event(void *arg, const struct ft_event *ev)
 {
-	const struct ft_flow *f;
+	struct ft_flow_info fi;
 
 	(void)arg;
 	CHECK(ev->flow_id < MAX_FLOWS);
-	CHECK(ev->ts_ns == eng->now_ns);
+	CHECK(ev->ts_ns == ft_engine_now(eng));
 	CHECK(ev->client.is_v6 == (ev->flow_id >= MAX_V4));
 	CHECK(ev->server.is_v6 == ev->client.is_v6);
-	f = &eng->table->flows[ev->flow_id];
-	CHECK(f->flags & FT_FLOW_F_LIVE);
+	/* The flow is tracked, with its key, while its events are delivered. */
+	CHECK(ft_engine_flow_info(eng, ev->flow_id, &fi) == 0);
+	CHECK(same_endpoint(&fi.client, &ev->client));
+	CHECK(same_endpoint(&fi.server, &ev->server));
 	if (ev->type == FT_EVENT_STATE) {
 		CHECK(ev->role <= FT_ROLE_SERVER);
 		CHECK(ev->from < FT_TCP_STATE_MAX && ev->to < FT_TCP_STATE_MAX);
 		CHECK(ev->from != ev->to);
 		CHECK(ev->cause < FT_TCP_EV_MAX);
 		CHECK(ft_tcp_next[ev->cause][ev->from] == ev->to);
-		CHECK(f->state[ev->role] == ev->to);
+		CHECK(fi.state[ev->role] == ev->to);
 		if (ev->cause == FT_TCP_EV_EVICT && (ev->from == FT_TCP_TIME_WAIT ||
 				ft_tcp_state_is_closing(ev->from)))
 			evicting_closing = 1;
@@ -293,8 +153,8 @@ on_event(void *arg, const struct ft_event *ev)
 	CHECK(ev->type == FT_EVENT_END);
 	CHECK(ev->how < FT_END_HOW_MAX);
 	CHECK(ev->first_closer <= FT_CLOSER_SERVER);
-	CHECK(f->state[0] == FT_TCP_CLOSED && f->state[1] == FT_TCP_CLOSED);
-	CHECK(!(f->flags & FT_FLOW_F_HOLD));
+	CHECK(fi.state[0] == FT_TCP_CLOSED && fi.state[1] == FT_TCP_CLOSED);
+	CHECK(!fi.held);
 	if (ev->how == FT_END_TIMEOUT)
 		CHECK(ev->how_state < FT_TCP_CLOSED && ev->how_state != FT_TCP_TIME_WAIT);
 	CHECK(ev->pkts[0] + ev->pkts[1] >= 1);
@@ -329,26 +189,31 @@ run_timers(uint64_t t)
 	check_engine(1, t);
 }
 
+/* The two endpoints of a flow, in either order. */
+static int
+same_connection(const struct ft_flow_info *a, const struct ft_flow_info *b)
+{
+	return (same_endpoint(&a->client, &b->client) && same_endpoint(&a->server, &b->server)) ||
+		(same_endpoint(&a->client, &b->server) && same_endpoint(&a->server, &b->client));
+}
+
 /*
  * Held flows (ended by RST) leave without a flow-end event when evicted. A
- * burst runs no timer, so a held flow whose slot is free or holds another key
- * after the burst was evicted by it.
+ * burst runs no timer, so a held flow whose slot is free or holds another
+ * connection after the burst was evicted by it.
  */
 static unsigned int
-held_evicted(const uint8_t *held, const struct ft_key6 *keys)
+held_evicted(const uint8_t *held, const struct ft_flow_info *before)
 {
+	struct ft_flow_info fi;
 	unsigned int fams = 0;
-	struct ft_key6 key;
 	uint32_t id;
 
 	for (id = 0; id < MAX_FLOWS; id++) {
 		if (!held[id])
 			continue;
-		if (eng->table->flows[id].flags & FT_FLOW_F_LIVE) {
-			flow_key(id, &key);
-			if (memcmp(&key, &keys[id], sizeof(key)) == 0)
-				continue;
-		}
+		if (ft_engine_flow_info(eng, id, &fi) == 0 && same_connection(&fi, &before[id]))
+			continue;
 		fams |= id >= MAX_V4 ? FAM_V6 : FAM_V4;
 	}
 	return fams;
@@ -358,7 +223,7 @@ held_evicted(const uint8_t *held, const struct ft_key6 *keys)
 static void
 process(uint8_t **d, const uint32_t *len, uint32_t n, uint64_t t)
 {
-	static struct ft_key6 held_keys[MAX_FLOWS];
+	static struct ft_flow_info before[MAX_FLOWS];
 	uint8_t held[MAX_FLOWS];
 	unsigned int fams = 0;
 	struct ft_pkt pkt;
@@ -371,17 +236,13 @@ process(uint8_t **d, const uint32_t *len, uint32_t n, uint64_t t)
 	for (i = 0; i < n; i++)
 		if (ft_pkt_parse(d[i], len[i], &pkt) == FT_PKT_TCP)
 			fams |= pkt.is_v6 ? FAM_V6 : FAM_V4;
-	for (i = 0; i < MAX_FLOWS; i++) {
-		held[i] = (eng->table->flows[i].flags & (FT_FLOW_F_LIVE | FT_FLOW_F_HOLD)) ==
-			(FT_FLOW_F_LIVE | FT_FLOW_F_HOLD);
-		if (held[i])
-			flow_key(i, &held_keys[i]);
-	}
+	for (i = 0; i < MAX_FLOWS; i++)
+		held[i] = ft_engine_flow_info(eng, i, &before[i]) == 0 && before[i].held;
 	phase = "process";
 	evicted_fams = 0;
-	ft_engine_process(eng, (const uint8_t *const *)d, len, n, t);
+	ft_engine_process_spans(eng, (const uint8_t *const *)d, len, NULL, n, t);
 	check_engine(0, t);
-	evicted_fams |= held_evicted(held, held_keys);
+	evicted_fams |= held_evicted(held, before);
 	/* Evicting a flow of the other family makes no room for the new one. */
 	CHECK((evicted_fams & ~fams) == 0);
 	for (i = 0; i < n; i++)
@@ -396,24 +257,22 @@ static void
 flow_visit(void *arg, const struct ft_flow_info *info)
 {
 	struct foreach_count *fc = arg;
-	const struct ft_flow *f;
 	unsigned int r;
 
 	CHECK(info->flow_id < MAX_FLOWS);
-	f = &eng->table->flows[info->flow_id];
-	CHECK(f->flags & FT_FLOW_F_LIVE);
-	CHECK(info->held == ((f->flags & FT_FLOW_F_HOLD) != 0));
 	CHECK(info->client.is_v6 == (info->flow_id >= MAX_V4));
 	for (r = 0; r < 2; r++) {
-		CHECK(info->state[r] == f->state[r]);
-		if (f->state[r] == FT_TCP_CLOSED)
+		CHECK(info->state[r] < FT_TCP_STATE_MAX);
+		if (info->state[r] == FT_TCP_CLOSED)
 			CHECK(info->expires_ns[r] == 0);
 	}
+	if (info->held)
+		CHECK(info->state[0] == FT_TCP_CLOSED && info->state[1] == FT_TCP_CLOSED);
 	CHECK(info->pkts[0] + info->pkts[1] >= 1);
 	fc->n++;
 }
 
-/* ft_engine_foreach_flow() reports what the slots hold. */
+/* ft_engine_foreach_flow() reports every tracked flow. */
 static void
 check_foreach(void)
 {
@@ -422,37 +281,36 @@ check_foreach(void)
 	phase = "foreach";
 	/* Every tracked flow has a key, so the walk reports every one of them. */
 	ft_engine_foreach_flow(eng, flow_visit, &fc);
-	CHECK(fc.n == eng->stats.flows);
+	CHECK(fc.n == ft_engine_stats(eng)->flows);
 }
 
 /* Run the clock on until no timer is left; then every flow has ended. */
 static void
 drain(void)
 {
+	const struct ft_engine_stats *st = ft_engine_stats(eng);
+	struct foreach_count fc = { 0 };
 	uint64_t when;
 	unsigned int rounds = 0;
-	uint32_t id;
 
-	check_wheel_walk();
 	check_foreach();
 	run_timers(now);
 	/* Jump from one armed slot to the next, as the replay's --drain does. */
 	phase = "drain";
 	while (ft_engine_next_timer(eng, &when) == 0) {
-		if (when < eng->now_ns)
-			when = eng->now_ns;
+		if (when < ft_engine_now(eng))
+			when = ft_engine_now(eng);
 		tick_until_done(when);
 		CHECK(++rounds < DRAIN_MAX);
 	}
-	check_engine(1, eng->now_ns);
+	check_engine(1, ft_engine_now(eng));
 	phase = "drained";
-	CHECK(eng->stats.flows == 0);
-	CHECK(eng->wheel->armed == 0);
-	CHECK(eng->stats.cnt[FT_CNT_FLOWS_CREATED] ==
-			eng->stats.cnt[FT_CNT_FLOWS_ENDED] + eng->stats.cnt[FT_CNT_FLOWS_EVICTED]);
-	CHECK(eng->stats.cnt[FT_CNT_FLOWS_FREED] <= eng->stats.cnt[FT_CNT_FLOWS_CREATED]);
-	for (id = 0; id < MAX_FLOWS; id++)
-		CHECK(!(eng->table->flows[id].flags & FT_FLOW_F_LIVE));
+	CHECK(st->flows == 0);
+	CHECK(st->cnt[FT_CNT_FLOWS_CREATED] ==
+			st->cnt[FT_CNT_FLOWS_ENDED] + st->cnt[FT_CNT_FLOWS_EVICTED]);
+	CHECK(st->cnt[FT_CNT_FLOWS_FREED] <= st->cnt[FT_CNT_FLOWS_CREATED]);
+	ft_engine_foreach_flow(eng, flow_visit, &fc);
+	CHECK(fc.n == 0);
 }
 
 /* Bytes allocated from DPDK's heaps, all sockets. */

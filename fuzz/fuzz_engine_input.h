@@ -18,7 +18,7 @@
  *   - bits 0-4 pick a step from fz_time_steps[] (some run backwards);
  *   - bits 5-6 add 0, 250, 500 or 750 us, to land on either side of a tick;
  *   - bit 7 joins the frame to the burst being collected, so several records
- *     reach the engine in one ft_engine_process() call at the burst's time.
+ *     reach the engine in one ft_engine_process_spans() call at the burst's time.
  * A record with an empty frame runs the timers (ft_engine_tick until nothing
  * is pending) at the new time.
  */

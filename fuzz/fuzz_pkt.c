@@ -139,7 +139,7 @@ check_tcp(const uint8_t *frame, size_t size, const struct ft_pkt *pkt)
 	CHECK(pkt->has_ts || pkt->tsval == 0, frame, size);
 	CHECK(pkt->wscale == FT_PKT_NO_WSCALE || pkt->wscale <= 14, frame, size);
 	CHECK(pkt->flags != 0 && (pkt->flags & ~0x3f) == 0, frame, size);
-	CHECK(!((pkt->flags & FT_TCP_SYN) && (pkt->flags & (FT_TCP_FIN | FT_TCP_RST))), frame,
+	CHECK(!((pkt->flags & FT_TH_SYN) && (pkt->flags & (FT_TH_FIN | FT_TH_RST))), frame,
 			size);
 	CHECK(pkt->payload_len < size, frame, size);
 	if (pkt->is_v6) {

@@ -16,6 +16,7 @@
  * memory that other threads may read (values may be momentarily stale).
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -30,45 +31,48 @@
 #define FT_ENGINE_BATCH 64
 
 /**
- * Engine counters. X(name, description).
+ * Engine counters. X(NAME, name, description): the enum name, the name reports and
+ * telemetry show, and what it counts.
  */
 #define FT_ENGINE_COUNTER_LIST(X) \
-	X(RX_PKTS, "packets seen") \
-	X(RX_BYTES, "bytes seen") \
-	X(TCP_UNTRACKED, "TCP segments of no tracked flow that start none") \
-	X(NO_ACK_SEGMENTS, "segments without ACK on a synchronized flow (ignored, as endpoints do)") \
-	X(FLOWS_CREATED, "flows created (incarnations)") \
-	X(FLOWS_ENDED, "flows ended with both endpoints CLOSED") \
-	X(FLOWS_EVICTED, "flows evicted to make room") \
-	X(FLOWS_FREED, "flow slots freed") \
-	X(TABLE_FULL, "new flows refused: table full and nothing closing to evict") \
-	X(TABLE_BUSY, "new flows refused while freed slots waited for a telemetry reader") \
-	X(NO_V6_TABLE, "IPv6 flows refused: IPv6 tracking disabled") \
-	X(PICKUPS, "flows picked up mid-stream") \
-	X(RST_NO_FLOW, "RSTs of no tracked flow") \
-	X(RST_ACCEPTED, "RSTs accepted (exact sequence number)") \
-	X(RST_UNVERIFIED, "RSTs accepted without a known sequence space") \
-	X(RST_IN_WINDOW, "RSTs in window but not exact (ignored, challenge ACK)") \
-	X(RST_OUT_OF_WINDOW, "RSTs outside the window (ignored)") \
-	X(SEG_OUT_OF_WINDOW, "segments outside the receiver's window (ignored)") \
-	X(FIN_OUT_OF_WINDOW, "FINs outside the receiver's window (ignored)") \
-	X(FIN_RETRANS, "retransmitted FINs") \
-	X(FIN_SEQ_CHANGED, "second FINs with a different sequence number (ignored)") \
-	X(FIN_AHEAD_OF_DATA, "FINs seen before the data ahead of them (held)") \
-	X(SYN_RETRANS, "retransmitted SYNs and SYN-ACKs") \
-	X(SYN_REUSE, "SYNs starting a new incarnation from TIME_WAIT (RFC 6191)") \
-	X(SYN_REUSE_REJECTED, "old SYNs on a TIME_WAIT tuple (ignored)") \
-	X(SYN_AFTER_CLOSE, "SYNs starting a new incarnation on a closed tuple") \
-	X(SYN_UNEXPECTED, "SYNs not fitting the flow's state (ignored)") \
-	X(LATE_AFTER_RST, "segments of a flow closed by RST within the hold time") \
-	X(CLOCK_BACKWARDS, "calls whose time was earlier than the last (clamped)") \
-	X(TRANSITIONS, "endpoint state transitions") \
-	X(CLOSE_TRANSITIONS, "transitions into closing states or CLOSED") \
-	X(TIMEOUTS, "endpoint state timeouts") \
-	X(TW_EXPIRIES, "TIME_WAIT expiries")
+	X(RX_PKTS, rx_pkts, "packets seen") \
+	X(RX_BYTES, rx_bytes, "bytes seen") \
+	X(TCP_UNTRACKED, tcp_untracked, "TCP segments of no tracked flow that start none") \
+	X(NO_ACK_SEGMENTS, no_ack_segments, \
+		"segments without ACK on a synchronized flow (ignored, as endpoints do)") \
+	X(FLOWS_CREATED, flows_created, "flows created (incarnations)") \
+	X(FLOWS_ENDED, flows_ended, "flows ended with both endpoints CLOSED") \
+	X(FLOWS_EVICTED, flows_evicted, "flows evicted to make room") \
+	X(FLOWS_FREED, flows_freed, "flow slots freed") \
+	X(TABLE_FULL, table_full, "new flows refused: table full and nothing closing to evict") \
+	X(TABLE_BUSY, table_busy, \
+		"new flows refused while freed slots waited for a telemetry reader") \
+	X(NO_V6_TABLE, no_v6_table, "IPv6 flows refused: IPv6 tracking disabled") \
+	X(PICKUPS, pickups, "flows picked up mid-stream") \
+	X(RST_NO_FLOW, rst_no_flow, "RSTs of no tracked flow") \
+	X(RST_ACCEPTED, rst_accepted, "RSTs accepted (exact sequence number)") \
+	X(RST_UNVERIFIED, rst_unverified, "RSTs accepted without a known sequence space") \
+	X(RST_IN_WINDOW, rst_in_window, "RSTs in window but not exact (ignored, challenge ACK)") \
+	X(RST_OUT_OF_WINDOW, rst_out_of_window, "RSTs outside the window (ignored)") \
+	X(SEG_OUT_OF_WINDOW, seg_out_of_window, "segments outside the receiver's window (ignored)") \
+	X(FIN_OUT_OF_WINDOW, fin_out_of_window, "FINs outside the receiver's window (ignored)") \
+	X(FIN_RETRANS, fin_retrans, "retransmitted FINs") \
+	X(FIN_SEQ_CHANGED, fin_seq_changed, "second FINs with a different sequence number (ignored)") \
+	X(FIN_AHEAD_OF_DATA, fin_ahead_of_data, "FINs seen before the data ahead of them (held)") \
+	X(SYN_RETRANS, syn_retrans, "retransmitted SYNs and SYN-ACKs") \
+	X(SYN_REUSE, syn_reuse, "SYNs starting a new incarnation from TIME_WAIT (RFC 6191)") \
+	X(SYN_REUSE_REJECTED, syn_reuse_rejected, "old SYNs on a TIME_WAIT tuple (ignored)") \
+	X(SYN_AFTER_CLOSE, syn_after_close, "SYNs starting a new incarnation on a closed tuple") \
+	X(SYN_UNEXPECTED, syn_unexpected, "SYNs not fitting the flow's state (ignored)") \
+	X(LATE_AFTER_RST, late_after_rst, "segments of a flow closed by RST within the hold time") \
+	X(CLOCK_BACKWARDS, clock_backwards, "calls whose time was earlier than the last (clamped)") \
+	X(TRANSITIONS, transitions, "endpoint state transitions") \
+	X(CLOSE_TRANSITIONS, close_transitions, "transitions into closing states or CLOSED") \
+	X(TIMEOUTS, timeouts, "endpoint state timeouts") \
+	X(TW_EXPIRIES, tw_expiries, "TIME_WAIT expiries")
 
 enum ft_engine_counter {
-#define FT_ENGINE_CNT_ENUM(name, desc) FT_CNT_##name,
+#define FT_ENGINE_CNT_ENUM(name, lname, desc) FT_CNT_##name,
 	FT_ENGINE_COUNTER_LIST(FT_ENGINE_CNT_ENUM)
 #undef FT_ENGINE_CNT_ENUM
 	FT_CNT_MAX
@@ -147,6 +151,12 @@ struct ft_engine_conf {
 	uint32_t evict_scan;         /**< Most timers inspected to find an eviction victim. */
 	uint8_t evict;               /**< When full, evict closing flows (else refuse). */
 	uint8_t pickup;              /**< Track flows first seen without a SYN. */
+	/**
+	 * Take the established fast path for plain ACKs between two ESTABLISHED
+	 * endpoints (1, the default); 0 sends every segment through the general
+	 * path, which gives the same results (tests compare the two).
+	 */
+	uint8_t fast_path;
 	ft_engine_event_fn *on_event; /**< Event callback, or NULL. */
 	void *event_arg;             /**< Argument of on_event. */
 };
@@ -165,25 +175,8 @@ struct ft_engine_stats {
 	uint64_t flows_peak;                              /**< Most flows tracked at once. */
 } __rte_cache_aligned;
 
-/** The engine of one lcore. */
-struct ft_engine {
-	struct ft_engine_conf conf;
-	struct ft_flow_table *table;
-	struct ft_twheel *wheel;
-	uint64_t tick_ns;                       /**< Nanoseconds per wheel tick. */
-	uint32_t tmo[FT_TCP_STATE_MAX];         /**< Timeouts in ticks. */
-	uint32_t hold_ticks;                    /**< RST hold in ticks. */
-	uint64_t now_ns;                        /**< Time of the current call. */
-	uint32_t now_tick;                      /**< now_ns in ticks (wrapping). */
-	uint8_t clock_set;                      /**< now_ns has been set once. */
-	uint8_t dirty;                          /**< Ids of this batch may be stale. */
-	uint32_t batch_inserts;                 /**< Flows added during this batch. */
-	uint32_t npending;                      /**< Ended flows whose keys await deletion. */
-	uint32_t *pending;                      /**< Their ids. */
-	uint32_t *expired;                      /**< Scratch for wheel expiries. */
-	uint8_t *scratch;                       /**< Linearised multi-segment headers. */
-	struct ft_engine_stats stats;
-};
+/** The engine of one lcore; its layout is private to lib/engine. */
+struct ft_engine;
 
 /** Fill conf with the defaults (MISSION.md timeouts, 1 ms tick, 1M flows). */
 void ft_engine_conf_init(struct ft_engine_conf *conf);
@@ -205,42 +198,38 @@ void ft_engine_free(struct ft_engine *e);
  *
  * @param data
  *   First byte (Ethernet header) of each packet.
- * @param len
- *   Readable bytes of each packet; nothing past them is read.
+ * @param cap
+ *   Readable bytes of each packet; nothing past them is read. A trace taken
+ *   with a small snap length has only the start of each frame: the headers
+ *   must be there.
+ * @param wire
+ *   Length of each packet on the wire (it gives the byte counters and the
+ *   checks of the IP lengths), or NULL when every packet is whole (wire = cap).
  * @param n
  *   Number of packets (any number; handled in batches of FT_ENGINE_BATCH).
  * @param now_ns
  *   Current time in nanoseconds. Earlier than a previous call: clamped, counted.
  */
-void ft_engine_process(struct ft_engine *e, const uint8_t *const *data, const uint32_t *len,
-		uint32_t n, uint64_t now_ns);
-
-/**
- * Process a burst of mbufs, in order. The mbufs are only read.
- */
-void ft_engine_process_burst(struct ft_engine *e, struct rte_mbuf *const *pkts, uint16_t n,
-		uint64_t now_ns);
-
-/**
- * ft_engine_process() for frames captured in part (a small snap length):
- * cap[i] bytes of packet i are readable, wire[i] is its length on the wire
- * (it gives the byte counters and the checks of the IP lengths). The headers
- * must have been captured. wire NULL: wire = cap.
- */
-void ft_engine_process_cut(struct ft_engine *e, const uint8_t *const *data, const uint32_t *cap,
+void ft_engine_process_spans(struct ft_engine *e, const uint8_t *const *data, const uint32_t *cap,
 		const uint32_t *wire, uint32_t n, uint64_t now_ns);
 
 /**
- * ft_engine_process_burst() that also writes each packet's parse result
- * (enum ft_pkt_status) to status[i], so that the caller can drop malformed
- * packets (status >= FT_PKT_FIRST_ERROR) instead of forwarding them.
+ * Process a burst of mbufs, in order. The mbufs are only read.
+ *
+ * @param parsed
+ *   NULL: the engine parses each packet. Otherwise the caller's parse of
+ *   each packet (software steering parses to find a packet's owner, and
+ *   hands the result over with the mbuf), with its result in status[i].
+ * @param status
+ *   NULL, or one entry per packet: with parsed NULL, the engine writes each
+ *   packet's parse result (enum ft_pkt_status) there, so that the caller can
+ *   drop malformed packets (status >= FT_PKT_FIRST_ERROR) instead of
+ *   forwarding them; with parsed given, the caller's parse results.
+ * @param now_ns
+ *   As for ft_engine_process_spans().
  */
-void ft_engine_process_burst_status(struct ft_engine *e, struct rte_mbuf *const *pkts, uint16_t n,
-		uint64_t now_ns, uint8_t *status);
-
-/** ft_engine_process_burst() with the wire length of each mbuf's frame (NULL: its length). */
-void ft_engine_process_burst_cut(struct ft_engine *e, struct rte_mbuf *const *pkts,
-		const uint32_t *wire, uint16_t n, uint64_t now_ns);
+void ft_engine_process_mbufs(struct ft_engine *e, struct rte_mbuf *const *pkts, uint16_t n,
+		const struct ft_pkt *parsed, uint8_t *status, uint64_t now_ns);
 
 /**
  * Expire due timers, at most conf.expire_budget flows per call.
@@ -295,6 +284,69 @@ uint32_t ft_engine_capacity(const struct ft_engine *e);
  */
 void ft_engine_foreach_flow(const struct ft_engine *e, ft_engine_flow_fn *fn, void *arg);
 
+/** Statistics of the engine (the owning lcore writes them; others may read them). */
+const struct ft_engine_stats *ft_engine_stats(const struct ft_engine *e);
+
+/**
+ * Add the statistics of n engines into *sum. Peaks are summed per engine: a
+ * bound on the peak of the sum, not the peak itself.
+ */
+void ft_engine_stats_sum(struct ft_engine_stats *sum, struct ft_engine *const *e,
+		unsigned int n);
+
+/** The engine's time: that of its latest call, in nanoseconds (never earlier than before). */
+uint64_t ft_engine_now(const struct ft_engine *e);
+
+/** Nanoseconds per timer-wheel tick: the resolution of every deadline. */
+uint64_t ft_engine_tick_ns(const struct ft_engine *e);
+
+/** The configuration the engine was created with. */
+const struct ft_engine_conf *ft_engine_conf(const struct ft_engine *e);
+
+/** Heap bytes the engine's flow table took when it was created. */
+uint64_t ft_engine_mem_bytes(const struct ft_engine *e);
+
+/** Keys in the engine's flow table (tracked flows plus ended ones not yet deleted). */
+uint32_t ft_engine_table_count(const struct ft_engine *e);
+
+/** The engine's flow table, for benchmarks that measure against its bare lookup. */
+const struct ft_flow_table *ft_engine_table(const struct ft_engine *e);
+
+/**
+ * The flow id of a parsed packet's connection.
+ *
+ * @return
+ *   The id, or -ENOENT if no live flow has that key.
+ */
+int ft_engine_lookup(const struct ft_engine *e, const struct ft_pkt *pkt);
+
+/**
+ * Readers on other threads (telemetry) of the engine's flows: see
+ * ft_flow_table_reader_register(). A reader registers once, goes online
+ * around ft_engine_flow_info() calls and reports quiescence between them.
+ */
+int ft_engine_reader_register(struct ft_engine *e, unsigned int reader);
+int ft_engine_reader_unregister(struct ft_engine *e, unsigned int reader);
+void ft_engine_reader_online(struct ft_engine *e, unsigned int reader);
+void ft_engine_reader_offline(struct ft_engine *e, unsigned int reader);
+void ft_engine_reader_quiescent(struct ft_engine *e, unsigned int reader);
+
+/**
+ * Check the engine's invariants (for tests and fuzzing, not the data path):
+ * the gauges match the flows, every tracked flow has its key in the table
+ * and one armed timer where the wheel will find it, its states agree with
+ * the FINs seen, the counters add up, and no delete is left pending.
+ *
+ * @param timers_ran_ns
+ *   0, or the time up to which the timers have just been run: then no
+ *   tracked flow may be due at or before it.
+ * @param why
+ *   Out: what does not hold, on failure.
+ * @return
+ *   0, or -EFAULT with why filled in.
+ */
+int ft_engine_audit(const struct ft_engine *e, uint64_t timers_ran_ns, char *why, size_t len);
+
 /** Counter description. */
 const char *ft_engine_counter_desc(unsigned int c);
 
@@ -303,5 +355,11 @@ const char *ft_engine_counter_name(unsigned int c);
 
 /** Word of a flow-end how ("fin", "rst_client", ...; "timeout" for FT_END_TIMEOUT). */
 const char *ft_engine_how_word(unsigned int how);
+
+/** Name of a role: "client" (FT_ROLE_CLIENT) or "server". */
+const char *ft_engine_role_name(unsigned int role);
+
+/** Word of a first closer (enum ft_closer): "none", "client" or "server". */
+const char *ft_engine_closer_word(unsigned int closer);
 
 #endif /* _FT_ENGINE_H_ */

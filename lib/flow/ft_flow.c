@@ -11,12 +11,44 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
 #include "ft_flow.h"
 
-/* rte_hash_lookup_bulk() takes at most this many keys. */
-#define DEL_BULK 64u
+#define DEL_BULK ((uint32_t)FT_FLOW_BULK)
+
+/* A flow table owned by one lcore. */
+struct ft_flow_table {
+	struct rte_hash *h4;        /* IPv4 keys. */
+	struct rte_hash *h6;        /* IPv6 keys, NULL if max_v6 is 0. */
+	struct rte_rcu_qsbr *qsbr;  /* Readers of h4/h6 other than the owner. */
+	uint32_t max_v4;            /* IPv4 capacity: IPv4 ids are [0, max_v4). */
+	uint32_t max_v6;            /* IPv6 capacity: IPv6 ids are [max_v4, max_v4 + max_v6). */
+	uint64_t mem_bytes;         /* Heap bytes the table took when created. */
+	struct ft_flow *flows;      /* max_v4 + max_v6 hot slots. */
+	struct ft_flow_cold *cold;  /* max_v4 + max_v6 cold slots. */
+	/* Copy of each IPv4 flow's key: deletes need no lookup to find it. */
+	struct ft_key4 *keys4;
+	/* Released ids whose keys the next flush deletes. */
+	uint32_t nrel;
+	uint32_t rel[FT_FLOW_BULK];
+	/*
+	 * Ids whose keys are deleted, waiting until registered readers have been
+	 * quiescent before their hash positions are freed for reuse: a FIFO of
+	 * defer_cap entries (one per position, so it cannot overflow), read at
+	 * defer_rd, written at defer_wr, defer_len queued; the oldest
+	 * defer_sealed of them are covered by the grace period of defer_token.
+	 */
+	uint32_t *defer;
+	uint32_t defer_cap;
+	uint32_t defer_rd;
+	uint32_t defer_wr;
+	uint32_t defer_len;
+	uint32_t defer_sealed;
+	uint64_t defer_token;
+	uint64_t defer_busy;        /* Adds refused while freed positions waited for readers. */
+};
 
 static uint64_t
 heap_used(int socket_id)
@@ -122,8 +154,10 @@ ft_flow_table_create(const char *name, uint32_t max_v4, uint32_t max_v6, uint32_
 	}
 	qsz = rte_rcu_qsbr_get_memsize(max_readers);
 	ft->qsbr = rte_zmalloc_socket("ft_flow_qsbr", qsz, RTE_CACHE_LINE_SIZE, socket_id);
-	if (ft->qsbr == NULL || rte_rcu_qsbr_init(ft->qsbr, max_readers) != 0)
+	if (ft->qsbr == NULL)
 		goto nomem;
+	if (rte_rcu_qsbr_init(ft->qsbr, max_readers) != 0)
+		goto fail; /* rte_errno says why. */
 	/*
 	 * Deleted positions are freed by ft_flow_table_reclaim(), after readers
 	 * quiesce. Room for every position: a delete never has to wait for one.
@@ -202,9 +236,9 @@ ft_flow_table_lookup(const struct ft_flow_table *ft, const struct ft_pkt *pkt)
 	return rte_hash_lookup(ft->h4, &pkt->key.v4);
 }
 
-int
-ft_flow_table_key(const struct ft_flow_table *ft, uint32_t id, struct ft_key4 *v4,
-		struct ft_key6 *v6)
+/* The key of flow id from the hash table itself (what a reader may trust). */
+static int
+hash_key(const struct ft_flow_table *ft, uint32_t id, struct ft_key4 *v4, struct ft_key6 *v6)
 {
 	void *key;
 
@@ -214,11 +248,29 @@ ft_flow_table_key(const struct ft_flow_table *ft, uint32_t id, struct ft_key4 *v
 		memcpy(v4, key, sizeof(*v4));
 		return 4;
 	}
-	if (ft->h6 == NULL ||
+	if (ft->h6 == NULL || id - ft->max_v4 >= ft->max_v6 ||
 			rte_hash_get_key_with_position(ft->h6, (int32_t)(id - ft->max_v4), &key) != 0)
 		return -ENOENT;
 	memcpy(v6, key, sizeof(*v6));
 	return 6;
+}
+
+int
+ft_flow_table_read_key(const struct ft_flow_table *ft, uint32_t id, struct ft_key4 *v4,
+		struct ft_key6 *v6)
+{
+	return hash_key(ft, id, v4, v6);
+}
+
+int
+ft_flow_table_key(const struct ft_flow_table *ft, uint32_t id, struct ft_key4 *v4,
+		struct ft_key6 *v6)
+{
+	if (id < ft->max_v4) {
+		*v4 = ft->keys4[id];
+		return 4;
+	}
+	return hash_key(ft, id, v4, v6);
 }
 
 /* Start a grace period for the deleted ids not yet covered by one. */
@@ -303,7 +355,7 @@ del_v6(struct ft_flow_table *ft, uint32_t id)
 	struct ft_key6 k6;
 	int32_t pos;
 
-	if (ft_flow_table_key(ft, id, &k4, &k6) != 6)
+	if (hash_key(ft, id, &k4, &k6) != 6)
 		return -ENOENT;
 	pos = rte_hash_del_key(ft->h6, &k6);
 	if (pos < 0)
@@ -362,4 +414,168 @@ ft_flow_table_del_bulk(struct ft_flow_table *ft, const uint32_t *ids, uint32_t n
 				del_v4(ft, idx[i]);
 	}
 	ft_flow_table_reclaim(ft);
+}
+
+void
+ft_flow_table_lookup_bulk(const struct ft_flow_table *ft, const struct ft_pkt *pkts,
+		const uint8_t *status, uint32_t n, int32_t *ids)
+{
+	const void *k4[FT_FLOW_BULK], *k6[FT_FLOW_BULK];
+	uint8_t i4[FT_FLOW_BULK], i6[FT_FLOW_BULK];
+	int32_t pos[FT_FLOW_BULK];
+	uint32_t i, n4 = 0, n6 = 0;
+
+	for (i = 0; i < n; i++) {
+		if (status[i] != FT_PKT_TCP || (pkts[i].is_v6 && ft->h6 == NULL)) {
+			ids[i] = -ENOENT;
+		} else if (pkts[i].is_v6) {
+			k6[n6] = &pkts[i].key.v6;
+			i6[n6++] = (uint8_t)i;
+		} else {
+			k4[n4] = &pkts[i].key.v4;
+			i4[n4++] = (uint8_t)i;
+		}
+	}
+	if (likely(n4 == n)) {
+		/* The common burst, IPv4 TCP only: the positions are the ids, in order. */
+		if (rte_hash_lookup_bulk(ft->h4, k4, n4, ids) != 0)
+			for (i = 0; i < n4; i++)
+				ids[i] = -ENOENT;
+	} else if (n4 != 0) {
+		if (rte_hash_lookup_bulk(ft->h4, k4, n4, pos) != 0)
+			for (i = 0; i < n4; i++)
+				pos[i] = -ENOENT;
+		for (i = 0; i < n4; i++)
+			ids[i4[i]] = pos[i];
+	}
+	if (n6 != 0) {
+		if (rte_hash_lookup_bulk(ft->h6, k6, n6, pos) != 0)
+			for (i = 0; i < n6; i++)
+				pos[i] = -ENOENT;
+		for (i = 0; i < n6; i++)
+			ids[i6[i]] = pos[i] < 0 ? pos[i] : pos[i] + (int32_t)ft->max_v4;
+	}
+	/*
+	 * Start every flow's cache miss now, so that they overlap (the lookups did
+	 * theirs). A packet needs only the hot line; the cold one is rare.
+	 */
+	for (i = 0; i < n; i++)
+		if (ids[i] >= 0)
+			rte_prefetch0(&ft->flows[ids[i]]);
+}
+
+int
+ft_flow_table_lookup_keys4(const struct ft_flow_table *ft, const struct ft_key4 *const *keys,
+		uint32_t n, int32_t *ids)
+{
+	return rte_hash_lookup_bulk(ft->h4, (const void **)(uintptr_t)keys, n, ids);
+}
+
+void
+ft_flow_table_flush(struct ft_flow_table *ft)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < ft->nrel; i++) {
+		uint32_t id = ft->rel[i];
+
+		if (!(ft->flows[id].flags & FT_FLOW_F_LIVE))
+			ft->rel[n++] = id;
+	}
+	ft->nrel = 0;
+	if (n != 0)
+		ft_flow_table_del_bulk(ft, ft->rel, n);
+}
+
+void
+ft_flow_table_release(struct ft_flow_table *ft, uint32_t id)
+{
+	if (unlikely(ft->nrel == FT_FLOW_BULK))
+		ft_flow_table_flush(ft);
+	/* The key copy is what the bulk delete reads first. */
+	if (id < ft->max_v4)
+		rte_prefetch0(&ft->keys4[id]);
+	ft->rel[ft->nrel++] = id;
+}
+
+uint32_t
+ft_flow_table_released(const struct ft_flow_table *ft)
+{
+	return ft->nrel;
+}
+
+struct ft_flow *
+ft_flow_table_hot(const struct ft_flow_table *ft)
+{
+	return ft->flows;
+}
+
+struct ft_flow_cold *
+ft_flow_table_cold(const struct ft_flow_table *ft)
+{
+	return ft->cold;
+}
+
+uint32_t
+ft_flow_table_capacity(const struct ft_flow_table *ft)
+{
+	return ft->max_v4 + ft->max_v6;
+}
+
+int
+ft_flow_table_is_v6(const struct ft_flow_table *ft, uint32_t id)
+{
+	return id >= ft->max_v4;
+}
+
+uint32_t
+ft_flow_table_count(const struct ft_flow_table *ft)
+{
+	uint32_t n = (uint32_t)rte_hash_count(ft->h4);
+
+	if (ft->h6 != NULL)
+		n += (uint32_t)rte_hash_count(ft->h6);
+	return n;
+}
+
+uint64_t
+ft_flow_table_mem_bytes(const struct ft_flow_table *ft)
+{
+	return ft->mem_bytes;
+}
+
+uint64_t
+ft_flow_table_busy(const struct ft_flow_table *ft)
+{
+	return ft->defer_busy;
+}
+
+int
+ft_flow_table_reader_register(struct ft_flow_table *ft, unsigned int reader)
+{
+	return rte_rcu_qsbr_thread_register(ft->qsbr, reader);
+}
+
+int
+ft_flow_table_reader_unregister(struct ft_flow_table *ft, unsigned int reader)
+{
+	return rte_rcu_qsbr_thread_unregister(ft->qsbr, reader);
+}
+
+void
+ft_flow_table_reader_online(struct ft_flow_table *ft, unsigned int reader)
+{
+	rte_rcu_qsbr_thread_online(ft->qsbr, reader);
+}
+
+void
+ft_flow_table_reader_offline(struct ft_flow_table *ft, unsigned int reader)
+{
+	rte_rcu_qsbr_thread_offline(ft->qsbr, reader);
+}
+
+void
+ft_flow_table_reader_quiescent(struct ft_flow_table *ft, unsigned int reader)
+{
+	rte_rcu_qsbr_quiescent(ft->qsbr, reader);
 }

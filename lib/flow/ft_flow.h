@@ -102,34 +102,11 @@ ft_flow_bytes(const struct ft_flow *f, const struct ft_flow_cold *c, unsigned in
 /** wscale value: the SYN was not seen. */
 #define FT_FLOW_WS_UNKNOWN 0xff
 
-/** A flow table owned by one lcore. */
-struct ft_flow_table {
-	struct rte_hash *h4;        /**< IPv4 keys. */
-	struct rte_hash *h6;        /**< IPv6 keys, NULL if max_v6 is 0. */
-	struct rte_rcu_qsbr *qsbr;  /**< Readers of h4/h6 other than the owner. */
-	uint32_t max_v4;            /**< IPv4 capacity. */
-	uint32_t max_v6;            /**< IPv6 capacity. */
-	uint64_t mem_bytes;         /**< Heap bytes the table took when created. */
-	struct ft_flow *flows;      /**< max_v4 + max_v6 hot slots. */
-	struct ft_flow_cold *cold;  /**< max_v4 + max_v6 cold slots. */
-	/** Copy of each IPv4 flow's key: deletes need no lookup to find it. */
-	struct ft_key4 *keys4;
-	/*
-	 * Ids whose keys are deleted, waiting until registered readers have been
-	 * quiescent before their hash positions are freed for reuse: a FIFO of
-	 * defer_cap entries (one per position, so it cannot overflow), read at
-	 * defer_rd, written at defer_wr, defer_len queued; the oldest
-	 * defer_sealed of them are covered by the grace period of defer_token.
-	 */
-	uint32_t *defer;
-	uint32_t defer_cap;
-	uint32_t defer_rd;
-	uint32_t defer_wr;
-	uint32_t defer_len;
-	uint32_t defer_sealed;
-	uint64_t defer_token;
-	uint64_t defer_busy;        /**< Adds refused while freed positions waited for readers. */
-};
+/** A flow table owned by one lcore; its layout is private to lib/flow. */
+struct ft_flow_table;
+
+/** Keys a bulk lookup or a release batch takes at once (the rte_hash bulk limit). */
+#define FT_FLOW_BULK 64
 
 /**
  * Create a flow table.
@@ -153,6 +130,62 @@ struct ft_flow_table *ft_flow_table_create(const char *name, uint32_t max_v4, ui
 /** Free a table. NULL is allowed. */
 void ft_flow_table_free(struct ft_flow_table *ft);
 
+/** The hot state of every flow slot, indexed by flow id (owned by the table's lcore). */
+struct ft_flow *ft_flow_table_hot(const struct ft_flow_table *ft);
+
+/** The cold state of every flow slot, indexed by flow id. */
+struct ft_flow_cold *ft_flow_table_cold(const struct ft_flow_table *ft);
+
+/** Number of flow slots: the IPv4 and IPv6 capacities together. */
+uint32_t ft_flow_table_capacity(const struct ft_flow_table *ft);
+
+/** True if flow id is a slot of the IPv6 table. */
+int ft_flow_table_is_v6(const struct ft_flow_table *ft, uint32_t id);
+
+/** Keys present in the table, both families. */
+uint32_t ft_flow_table_count(const struct ft_flow_table *ft);
+
+/** Heap bytes the table took when it was created (hash tables and slot arrays). */
+uint64_t ft_flow_table_mem_bytes(const struct ft_flow_table *ft);
+
+/** Adds refused because freed positions still waited for a reader (the -EBUSY answers). */
+uint64_t ft_flow_table_busy(const struct ft_flow_table *ft);
+
+/**
+ * Look up the flows of n parsed packets at once and start loading the hot
+ * state of each flow found, so that the cache misses of the batch overlap.
+ *
+ * @param pkts
+ *   The packets; only those whose status[i] is FT_PKT_TCP are looked up.
+ * @param status
+ *   Parse result of each packet (enum ft_pkt_status).
+ * @param n
+ *   Number of packets, at most FT_FLOW_BULK.
+ * @param ids
+ *   Out: the flow id of each packet, or a negative value (-ENOENT: no such
+ *   key, or a packet that is not TCP or of a family without a table).
+ */
+void ft_flow_table_lookup_bulk(const struct ft_flow_table *ft, const struct ft_pkt *pkts,
+		const uint8_t *status, uint32_t n, int32_t *ids);
+
+/**
+ * Bulk lookup of n IPv4 keys, nothing else: the least a lookup costs, for
+ * benchmarks to measure the engine against.
+ *
+ * @return
+ *   0 with ids[i] the flow id or -ENOENT, or a negative errno.
+ */
+int ft_flow_table_lookup_keys4(const struct ft_flow_table *ft, const struct ft_key4 *const *keys,
+		uint32_t n, int32_t *ids);
+
+/**
+ * Look the key of one parsed packet up.
+ *
+ * @return
+ *   The flow id, or -ENOENT.
+ */
+int32_t ft_flow_table_lookup(const struct ft_flow_table *ft, const struct ft_pkt *pkt);
+
 /**
  * Add the key of a parsed packet.
  *
@@ -165,16 +198,8 @@ void ft_flow_table_free(struct ft_flow_table *ft);
 int32_t ft_flow_table_add(struct ft_flow_table *ft, const struct ft_pkt *pkt);
 
 /**
- * Look the key of one parsed packet up.
- *
- * @return
- *   The flow id, or -ENOENT.
- */
-int32_t ft_flow_table_lookup(const struct ft_flow_table *ft, const struct ft_pkt *pkt);
-
-/**
- * Delete flow id's key. The id may be reused by a later add once readers
- * have quiesced.
+ * Delete flow id's key now. The id may be reused by a later add once
+ * readers have quiesced.
  *
  * @return
  *   0, or -ENOENT if the key is not present.
@@ -189,6 +214,20 @@ int ft_flow_table_del(struct ft_flow_table *ft, uint32_t id);
 void ft_flow_table_del_bulk(struct ft_flow_table *ft, const uint32_t *ids, uint32_t n);
 
 /**
+ * Queue flow id's key for deletion by the next ft_flow_table_flush(), and
+ * start loading what that delete reads. The slot's FT_FLOW_F_LIVE flag must
+ * be clear; a slot that is live again by the flush (a packet of the same key
+ * took it back) keeps its key. FT_FLOW_BULK releases flush by themselves.
+ */
+void ft_flow_table_release(struct ft_flow_table *ft, uint32_t id);
+
+/** Delete the keys of the released flows that are still not live (one bulk delete). */
+void ft_flow_table_flush(struct ft_flow_table *ft);
+
+/** Ids released and not yet flushed. */
+uint32_t ft_flow_table_released(const struct ft_flow_table *ft);
+
+/**
  * Free the positions of deleted keys whose grace period is over (no
  * registered reader was inside a read-side section since the delete).
  * Called by the deletes themselves; cheap when nothing waits.
@@ -196,20 +235,37 @@ void ft_flow_table_del_bulk(struct ft_flow_table *ft, const uint32_t *ids, uint3
 void ft_flow_table_reclaim(struct ft_flow_table *ft);
 
 /**
- * The key of flow id, written to *v4 or *v6.
+ * The key of flow id, for the owning lcore: IPv4 keys come from the table's
+ * own copy, without a lookup.
  *
  * @return
- *   4 or 6 for the family written, or -ENOENT.
+ *   4 or 6 for the family written to *v4 or *v6, or -ENOENT.
  */
 int ft_flow_table_key(const struct ft_flow_table *ft, uint32_t id, struct ft_key4 *v4,
 		struct ft_key6 *v6);
 
-/** True if flow id is an IPv6 flow. */
-static inline int
-ft_flow_is_v6(const struct ft_flow_table *ft, uint32_t id)
-{
-	return id >= ft->max_v4;
-}
+/**
+ * The key of flow id for a reader on another thread (registered, online):
+ * the hash tables are asked, so a key deleted meanwhile is not reported.
+ *
+ * @return
+ *   4 or 6 for the family written to *v4 or *v6, or -ENOENT.
+ */
+int ft_flow_table_read_key(const struct ft_flow_table *ft, uint32_t id, struct ft_key4 *v4,
+		struct ft_key6 *v6);
 
+/**
+ * Lock-free readers (threads other than the owner, such as telemetry) of the
+ * table, through its RCU QSBR variable: register once with an id below
+ * max_readers, go online around reads, report quiescence between them.
+ *
+ * @return
+ *   0 or a negative errno (register and unregister).
+ */
+int ft_flow_table_reader_register(struct ft_flow_table *ft, unsigned int reader);
+int ft_flow_table_reader_unregister(struct ft_flow_table *ft, unsigned int reader);
+void ft_flow_table_reader_online(struct ft_flow_table *ft, unsigned int reader);
+void ft_flow_table_reader_offline(struct ft_flow_table *ft, unsigned int reader);
+void ft_flow_table_reader_quiescent(struct ft_flow_table *ft, unsigned int reader);
 
 #endif /* _FT_FLOW_H_ */

@@ -31,16 +31,28 @@ min_u32(uint32_t a, uint32_t b)
 }
 
 static const char *const status_desc[] = {
-#define FT_PKT_DESC(name, desc) [FT_PKT_##name] = desc,
+#define FT_PKT_DESC(name, lname, desc) [FT_PKT_##name] = desc,
 	FT_PKT_STATUS_LIST(FT_PKT_DESC)
 #undef FT_PKT_DESC
 };
 
 static const char *const status_name[] = {
-#define FT_PKT_NAME(name, desc) [FT_PKT_##name] = #name,
+#define FT_PKT_NAME(name, lname, desc) [FT_PKT_##name] = #name,
 	FT_PKT_STATUS_LIST(FT_PKT_NAME)
 #undef FT_PKT_NAME
 };
+
+static const char *const status_counter[] = {
+#define FT_PKT_COUNTER(name, lname, desc) [FT_PKT_##name] = "pkt_" #lname,
+	FT_PKT_STATUS_LIST(FT_PKT_COUNTER)
+#undef FT_PKT_COUNTER
+};
+
+const char *
+ft_pkt_status_counter(enum ft_pkt_status st)
+{
+	return st < FT_PKT_STATUS_MAX ? status_counter[st] : "unknown";
+}
 
 const char *
 ft_pkt_status_desc(enum ft_pkt_status st)
@@ -121,7 +133,7 @@ flags_of(const uint8_t *l4)
 static inline int
 flags_ok(uint8_t flags)
 {
-	return !((flags & FT_TCP_SYN && flags & (FT_TCP_FIN | FT_TCP_RST)) || flags == 0);
+	return !((flags & FT_TH_SYN && flags & (FT_TH_FIN | FT_TH_RST)) || flags == 0);
 }
 
 static inline void

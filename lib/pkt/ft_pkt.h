@@ -20,27 +20,27 @@
 
 /**
  * Parse outcomes. Each also names a counter; the first ones are not errors.
- * X(name, counter description).
+ * X(NAME, name, counter description): the name in reports is "pkt_" name.
  */
 #define FT_PKT_STATUS_LIST(X) \
-	X(TCP, "TCP segments parsed") \
-	X(NOT_IP, "non-IP frames (forwarded, not tracked)") \
-	X(NOT_TCP, "IP packets that are not TCP (forwarded, not tracked)") \
-	X(FRAGMENT, "IP fragments (forwarded, not tracked)") \
-	X(ERR_TRUNC_ETH, "malformed: truncated Ethernet or VLAN header") \
-	X(ERR_VLAN_DEPTH, "malformed: more than two VLAN tags") \
-	X(ERR_TRUNC_IP, "malformed: truncated IP header") \
-	X(ERR_IP_VERSION, "malformed: IP version does not match the EtherType") \
-	X(ERR_IP_IHL, "malformed: IPv4 header length below 20 bytes or past the packet") \
-	X(ERR_IP_LEN, "malformed: IP length field inconsistent with the frame") \
-	X(ERR_IPV6_EXT, "malformed: IPv6 extension header truncated or chain too long") \
-	X(ERR_TRUNC_TCP, "malformed: truncated TCP header") \
-	X(ERR_TCP_DOFF, "malformed: TCP data offset below 5 or past the segment") \
-	X(ERR_TCP_OPT, "malformed: TCP option length runs past the header") \
-	X(ERR_TCP_FLAGS, "malformed: impossible TCP flag combination")
+	X(TCP, tcp, "TCP segments parsed") \
+	X(NOT_IP, not_ip, "non-IP frames (forwarded, not tracked)") \
+	X(NOT_TCP, not_tcp, "IP packets that are not TCP (forwarded, not tracked)") \
+	X(FRAGMENT, fragment, "IP fragments (forwarded, not tracked)") \
+	X(ERR_TRUNC_ETH, err_trunc_eth, "malformed: truncated Ethernet or VLAN header") \
+	X(ERR_VLAN_DEPTH, err_vlan_depth, "malformed: more than two VLAN tags") \
+	X(ERR_TRUNC_IP, err_trunc_ip, "malformed: truncated IP header") \
+	X(ERR_IP_VERSION, err_ip_version, "malformed: IP version does not match the EtherType") \
+	X(ERR_IP_IHL, err_ip_ihl, "malformed: IPv4 header length below 20 bytes or past the packet") \
+	X(ERR_IP_LEN, err_ip_len, "malformed: IP length field inconsistent with the frame") \
+	X(ERR_IPV6_EXT, err_ipv6_ext, "malformed: IPv6 extension header truncated or chain too long") \
+	X(ERR_TRUNC_TCP, err_trunc_tcp, "malformed: truncated TCP header") \
+	X(ERR_TCP_DOFF, err_tcp_doff, "malformed: TCP data offset below 5 or past the segment") \
+	X(ERR_TCP_OPT, err_tcp_opt, "malformed: TCP option length runs past the header") \
+	X(ERR_TCP_FLAGS, err_tcp_flags, "malformed: impossible TCP flag combination")
 
 enum ft_pkt_status {
-#define FT_PKT_ENUM(name, desc) FT_PKT_##name,
+#define FT_PKT_ENUM(name, lname, desc) FT_PKT_##name,
 	FT_PKT_STATUS_LIST(FT_PKT_ENUM)
 #undef FT_PKT_ENUM
 	FT_PKT_STATUS_MAX
@@ -49,13 +49,13 @@ enum ft_pkt_status {
 /** First status that is a malformed-packet error. */
 #define FT_PKT_FIRST_ERROR FT_PKT_ERR_TRUNC_ETH
 
-/** TCP flag bits as on the wire. */
-#define FT_TCP_FIN 0x01
-#define FT_TCP_SYN 0x02
-#define FT_TCP_RST 0x04
-#define FT_TCP_PSH 0x08
-#define FT_TCP_ACK 0x10
-#define FT_TCP_URG 0x20
+/** TCP header flag bits, as on the wire. */
+#define FT_TH_FIN 0x01
+#define FT_TH_SYN 0x02
+#define FT_TH_RST 0x04
+#define FT_TH_PSH 0x08
+#define FT_TH_ACK 0x10
+#define FT_TH_URG 0x20
 
 /** Maximum number of IPv6 extension headers walked before giving up. */
 #define FT_PKT_IPV6_EXT_MAX 8
@@ -95,7 +95,7 @@ struct ft_pkt {
 	uint32_t tsval;       /**< TCP timestamp value if has_ts. */
 	uint32_t payload_len; /**< TCP payload bytes. */
 	uint16_t win;         /**< Raw (unscaled) window, host order. */
-	uint8_t flags;        /**< FT_TCP_* flags. */
+	uint8_t flags;        /**< TCP header flags (FT_TH_*). */
 	uint8_t dir;          /**< 0: sent by key endpoint a; 1: by b. */
 	uint8_t is_v6;        /**< Key is key.v6. */
 	uint8_t wscale;       /**< Window-scale option or FT_PKT_NO_WSCALE. */
@@ -132,5 +132,8 @@ const char *ft_pkt_status_desc(enum ft_pkt_status st);
 
 /** Short name of a status ("ERR_TRUNC_TCP", ...). */
 const char *ft_pkt_status_name(enum ft_pkt_status st);
+
+/** Counter name of a status in reports ("pkt_err_trunc_tcp", ...). */
+const char *ft_pkt_status_counter(enum ft_pkt_status st);
 
 #endif /* _FT_PKT_H_ */

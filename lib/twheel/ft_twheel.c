@@ -293,3 +293,32 @@ ft_twheel_walk(const struct ft_twheel *tw, ft_twheel_walk_fn *fn, void *arg, uin
 	}
 	return seen;
 }
+
+int
+ft_twheel_check(const struct ft_twheel *tw, uint32_t id)
+{
+	const struct ft_tw_link *l;
+	const struct ft_tw_chain *c;
+	uint32_t slot;
+
+	if (id >= tw->nelem || !ft_twheel_armed(tw, id))
+		return -ENOENT;
+	l = ft_twheel_link(tw, id);
+	c = ft_twheel_chain(tw, id);
+	slot = l->filed & tw->mask;
+	/* Filed in [cur, cur + slots): the slot has not been passed and is not ambiguous. */
+	if (l->filed - tw->cur > tw->mask)
+		return -ERANGE;
+	if (!(tw->bitmap[slot >> 6] & (UINT64_C(1) << (slot & 63))))
+		return -EFAULT;
+	if (c->prev == FT_TW_NIL) {
+		if (tw->heads[slot] != id)
+			return -EFAULT;
+	} else if (c->prev >= tw->nelem || tw->chain[c->prev].next != id ||
+			ft_twheel_link(tw, c->prev)->filed != l->filed) {
+		return -EFAULT;
+	}
+	if (c->next != FT_TW_NIL && (c->next >= tw->nelem || tw->chain[c->next].prev != id))
+		return -EFAULT;
+	return 0;
+}

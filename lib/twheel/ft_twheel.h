@@ -191,4 +191,16 @@ typedef int(ft_twheel_walk_fn)(void *arg, uint32_t id);
 uint32_t ft_twheel_walk(const struct ft_twheel *tw, ft_twheel_walk_fn *fn, void *arg,
 		uint32_t max);
 
+/**
+ * Check that element id's armed timer sits in the list of its slot, where
+ * the wheel will reach it: filed no further than the wheel spans, the slot
+ * marked non-empty, and the neighbours' links pointing back (for tests and
+ * self-checks, not the data path).
+ *
+ * @return
+ *   0, or a negative errno: -ENOENT not armed, -ERANGE filed outside the
+ *   wheel's span, -EFAULT a broken list or slot bitmap.
+ */
+int ft_twheel_check(const struct ft_twheel *tw, uint32_t id);
+
 #endif /* _FT_TWHEEL_H_ */

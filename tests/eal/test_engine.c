@@ -25,6 +25,8 @@
 #define MAXEV 8192
 
 static struct ft_engine *eng;
+/* Engines take the established fast path (1) or send every segment the general way (0). */
+static uint8_t fast_path = 1;
 static uint64_t now = 1000 * NS;
 static struct ft_event evs[MAXEV];
 static unsigned int nev;
@@ -40,6 +42,7 @@ on_event(void *arg, const struct ft_event *ev)
 /* A connection as the test drives it: each side's next sequence number. */
 struct conn {
 	int v6;
+	uint16_t vlan;      /* 802.1Q tag of every frame, 0 for none. */
 	uint32_t c, s;
 	uint16_t cp, sp;
 	uint32_t cseq, sseq;
@@ -71,6 +74,7 @@ engine_new(uint32_t max_flows, void (*tune)(struct ft_engine_conf *))
 	conf.max_flows = max_flows;
 	conf.max_flows_v6 = 64;
 	conf.on_event = on_event;
+	conf.fast_path = fast_path;
 	if (tune != NULL)
 		tune(&conf);
 	return ft_engine_create(&conf);
@@ -116,15 +120,16 @@ raw(const struct conn *k, int from_client, uint8_t flags, uint32_t seq, uint32_t
 	}
 	s.sport = from_client ? k->cp : k->sp;
 	s.dport = from_client ? k->sp : k->cp;
+	s.vlan = k->vlan;
 	s.flags = flags;
 	s.seq = seq;
 	s.ack = ack;
 	s.win = 1000;
 	s.payload = len;
-	s.wscale = (flags & FT_TCP_SYN) ? 7 : -1;
+	s.wscale = (flags & FT_TH_SYN) ? 7 : -1;
 	s.tsval = from_client ? k->ctsval : k->stsval;
 	flen = (uint32_t)ft_test_build(&s, buf);
-	ft_engine_process(eng, &data, &flen, 1, now);
+	ft_engine_process_spans(eng, &data, &flen, NULL, 1, now);
 }
 
 /* Send from one side with its own next sequence number, ACKing all of the peer's. */
@@ -134,16 +139,16 @@ send_seg(struct conn *k, int from_client, uint8_t flags, uint32_t len)
 	uint32_t *mine = from_client ? &k->cseq : &k->sseq;
 	uint32_t peer = from_client ? k->sseq : k->cseq;
 
-	raw(k, from_client, flags, *mine, (flags & FT_TCP_ACK) ? peer : 0, len);
-	*mine += len + ((flags & FT_TCP_SYN) ? 1 : 0) + ((flags & FT_TCP_FIN) ? 1 : 0);
+	raw(k, from_client, flags, *mine, (flags & FT_TH_ACK) ? peer : 0, len);
+	*mine += len + ((flags & FT_TH_SYN) ? 1 : 0) + ((flags & FT_TH_FIN) ? 1 : 0);
 }
 
 #define C(k, fl, len) send_seg(k, 1, fl, len)
 #define S(k, fl, len) send_seg(k, 0, fl, len)
-#define A FT_TCP_ACK
-#define F FT_TCP_FIN
-#define R FT_TCP_RST
-#define SY FT_TCP_SYN
+#define A FT_TH_ACK
+#define F FT_TH_FIN
+#define R FT_TH_RST
+#define SY FT_TH_SYN
 
 static void
 handshake(struct conn *k)
@@ -173,23 +178,36 @@ flow_id(const struct conn *k)
 	}
 	s.sport = k->cp;
 	s.dport = k->sp;
+	s.vlan = k->vlan;
 	s.flags = A;
 	s.wscale = -1;
 	len = ft_test_build(&s, buf);
 	if (ft_pkt_parse(buf, (uint32_t)len, &p) != FT_PKT_TCP)
 		return -1;
-	return ft_flow_table_lookup(eng->table, &p);
+	assert_int_equal(p.vlans, k->vlan != 0);
+	return ft_engine_lookup(eng, &p);
+}
+
+/* What the engine says of the connection's flow; -1 if it is not tracked. */
+static int
+info(const struct conn *k, struct ft_flow_info *fi)
+{
+	int32_t id = flow_id(k);
+
+	if (id < 0 || ft_engine_flow_info(eng, (uint32_t)id, fi) != 0)
+		return -1;
+	return 0;
 }
 
 /* State of one endpoint, or -1 if the flow is not tracked. */
 static int
 st(const struct conn *k, unsigned int role)
 {
-	int32_t id = flow_id(k);
+	struct ft_flow_info fi;
 
-	if (id < 0 || !(eng->table->flows[id].flags & FT_FLOW_F_LIVE))
+	if (info(k, &fi) != 0)
 		return -1;
-	return eng->table->flows[id].state[role];
+	return fi.state[role];
 }
 
 #define CL FT_ROLE_CLIENT
@@ -241,10 +259,10 @@ check_gauges(void)
 		int64_t sum = 0;
 
 		for (s = 0; s < FT_TCP_STATE_MAX; s++) {
-			assert_true(eng->stats.gauge[r][s] >= 0);
-			sum += eng->stats.gauge[r][s];
+			assert_true(ft_engine_stats(eng)->gauge[r][s] >= 0);
+			sum += ft_engine_stats(eng)->gauge[r][s];
 		}
-		assert_int_equal(sum, (int64_t)eng->stats.flows);
+		assert_int_equal(sum, (int64_t)ft_engine_stats(eng)->flows);
 	}
 }
 
@@ -273,7 +291,7 @@ test_client_close(void **state)
 	C(&k, A, 0);
 	assert_states(&k, TIME_WAIT, CLOSED);
 	check_gauges();
-	assert_int_equal(eng->stats.gauge[CL][FT_TCP_TIME_WAIT], 1);
+	assert_int_equal(ft_engine_stats(eng)->gauge[CL][FT_TCP_TIME_WAIT], 1);
 	advance(59.9);
 	assert_states(&k, TIME_WAIT, CLOSED);
 	advance(0.2);
@@ -286,8 +304,8 @@ test_client_close(void **state)
 	assert_int_equal(end->pkts[1], 4);
 	assert_int_equal(end->client.port, 40000);
 	assert_int_equal(end->server.port, 80);
-	assert_int_equal(eng->stats.flows, 0);
-	assert_int_equal(eng->stats.cnt[FT_CNT_TW_EXPIRIES], 1);
+	assert_int_equal(ft_engine_stats(eng)->flows, 0);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_TW_EXPIRIES], 1);
 	check_gauges();
 }
 
@@ -345,7 +363,7 @@ test_fin_with_data_and_half_close(void **state)
 	(void)state;
 	conn_init(&k, 40003);
 	handshake(&k);
-	C(&k, F | A | FT_TCP_PSH, 200);
+	C(&k, F | A | FT_TH_PSH, 200);
 	assert_states(&k, FIN_WAIT1, CLOSE_WAIT);
 	S(&k, A, 0);
 	assert_states(&k, FIN_WAIT2, CLOSE_WAIT);
@@ -377,7 +395,7 @@ test_fin_ahead_of_data(void **state)
 	/* The FIN after 100 bytes arrives before them: the server has not got it yet. */
 	raw(&k, 1, F | A, d1 + 100, k.sseq, 0);
 	assert_states(&k, FIN_WAIT1, ESTABLISHED);
-	assert_int_equal(eng->stats.cnt[FT_CNT_FIN_AHEAD_OF_DATA], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FIN_AHEAD_OF_DATA], 1);
 	raw(&k, 1, A, d1, k.sseq, 100);
 	assert_states(&k, FIN_WAIT1, CLOSE_WAIT);
 }
@@ -395,13 +413,13 @@ test_fin_retransmit_rearms(void **state)
 	C(&k, F | A, 0);
 	advance(50);
 	raw(&k, 1, F | A, fin, k.sseq, 0);
-	assert_int_equal(eng->stats.cnt[FT_CNT_FIN_RETRANS], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FIN_RETRANS], 1);
 	advance(50);
 	/* 100 s after the first FIN but 50 s after the retransmission. */
 	assert_states(&k, FIN_WAIT1, CLOSE_WAIT);
 	advance(11);
 	assert_states(&k, CLOSED, CLOSE_WAIT);
-	assert_int_equal(eng->stats.expired[CL][FT_TCP_FIN_WAIT1], 1);
+	assert_int_equal(ft_engine_stats(eng)->expired[CL][FT_TCP_FIN_WAIT1], 1);
 }
 
 static void
@@ -446,11 +464,11 @@ test_rst_exact_only(void **state)
 	C(&k, A, 100);
 	/* In window but not exact: a challenge ACK, no change. */
 	raw(&k, 0, R, k.sseq + 10, 0, 0);
-	assert_int_equal(eng->stats.cnt[FT_CNT_RST_IN_WINDOW], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_RST_IN_WINDOW], 1);
 	assert_states(&k, ESTABLISHED, ESTABLISHED);
 	/* Far out of window: no change. */
 	raw(&k, 0, R, k.sseq + 0x40000000, 0, 0);
-	assert_int_equal(eng->stats.cnt[FT_CNT_RST_OUT_OF_WINDOW], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_RST_OUT_OF_WINDOW], 1);
 	assert_states(&k, ESTABLISHED, ESTABLISHED);
 	/* The exact RST closes both. */
 	raw(&k, 0, R | A, k.sseq, k.cseq, 0);
@@ -459,8 +477,8 @@ test_rst_exact_only(void **state)
 	assert_int_equal(last_end()->first_closer, FT_CLOSER_SERVER);
 	/* Late packets during the hold do not pick the flow up again. */
 	C(&k, A, 10);
-	assert_int_equal(eng->stats.cnt[FT_CNT_LATE_AFTER_RST], 1);
-	assert_int_equal(eng->stats.cnt[FT_CNT_PICKUPS], 0);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_LATE_AFTER_RST], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_PICKUPS], 0);
 	assert_int_equal(count_ends(), 1);
 	check_gauges();
 	advance(11);
@@ -504,7 +522,7 @@ test_syn_refused(void **state)
 	k.cseq += 1000;
 	C(&k, SY, 0);
 	assert_states(&k, SYN_SENT, SYN_RECV);
-	assert_int_equal(eng->stats.cnt[FT_CNT_FLOWS_CREATED], 2);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FLOWS_CREATED], 2);
 }
 
 static void
@@ -517,11 +535,11 @@ test_out_of_window_fin_ignored(void **state)
 	handshake(&k);
 	raw(&k, 1, F | A, k.cseq + 0x70000000, k.sseq, 0);
 	assert_states(&k, ESTABLISHED, ESTABLISHED);
-	assert_int_equal(eng->stats.cnt[FT_CNT_FIN_OUT_OF_WINDOW], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FIN_OUT_OF_WINDOW], 1);
 	/* Segments without ACK are dropped by endpoints, so by us too. */
 	raw(&k, 1, F, k.cseq, 0, 0);
 	assert_states(&k, ESTABLISHED, ESTABLISHED);
-	assert_int_equal(eng->stats.cnt[FT_CNT_NO_ACK_SEGMENTS], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_NO_ACK_SEGMENTS], 1);
 }
 
 static void
@@ -548,11 +566,11 @@ test_syn_reuse_rfc6191(void **state)
 	/* An old SYN (sequence not after RCV.NXT, no timestamp) is ignored. */
 	raw(&k, 1, SY, old - 100, 0, 0);
 	assert_states(&k, CLOSED, TIME_WAIT);
-	assert_int_equal(eng->stats.cnt[FT_CNT_SYN_REUSE_REJECTED], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_SYN_REUSE_REJECTED], 1);
 	/* A newer SYN ends the old incarnation and starts a new one. */
 	raw(&k, 1, SY, old + 100000, 0, 0);
 	assert_states(&k, SYN_SENT, SYN_RECV);
-	assert_int_equal(eng->stats.cnt[FT_CNT_SYN_REUSE], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_SYN_REUSE], 1);
 	assert_int_equal(count_ends(), 1);
 	assert_int_equal(last_end()->how, FT_END_FIN);
 	assert_int_equal(last_end()->first_closer, FT_CLOSER_SERVER);
@@ -573,7 +591,7 @@ test_syn_reuse_by_timestamp(void **state)
 	k.ctsval = 2000;
 	raw(&k, 1, SY, k.cseq - 50, 0, 0);
 	assert_states(&k, SYN_SENT, SYN_RECV);
-	assert_int_equal(eng->stats.cnt[FT_CNT_SYN_REUSE], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_SYN_REUSE], 1);
 }
 
 static void
@@ -585,14 +603,16 @@ test_pickup(void **state)
 	conn_init(&k, 40013);
 	S(&k, A, 100);
 	assert_states(&k, ESTABLISHED, ESTABLISHED);
-	assert_int_equal(eng->stats.cnt[FT_CNT_PICKUPS], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_PICKUPS], 1);
 	/* The sender of the first packet seen is taken as the client. */
 	{
-		int32_t id = flow_id(&k);
-		struct ft_flow *f = &eng->table->flows[id];
+		struct ft_flow_info fi;
 
-		assert_int_equal(f->state[0], FT_TCP_ESTABLISHED);
-		assert_int_equal(eng->stats.gauge[CL][FT_TCP_ESTABLISHED], 1);
+		assert_int_equal(info(&k, &fi), 0);
+		assert_int_equal(fi.state[FT_ROLE_CLIENT], FT_TCP_ESTABLISHED);
+		assert_int_equal(fi.pkts[FT_ROLE_CLIENT], 1);
+		assert_int_equal(fi.pkts[FT_ROLE_SERVER], 0);
+		assert_int_equal(ft_engine_stats(eng)->gauge[CL][FT_TCP_ESTABLISHED], 1);
 	}
 	S(&k, F | A, 0);
 	C(&k, A, 0);
@@ -600,7 +620,7 @@ test_pickup(void **state)
 	S(&k, A, 0);
 	advance(61);
 	assert_int_equal(last_end()->how, FT_END_FIN);
-	assert_int_equal(eng->stats.flows, 0);
+	assert_int_equal(ft_engine_stats(eng)->flows, 0);
 }
 
 static void
@@ -621,7 +641,7 @@ test_pickup_off(void **state)
 	conn_init(&k, 40014);
 	C(&k, A, 100);
 	assert_int_equal(st(&k, CL), -1);
-	assert_int_equal(eng->stats.cnt[FT_CNT_TCP_UNTRACKED], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_TCP_UNTRACKED], 1);
 	handshake(&k);
 	assert_states(&k, ESTABLISHED, ESTABLISHED);
 }
@@ -659,8 +679,8 @@ test_close_wait_leak(void **state)
 	assert_int_equal(end->how, FT_END_TIMEOUT);
 	assert_int_equal(end->how_state, FT_TCP_FIN_WAIT2);
 	assert_int_equal(end->first_closer, FT_CLOSER_SERVER);
-	assert_int_equal(eng->stats.expired[CL][FT_TCP_CLOSE_WAIT], 1);
-	assert_int_equal(eng->stats.expired[SV][FT_TCP_FIN_WAIT2], 1);
+	assert_int_equal(ft_engine_stats(eng)->expired[CL][FT_TCP_CLOSE_WAIT], 1);
+	assert_int_equal(ft_engine_stats(eng)->expired[SV][FT_TCP_FIN_WAIT2], 1);
 }
 
 static void
@@ -697,11 +717,11 @@ test_eviction_prefers_closing(void **state)
 	for (n = 0; n < 80; n++) {
 		conn_init(&k[n], (uint16_t)(41000 + n));
 		handshake(&k[n]);
-		if (eng->stats.cnt[FT_CNT_TABLE_FULL] != 0)
+		if (ft_engine_stats(eng)->cnt[FT_CNT_TABLE_FULL] != 0)
 			break;
 	}
 	assert_true(n >= 48 && n < 80);
-	assert_int_equal(eng->stats.cnt[FT_CNT_FLOWS_EVICTED], 0);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FLOWS_EVICTED], 0);
 	/* Nothing closing: established flows are never evicted. */
 	for (i = 0; i < n; i++)
 		assert_int_equal(st(&k[i], CL), FT_TCP_ESTABLISHED);
@@ -713,7 +733,7 @@ test_eviction_prefers_closing(void **state)
 	conn_init(&k[n], 50000);
 	handshake(&k[n]);
 	assert_states(&k[n], ESTABLISHED, ESTABLISHED);
-	assert_int_equal(eng->stats.cnt[FT_CNT_FLOWS_EVICTED], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FLOWS_EVICTED], 1);
 	assert_int_equal(st(&k[3], CL), -1);
 	assert_int_equal(last_end()->how, FT_END_EVICTED);
 	assert_int_equal(last_end()->client.port, 41003);
@@ -731,16 +751,24 @@ test_ipv6_and_vlan_flow(void **state)
 	(void)state;
 	conn_init(&k, 40017);
 	k.v6 = 1;
+	k.vlan = 100;
 	handshake(&k);
 	assert_states(&k, ESTABLISHED, ESTABLISHED);
 	C(&k, F | A, 0);
 	S(&k, F | A, 0);
 	C(&k, A, 0);
 	assert_states(&k, TIME_WAIT, CLOSED);
-	assert_true(flow_id(&k) >= (int32_t)eng->table->max_v4);
+	{
+		struct ft_flow_info fi;
+
+		/* Tracked in the IPv6 table, through the tag. */
+		assert_int_equal(info(&k, &fi), 0);
+		assert_int_equal(fi.client.is_v6, 1);
+		assert_int_equal(ft_engine_stats(eng)->pkt[FT_PKT_TCP], 6);
+	}
 	advance(61);
 	assert_int_equal(last_end()->client.is_v6, 1);
-	assert_int_equal(eng->stats.flows, 0);
+	assert_int_equal(ft_engine_stats(eng)->flows, 0);
 }
 
 static void
@@ -753,11 +781,11 @@ test_malformed_counted(void **state)
 	(void)state;
 	memset(junk, 0, sizeof(junk));
 	junk[12] = 0x08; /* IPv4 EtherType, then a zero header. */
-	ft_engine_process(eng, d, len, 3, now);
-	assert_int_equal(eng->stats.cnt[FT_CNT_RX_PKTS], 3);
-	assert_int_equal(eng->stats.pkt[FT_PKT_ERR_TRUNC_ETH], 2);
-	assert_int_equal(eng->stats.pkt[FT_PKT_ERR_IP_VERSION], 1);
-	assert_int_equal(eng->stats.flows, 0);
+	ft_engine_process_spans(eng, d, len, NULL, 3, now);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_RX_PKTS], 3);
+	assert_int_equal(ft_engine_stats(eng)->pkt[FT_PKT_ERR_TRUNC_ETH], 2);
+	assert_int_equal(ft_engine_stats(eng)->pkt[FT_PKT_ERR_IP_VERSION], 1);
+	assert_int_equal(ft_engine_stats(eng)->flows, 0);
 }
 
 static void
@@ -783,8 +811,8 @@ test_syn_flood_keeps_established(void **state)
 		f.cseq = (uint32_t)(seed >> 7);
 		C(&f, SY, 0);
 	}
-	assert_true(eng->stats.cnt[FT_CNT_TABLE_FULL] > 0);
-	assert_int_equal(eng->stats.cnt[FT_CNT_FLOWS_EVICTED], 0);
+	assert_true(ft_engine_stats(eng)->cnt[FT_CNT_TABLE_FULL] > 0);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FLOWS_EVICTED], 0);
 	for (i = 0; i < 40; i++)
 		assert_states(&k[i], ESTABLISHED, ESTABLISHED);
 	check_gauges();
@@ -812,9 +840,9 @@ test_fin_flood_moves_nothing(void **state)
 				(i & 1 ? k.sseq : k.cseq), 0);
 	}
 	assert_states(&k, ESTABLISHED, ESTABLISHED);
-	assert_int_equal(eng->stats.cnt[FT_CNT_FIN_OUT_OF_WINDOW] +
-			eng->stats.cnt[FT_CNT_RST_OUT_OF_WINDOW], 10000);
-	assert_int_equal(eng->stats.cnt[FT_CNT_RST_ACCEPTED], 0);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FIN_OUT_OF_WINDOW] +
+			ft_engine_stats(eng)->cnt[FT_CNT_RST_OUT_OF_WINDOW], 10000);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_RST_ACCEPTED], 0);
 	/* The real close still works afterwards. */
 	C(&k, F | A, 0);
 	assert_states(&k, FIN_WAIT1, CLOSE_WAIT);
@@ -880,10 +908,10 @@ test_many_flows_one_burst(void **state)
 		d[2 * i] = bufs[2 * i];
 		d[2 * i + 1] = bufs[2 * i + 1];
 	}
-	ft_engine_process(eng, d, len, 40, now);
+	ft_engine_process_spans(eng, d, len, NULL, 40, now);
 	for (i = 0; i < 20; i++)
 		assert_states(&k[i], ESTABLISHED, SYN_RECV);
-	assert_int_equal(eng->stats.flows, 20);
+	assert_int_equal(ft_engine_stats(eng)->flows, 20);
 	check_gauges();
 }
 
@@ -923,7 +951,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "test_engine: EAL cannot start here; skipping\n");
 		return 77;
 	}
-	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	/* Every rule holds on the established fast path and without it. */
+	ret = cmocka_run_group_tests_name("fast path", tests, NULL, NULL);
+	fast_path = 0;
+	ret += cmocka_run_group_tests_name("general path only", tests, NULL, NULL);
 	rte_eal_cleanup();
 	return ret;
 }

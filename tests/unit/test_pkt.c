@@ -121,7 +121,7 @@ spec_init(struct frame_spec *s, int v6)
 	s->seq = 0x11223344;
 	s->ack = 0x55667788;
 	s->win = 0xfaf0;
-	s->flags = FT_TCP_ACK;
+	s->flags = FT_TH_ACK;
 }
 
 /* The same segment sent the other way. */
@@ -321,14 +321,14 @@ test_v4_fields(void **state)
 
 	(void)state;
 	spec_init(&s, 0);
-	s.flags = FT_TCP_PSH | FT_TCP_ACK;
+	s.flags = FT_TH_PSH | FT_TH_ACK;
 	s.payload = 100;
 	spec_add_syn_opts(&s, 0xcafef00d);
 	assert_status(parse_spec(&s, &p), FT_PKT_TCP);
 	assert_int_equal(p.seq, 0x11223344);
 	assert_int_equal(p.ack, 0x55667788);
 	assert_int_equal(p.win, 0xfaf0);
-	assert_int_equal(p.flags, FT_TCP_PSH | FT_TCP_ACK);
+	assert_int_equal(p.flags, FT_TH_PSH | FT_TH_ACK);
 	assert_int_equal(p.payload_len, 100);
 	assert_int_equal(p.wscale, 7);
 	assert_int_equal(p.has_ts, 1);
@@ -585,9 +585,9 @@ test_tcp_flags_extracted(void **state)
 	struct frame_spec s;
 	struct ft_pkt p;
 	static const uint8_t ok[] = {
-		FT_TCP_SYN, FT_TCP_SYN | FT_TCP_ACK, FT_TCP_FIN | FT_TCP_ACK, FT_TCP_RST,
-		FT_TCP_RST | FT_TCP_ACK, FT_TCP_FIN | FT_TCP_PSH | FT_TCP_ACK | FT_TCP_URG,
-		FT_TCP_FIN,
+		FT_TH_SYN, FT_TH_SYN | FT_TH_ACK, FT_TH_FIN | FT_TH_ACK, FT_TH_RST,
+		FT_TH_RST | FT_TH_ACK, FT_TH_FIN | FT_TH_PSH | FT_TH_ACK | FT_TH_URG,
+		FT_TH_FIN,
 	};
 	unsigned int i;
 
@@ -599,9 +599,9 @@ test_tcp_flags_extracted(void **state)
 		assert_int_equal(p.flags, ok[i]);
 	}
 	/* ECE and CWR (an ECN-setup SYN) are not part of the flags kept. */
-	s.flags = 0xc0 | FT_TCP_SYN;
+	s.flags = 0xc0 | FT_TH_SYN;
 	assert_status(parse_spec(&s, &p), FT_PKT_TCP);
-	assert_int_equal(p.flags, FT_TCP_SYN);
+	assert_int_equal(p.flags, FT_TH_SYN);
 }
 
 static void
@@ -936,18 +936,18 @@ test_err_tcp(void **state)
 
 	/* Flag combinations no stack sends. */
 	spec_init(&s, 0);
-	s.flags = FT_TCP_SYN | FT_TCP_FIN;
+	s.flags = FT_TH_SYN | FT_TH_FIN;
 	assert_status(parse_spec(&s, &p), FT_PKT_ERR_TCP_FLAGS);
-	s.flags = FT_TCP_SYN | FT_TCP_FIN | FT_TCP_ACK;
+	s.flags = FT_TH_SYN | FT_TH_FIN | FT_TH_ACK;
 	assert_status(parse_spec(&s, &p), FT_PKT_ERR_TCP_FLAGS);
-	s.flags = FT_TCP_SYN | FT_TCP_RST;
+	s.flags = FT_TH_SYN | FT_TH_RST;
 	assert_status(parse_spec(&s, &p), FT_PKT_ERR_TCP_FLAGS);
-	s.flags = FT_TCP_SYN | FT_TCP_RST | FT_TCP_ACK;
+	s.flags = FT_TH_SYN | FT_TH_RST | FT_TH_ACK;
 	assert_status(parse_spec(&s, &p), FT_PKT_ERR_TCP_FLAGS);
 	s.flags = 0;
 	assert_status(parse_spec(&s, &p), FT_PKT_ERR_TCP_FLAGS);
 	spec_init(&s, 1);
-	s.flags = FT_TCP_SYN | FT_TCP_FIN;
+	s.flags = FT_TH_SYN | FT_TH_FIN;
 	assert_status(parse_spec(&s, &p), FT_PKT_ERR_TCP_FLAGS);
 	s.flags = 0;
 	assert_status(parse_spec(&s, &p), FT_PKT_ERR_TCP_FLAGS);
