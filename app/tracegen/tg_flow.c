@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ft_tracegen.h"
+#include "tg_tracegen.h"
 
 #define C FT_CLIENT
 #define S FT_SERVER

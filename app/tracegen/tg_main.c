@@ -21,7 +21,7 @@
 
 #include <pcap/pcap.h>
 
-#include "ft_tracegen.h"
+#include "tg_tracegen.h"
 
 #define PROG		  "ft-tracegen"
 #define EXIT_USAGE	  2

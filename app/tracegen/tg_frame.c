@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "ft_tracegen.h"
+#include "tg_tracegen.h"
 
 #define ETH_HLEN       14
 #define VLAN_HLEN      4

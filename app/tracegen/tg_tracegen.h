@@ -177,12 +177,12 @@ ft_rng_seed(struct ft_rng *r, uint64_t seed, uint64_t idx)
 	(void)ft_rng_next(r);
 }
 
-/* ft_flow.c */
+/* tg_flow.c */
 void ft_flow_setup(struct ft_flow *f, const struct ft_cfg *cfg, uint64_t idx, unsigned int kind,
 	const struct ft_rng *rng, uint64_t start_us);
 void ft_endpoint_str(const struct ft_flow *f, unsigned int side, char *buf, size_t size);
 
-/* ft_frame.c */
+/* tg_frame.c */
 void ft_frame_init(void);
 size_t ft_frame_len(const struct ft_flow *f, const struct ft_pkt *p);
 size_t ft_frame_build(const struct ft_flow *f, const struct ft_pkt *p, uint8_t *buf);
