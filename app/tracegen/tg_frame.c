@@ -37,7 +37,7 @@ static const uint8_t client_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 static const uint8_t server_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 
 void
-ft_frame_init(void)
+tg_frame_init(void)
 {
 	size_t i;
 
@@ -92,7 +92,7 @@ csum_fold(uint64_t sum)
 }
 
 static size_t
-tcp_optlen(const struct ft_pkt *p)
+tcp_optlen(const struct tg_pkt *p)
 {
 	switch (p->opts) {
 	case FT_OPT_SYN:
@@ -105,7 +105,7 @@ tcp_optlen(const struct ft_pkt *p)
 }
 
 size_t
-ft_frame_len(const struct ft_flow *f, const struct ft_pkt *p)
+tg_frame_len(const struct tg_flow *f, const struct tg_pkt *p)
 {
 	return ETH_HLEN + (size_t)VLAN_HLEN * f->nvlan + (f->ipv6 ? IPV6_HLEN : IPV4_HLEN) +
 	       TCP_HLEN + tcp_optlen(p) + p->len;
@@ -113,7 +113,7 @@ ft_frame_len(const struct ft_flow *f, const struct ft_pkt *p)
 
 /* Writes the TCP options of a segment and returns the position after them. */
 static uint8_t *
-put_tcp_options(uint8_t *o, const struct ft_pkt *p)
+put_tcp_options(uint8_t *o, const struct tg_pkt *p)
 {
 	switch (p->opts) {
 	case FT_OPT_SYN:
@@ -147,11 +147,11 @@ put_tcp_options(uint8_t *o, const struct ft_pkt *p)
 }
 
 size_t
-ft_frame_build(const struct ft_flow *f, const struct ft_pkt *p, uint8_t *buf)
+tg_frame_build(const struct tg_flow *f, const struct tg_pkt *p, uint8_t *buf)
 {
-	const struct ft_endpoint *src = &f->ep[p->dir];
-	const struct ft_endpoint *dst = &f->ep[p->dir ^ 1];
-	const struct ft_side *me = &f->side[p->dir];
+	const struct tg_endpoint *src = &f->ep[p->dir];
+	const struct tg_endpoint *dst = &f->ep[p->dir ^ 1];
+	const struct tg_side *me = &f->side[p->dir];
 	size_t tcp_len = TCP_HLEN + tcp_optlen(p) + p->len;
 	uint8_t *b = buf;
 	uint8_t *ip;
