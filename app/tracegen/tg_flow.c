@@ -18,19 +18,19 @@
 
 #include "tg_tracegen.h"
 
-#define C FT_CLIENT
-#define S FT_SERVER
+#define C TG_CLIENT
+#define S TG_SERVER
 
-#define FA  (FT_TH_FIN | FT_TH_ACK)
-#define PA  (FT_TH_PSH | FT_TH_ACK)
-#define RA  (FT_TH_RST | FT_TH_ACK)
-#define FPA (FT_TH_FIN | FT_TH_PSH | FT_TH_ACK)
+#define FA  (TG_TH_FIN | TG_TH_ACK)
+#define PA  (TG_TH_PSH | TG_TH_ACK)
+#define RA  (TG_TH_RST | TG_TH_ACK)
+#define FPA (TG_TH_FIN | TG_TH_PSH | TG_TH_ACK)
 
 /* Number of distinct client (address, port) pairs: hosts 1..65534, ports 1024..65535. */
 #define CLIENT_HOSTS  65534ULL
 #define CLIENT_PORTS  64512ULL
 #define CLIENT_TUPLES (CLIENT_HOSTS * CLIENT_PORTS)
-_Static_assert(CLIENT_TUPLES == FT_MAX_FLOWS, "client tuple space");
+_Static_assert(CLIENT_TUPLES == TG_MAX_FLOWS, "client tuple space");
 /* A prime not dividing CLIENT_TUPLES: multiplying by it permutes the client tuples. */
 #define CLIENT_SCRAMBLE 2654435761ULL
 
@@ -69,7 +69,7 @@ random_isn(struct tg_flow *f)
 static uint16_t
 random_len(struct tg_flow *f)
 {
-	return (uint16_t)tg_rng_range(&f->rng, 1, FT_MAX_PAYLOAD);
+	return (uint16_t)tg_rng_range(&f->rng, 1, TG_MAX_PAYLOAD);
 }
 
 /* Moves the clock of the flow forward by a random delay of at most max_us. */
@@ -114,14 +114,14 @@ emit(struct tg_flow *f, unsigned int dir, uint8_t flags, uint32_t seq, uint32_t 
 	p = &f->pkts[f->npkts++];
 	p->t_us = f->t;
 	p->seq = seq;
-	p->ack = (flags & FT_TH_ACK) ? ack : 0;
+	p->ack = (flags & TG_TH_ACK) ? ack : 0;
 	p->tsval = me->ts_base + (uint32_t)(f->t / MS);
 	p->tsecr = me->ts_recent;
 	p->len = len;
 	p->ip_id = me->ip_id++;
 	p->dir = (uint8_t)dir;
 	p->tcp_flags = flags;
-	p->opts = (flags & FT_TH_SYN) ? FT_OPT_SYN : FT_OPT_TS;
+	p->opts = (flags & TG_TH_SYN) ? TG_OPT_SYN : TG_OPT_TS;
 	p->inc = (uint8_t)(f->ninc - 1);
 	me->ts_last = p->tsval;
 
@@ -145,7 +145,7 @@ send_seg(struct tg_flow *f, unsigned int dir, uint8_t flags, uint16_t len, bool 
 	struct tg_side *me = &f->side[dir];
 
 	emit(f, dir, flags, me->snd_nxt, me->rcv_nxt, len);
-	me->snd_nxt += len + !!(flags & FT_TH_SYN) + !!(flags & FT_TH_FIN);
+	me->snd_nxt += len + !!(flags & TG_TH_SYN) + !!(flags & TG_TH_FIN);
 	if (deliver_now)
 		deliver(f, dir);
 }
@@ -166,9 +166,9 @@ retransmit(struct tg_flow *f, unsigned int dir, uint8_t flags, uint32_t seq, uin
 static void
 handshake(struct tg_flow *f)
 {
-	xmit(f, C, FT_TH_SYN, 0);
-	xmit(f, S, FT_TH_SYN | FT_TH_ACK, 0);
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_SYN, 0);
+	xmit(f, S, TG_TH_SYN | TG_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 }
 
 /* Request/response exchanges; the server sometimes acknowledges before it answers. */
@@ -182,7 +182,7 @@ data_exchanges(struct tg_flow *f)
 			pause_up_to(f, 10 * MS);
 		xmit(f, C, PA, random_len(f));
 		if (tg_rng_below(&f->rng, 2) == 0)
-			xmit(f, S, FT_TH_ACK, 0);
+			xmit(f, S, TG_TH_ACK, 0);
 		xmit(f, S, PA, random_len(f));
 	}
 	pause_up_to(f, 50 * MS);
@@ -200,9 +200,9 @@ static void
 orderly_close(struct tg_flow *f, unsigned int closer)
 {
 	xmit(f, closer, FA, 0);
-	xmit(f, closer ^ 1, FT_TH_ACK, 0);
+	xmit(f, closer ^ 1, TG_TH_ACK, 0);
 	xmit(f, closer ^ 1, FA, 0);
-	xmit(f, closer, FT_TH_ACK, 0);
+	xmit(f, closer, TG_TH_ACK, 0);
 }
 
 /* Both FINs are in flight at the same time; first's FIN is seen first. */
@@ -234,8 +234,8 @@ build_simultaneous(struct tg_flow *f)
 {
 	open_connection(f);
 	crossing_fins(f, C);
-	xmit(f, C, FT_TH_ACK, 0);
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 }
 
 static void
@@ -243,8 +243,8 @@ build_crossing_server_first(struct tg_flow *f)
 {
 	open_connection(f);
 	crossing_fins(f, S);
-	xmit(f, S, FT_TH_ACK, 0);
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 }
 
 static void
@@ -275,7 +275,7 @@ build_rst_fin_wait2(struct tg_flow *f)
 {
 	open_connection(f);
 	xmit(f, C, FA, 0);
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 	f->t += 50 * MS;
 	pause_up_to(f, 250 * MS);
 	xmit(f, S, RA, 0);
@@ -286,7 +286,7 @@ build_rst_close_wait(struct tg_flow *f)
 {
 	open_connection(f);
 	xmit(f, S, FA, 0);
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 	pause_up_to(f, 100 * MS);
 	xmit(f, C, RA, 0);
 }
@@ -296,10 +296,10 @@ build_rst_last_ack(struct tg_flow *f)
 {
 	open_connection(f);
 	xmit(f, C, FA, 0);
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 	xmit(f, S, FA, 0);
 	/* A bare RST from SND.NXT (after the FIN) instead of the final ACK. */
-	xmit(f, C, FT_TH_RST, 0);
+	xmit(f, C, TG_TH_RST, 0);
 }
 
 static void
@@ -317,14 +317,14 @@ build_half_close(struct tg_flow *f)
 
 	open_connection(f);
 	xmit(f, C, FA, 0);
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 	for (i = 0; i < HALF_CLOSE_SEGMENTS; i++) {
 		pause_up_to(f, 5 * MS);
 		xmit(f, S, PA, random_len(f));
-		xmit(f, C, FT_TH_ACK, 0);
+		xmit(f, C, TG_TH_ACK, 0);
 	}
 	xmit(f, S, FA, 0);
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 }
 
 static void
@@ -332,9 +332,9 @@ build_fin_data(struct tg_flow *f)
 {
 	open_connection(f);
 	xmit(f, C, FPA, random_len(f));
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 	xmit(f, S, FPA, random_len(f));
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 }
 
 static void
@@ -350,9 +350,9 @@ build_fin_retrans(struct tg_flow *f)
 	f->t = t_fin + RTO_US;
 	retransmit(f, C, FA, seq, 0);
 	deliver(f, C);
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 	xmit(f, S, FA, 0);
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 }
 
 static void
@@ -363,7 +363,7 @@ build_lost_last_ack(struct tg_flow *f)
 
 	open_connection(f);
 	xmit(f, C, FA, 0);
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 	t_fin = f->t;
 	seq = f->side[S].snd_nxt;
 	xmit(f, S, FA, 0);
@@ -379,7 +379,7 @@ build_fin_wait2_timeout(struct tg_flow *f)
 {
 	open_connection(f);
 	xmit(f, S, FA, 0);
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 }
 
 static void
@@ -416,15 +416,15 @@ build_fin_reorder(struct tg_flow *f)
 	send_seg(f, C, FA, 0, false);
 	emit(f, C, PA, seq_b, f->side[C].rcv_nxt, len_b);
 	deliver(f, C);
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 	xmit(f, S, FA, 0);
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 }
 
 static void
 build_syn_refused(struct tg_flow *f)
 {
-	xmit(f, C, FT_TH_SYN, 0);
+	xmit(f, C, TG_TH_SYN, 0);
 	emit(f, S, RA, 0, f->side[S].rcv_nxt, 0);
 }
 

@@ -31,7 +31,7 @@
 
 /* The payload filler is the alphabet repeated; a segment starts at offset seq % 26. */
 #define FILLER_PERIOD 26
-static uint8_t filler[FT_MAX_PAYLOAD + FILLER_PERIOD];
+static uint8_t filler[TG_MAX_PAYLOAD + FILLER_PERIOD];
 
 static const uint8_t client_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 static const uint8_t server_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
@@ -95,9 +95,9 @@ static size_t
 tcp_optlen(const struct tg_pkt *p)
 {
 	switch (p->opts) {
-	case FT_OPT_SYN:
+	case TG_OPT_SYN:
 		return TCP_SYN_OPTLEN;
-	case FT_OPT_TS:
+	case TG_OPT_TS:
 		return TCP_TS_OPTLEN;
 	default:
 		return 0;
@@ -116,7 +116,7 @@ static uint8_t *
 put_tcp_options(uint8_t *o, const struct tg_pkt *p)
 {
 	switch (p->opts) {
-	case FT_OPT_SYN:
+	case TG_OPT_SYN:
 		/* Same layout as Linux: MSS, SACK permitted, timestamps, NOP, window scale. */
 		*o++ = 2;
 		*o++ = 4;
@@ -132,7 +132,7 @@ put_tcp_options(uint8_t *o, const struct tg_pkt *p)
 		*o++ = 3;
 		*o++ = TCP_WSCALE;
 		break;
-	case FT_OPT_TS:
+	case TG_OPT_TS:
 		*o++ = 1;
 		*o++ = 1;
 		*o++ = 8;
@@ -160,8 +160,8 @@ tg_frame_build(const struct tg_flow *f, const struct tg_pkt *p, uint8_t *buf)
 	uint16_t csum;
 
 	/* Ethernet and VLAN tags. */
-	memcpy(b, p->dir == FT_CLIENT ? server_mac : client_mac, 6);
-	memcpy(b + 6, p->dir == FT_CLIENT ? client_mac : server_mac, 6);
+	memcpy(b, p->dir == TG_CLIENT ? server_mac : client_mac, 6);
+	memcpy(b + 6, p->dir == TG_CLIENT ? client_mac : server_mac, 6);
 	b += 12;
 	if (f->nvlan == 2) {
 		b = put16(b, ETHERTYPE_QINQ);
@@ -211,7 +211,7 @@ tg_frame_build(const struct tg_flow *f, const struct tg_pkt *p, uint8_t *buf)
 	b = put32(b, p->ack);
 	*b++ = (uint8_t)(((TCP_HLEN + tcp_optlen(p)) / 4) << 4);
 	*b++ = p->tcp_flags;
-	b = put16(b, (p->tcp_flags & FT_TH_SYN) ? TCP_SYN_WINDOW : TCP_WINDOW);
+	b = put16(b, (p->tcp_flags & TG_TH_SYN) ? TCP_SYN_WINDOW : TCP_WINDOW);
 	b = put16(b, 0);
 	b = put16(b, 0);
 	b = put_tcp_options(b, p);

@@ -333,7 +333,7 @@ parse_args(struct options *o, int argc, char **argv)
 			o->output = optarg;
 			break;
 		case 'n':
-			o->nflows = parse_u64("-n", optarg, 10, 1, FT_MAX_FLOWS);
+			o->nflows = parse_u64("-n", optarg, 10, 1, TG_MAX_FLOWS);
 			break;
 		case 's':
 			o->seed = parse_u64("-s", optarg, 0, 0, UINT64_MAX);
@@ -498,8 +498,8 @@ write_expect(FILE *out, const struct tg_flow *f)
 	char server[64];
 	unsigned int i;
 
-	tg_endpoint_str(f, FT_CLIENT, client, sizeof(client));
-	tg_endpoint_str(f, FT_SERVER, server, sizeof(server));
+	tg_endpoint_str(f, TG_CLIENT, client, sizeof(client));
+	tg_endpoint_str(f, TG_SERVER, server, sizeof(server));
 	for (i = 0; i < f->ninc; i++) {
 		const struct tg_incarnation *inc = &f->inc[i];
 
@@ -509,8 +509,8 @@ write_expect(FILE *out, const struct tg_flow *f)
 			"\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64 ",\"vlan\":%u,"
 			"\"ipv6\":%s}\n",
 			client, server, tg_kinds[f->kind].name, inc->how, inc->first_closer,
-			inc->pkts[FT_CLIENT], inc->pkts[FT_SERVER], inc->bytes[FT_CLIENT],
-			inc->bytes[FT_SERVER], f->nvlan, f->ipv6 ? "true" : "false");
+			inc->pkts[TG_CLIENT], inc->pkts[TG_SERVER], inc->bytes[TG_CLIENT],
+			inc->bytes[TG_SERVER], f->nvlan, f->ipv6 ? "true" : "false");
 	}
 }
 
@@ -534,7 +534,7 @@ open_output(const char *path, const char *what, char **buf)
 int
 main(int argc, char **argv)
 {
-	static uint8_t frame[FT_MAX_FRAME];
+	static uint8_t frame[TG_MAX_FRAME];
 	struct flow_heap heap = {NULL, 0, 0};
 	struct tg_flow **pool = NULL;
 	size_t npool = 0;
@@ -614,12 +614,12 @@ main(int argc, char **argv)
 		f = heap.v[0];
 		p = &f->pkts[f->next++];
 		hdr.caplen = (bpf_u_int32)tg_frame_build(f, p, frame);
-		hdr.caplen = relink(o.linktype, frame, hdr.caplen, p->dir == FT_CLIENT);
+		hdr.caplen = relink(o.linktype, frame, hdr.caplen, p->dir == TG_CLIENT);
 		hdr.len = hdr.caplen;
 		/* As a capture with a small snap length: only the frame's start is kept. */
 		if (hdr.caplen > o.snaplen)
 			hdr.caplen = o.snaplen;
-		hdr.ts.tv_sec = (time_t)(FT_T0_SEC + p->t_us / 1000000);
+		hdr.ts.tv_sec = (time_t)(TG_T0_SEC + p->t_us / 1000000);
 		hdr.ts.tv_usec = (suseconds_t)(p->t_us % 1000000);
 		pcap_dump((u_char *)dumper, &hdr, frame);
 		npkts++;

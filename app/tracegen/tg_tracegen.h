@@ -10,42 +10,42 @@
  * when the packet is written out.
  */
 
-#ifndef FT_TRACEGEN_H
-#define FT_TRACEGEN_H
+#ifndef TG_TRACEGEN_H
+#define TG_TRACEGEN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Direction of a packet, also used as the index of the sending side. */
-#define FT_CLIENT 0
-#define FT_SERVER 1
+#define TG_CLIENT 0
+#define TG_SERVER 1
 
 /* TCP flags. */
-#define FT_TH_FIN 0x01
-#define FT_TH_SYN 0x02
-#define FT_TH_RST 0x04
-#define FT_TH_PSH 0x08
-#define FT_TH_ACK 0x10
+#define TG_TH_FIN 0x01
+#define TG_TH_SYN 0x02
+#define TG_TH_RST 0x04
+#define TG_TH_PSH 0x08
+#define TG_TH_ACK 0x10
 
 /* Option layouts a segment can carry. */
-#define FT_OPT_SYN 1 /* MSS, SACK permitted, timestamps, window scale: 20 bytes. */
-#define FT_OPT_TS  2 /* NOP, NOP, timestamps: 12 bytes. */
+#define TG_OPT_SYN 1 /* MSS, SACK permitted, timestamps, window scale: 20 bytes. */
+#define TG_OPT_TS  2 /* NOP, NOP, timestamps: 12 bytes. */
 
 /* Largest payload the generator puts in one segment. */
-#define FT_MAX_PAYLOAD 1400
+#define TG_MAX_PAYLOAD 1400
 
 /* Large enough for Ethernet, two VLAN tags, IPv6, TCP with options and the payload. */
-#define FT_MAX_FRAME 2048
+#define TG_MAX_FRAME 2048
 
 /* A flow has at most this many incarnations on the same tuple. */
-#define FT_MAX_INC 2
+#define TG_MAX_INC 2
 
 /* Number of distinct client (address, port) pairs, hence of flows with a unique tuple. */
-#define FT_MAX_FLOWS (65534ULL * 64512ULL)
+#define TG_MAX_FLOWS (65534ULL * 64512ULL)
 
 /* Fixed time of the first packet of every trace. */
-#define FT_T0_SEC 1700000000ULL
+#define TG_T0_SEC 1700000000ULL
 
 /* One packet of a flow, in the order it appears in the trace. */
 struct tg_pkt {
@@ -114,7 +114,7 @@ struct tg_flow {
 	uint64_t t; /* Time of the next packet the builder emits. */
 	uint32_t half_rtt;
 	unsigned int data_segments;
-	struct tg_incarnation inc[FT_MAX_INC];
+	struct tg_incarnation inc[TG_MAX_INC];
 	unsigned int ninc;
 	struct tg_pkt *pkts;
 	size_t npkts;
@@ -187,4 +187,4 @@ void tg_frame_init(void);
 size_t tg_frame_len(const struct tg_flow *f, const struct tg_pkt *p);
 size_t tg_frame_build(const struct tg_flow *f, const struct tg_pkt *p, uint8_t *buf);
 
-#endif /* FT_TRACEGEN_H */
+#endif /* TG_TRACEGEN_H */
