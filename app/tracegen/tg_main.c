@@ -21,7 +21,7 @@
 
 #include <pcap/pcap.h>
 
-#include "ft_tracegen.h"
+#include "tg_tracegen.h"
 
 #define PROG		  "ft-tracegen"
 #define EXIT_USAGE	  2
@@ -43,14 +43,14 @@ struct options {
 	bool roundrobin;
 	uint64_t weights[64];
 	uint64_t total_weight;
-	struct ft_cfg cfg;
+	struct tg_cfg cfg;
 	int linktype;
 	uint32_t snaplen;
 };
 
 /* Active flows ordered by (time of next packet, flow index). */
 struct flow_heap {
-	struct ft_flow **v;
+	struct tg_flow **v;
 	size_t n;
 	size_t cap;
 };
@@ -173,8 +173,8 @@ find_kind(const char *name, size_t len)
 {
 	unsigned int i;
 
-	for (i = 0; i < ft_nkinds; i++)
-		if (strlen(ft_kinds[i].name) == len && memcmp(ft_kinds[i].name, name, len) == 0)
+	for (i = 0; i < tg_nkinds; i++)
+		if (strlen(tg_kinds[i].name) == len && memcmp(tg_kinds[i].name, name, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -190,9 +190,9 @@ parse_mix(struct options *o, const char *spec)
 	o->roundrobin = false;
 	o->total_weight = 0;
 	if (strcmp(spec, "all") == 0 || strcmp(spec, "roundrobin") == 0) {
-		for (i = 0; i < ft_nkinds; i++)
+		for (i = 0; i < tg_nkinds; i++)
 			o->weights[i] = 1;
-		o->total_weight = ft_nkinds;
+		o->total_weight = tg_nkinds;
 		o->roundrobin = spec[0] == 'r';
 		return;
 	}
@@ -213,14 +213,14 @@ parse_mix(struct options *o, const char *spec)
 			die_usage("unknown kind '%.*s' in --mix (see --list-kinds)", (int)name_len,
 				item);
 		if (seen[k])
-			die_usage("kind '%s' given twice in --mix", ft_kinds[k].name);
+			die_usage("kind '%s' given twice in --mix", tg_kinds[k].name);
 		seen[k] = true;
 		if (eq != NULL) {
 			size_t wlen = len - name_len - 1;
 
 			if (wlen == 0 || wlen >= sizeof(wbuf))
 				die_usage("invalid weight '%.*s' for kind '%s' in --mix", (int)wlen,
-					eq + 1, ft_kinds[k].name);
+					eq + 1, tg_kinds[k].name);
 			memcpy(wbuf, eq + 1, wlen);
 			wbuf[wlen] = '\0';
 			w = parse_u64("--mix weight", wbuf, 10, 0, MAX_WEIGHT);
@@ -240,9 +240,9 @@ list_kinds(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < ft_nkinds; i++)
-		printf("%-22s %s (expect %s / %s)\n", ft_kinds[i].name, ft_kinds[i].desc,
-			ft_kinds[i].how, ft_kinds[i].first_closer);
+	for (i = 0; i < tg_nkinds; i++)
+		printf("%-22s %s (expect %s / %s)\n", tg_kinds[i].name, tg_kinds[i].desc,
+			tg_kinds[i].how, tg_kinds[i].first_closer);
 }
 
 /*
@@ -333,7 +333,7 @@ parse_args(struct options *o, int argc, char **argv)
 			o->output = optarg;
 			break;
 		case 'n':
-			o->nflows = parse_u64("-n", optarg, 10, 1, FT_MAX_FLOWS);
+			o->nflows = parse_u64("-n", optarg, 10, 1, TG_MAX_FLOWS);
 			break;
 		case 's':
 			o->seed = parse_u64("-s", optarg, 0, 0, UINT64_MAX);
@@ -406,7 +406,7 @@ parse_args(struct options *o, int argc, char **argv)
 }
 
 static inline bool
-flow_before(const struct ft_flow *a, const struct ft_flow *b)
+flow_before(const struct tg_flow *a, const struct tg_flow *b)
 {
 	uint64_t ta = a->pkts[a->next].t_us;
 	uint64_t tb = b->pkts[b->next].t_us;
@@ -417,7 +417,7 @@ flow_before(const struct ft_flow *a, const struct ft_flow *b)
 static void
 heap_sift_down(struct flow_heap *h, size_t i)
 {
-	struct ft_flow *f = h->v[i];
+	struct tg_flow *f = h->v[i];
 
 	for (;;) {
 		size_t c = 2 * i + 1;
@@ -435,7 +435,7 @@ heap_sift_down(struct flow_heap *h, size_t i)
 }
 
 static void
-heap_push(struct flow_heap *h, struct ft_flow *f)
+heap_push(struct flow_heap *h, struct tg_flow *f)
 {
 	size_t i;
 
@@ -475,15 +475,15 @@ flow_start_us(const struct options *o, uint64_t idx)
 }
 
 static unsigned int
-pick_kind(const struct options *o, uint64_t idx, struct ft_rng *rng)
+pick_kind(const struct options *o, uint64_t idx, struct tg_rng *rng)
 {
 	uint64_t r;
 	unsigned int k;
 
 	if (o->roundrobin)
-		return (unsigned int)(idx % ft_nkinds);
-	r = ft_rng_below(rng, o->total_weight);
-	for (k = 0; k < ft_nkinds - 1; k++) {
+		return (unsigned int)(idx % tg_nkinds);
+	r = tg_rng_below(rng, o->total_weight);
+	for (k = 0; k < tg_nkinds - 1; k++) {
 		if (r < o->weights[k])
 			break;
 		r -= o->weights[k];
@@ -492,25 +492,25 @@ pick_kind(const struct options *o, uint64_t idx, struct ft_rng *rng)
 }
 
 static void
-write_expect(FILE *out, const struct ft_flow *f)
+write_expect(FILE *out, const struct tg_flow *f)
 {
 	char client[64];
 	char server[64];
 	unsigned int i;
 
-	ft_endpoint_str(f, FT_CLIENT, client, sizeof(client));
-	ft_endpoint_str(f, FT_SERVER, server, sizeof(server));
+	tg_endpoint_str(f, TG_CLIENT, client, sizeof(client));
+	tg_endpoint_str(f, TG_SERVER, server, sizeof(server));
 	for (i = 0; i < f->ninc; i++) {
-		const struct ft_incarnation *inc = &f->inc[i];
+		const struct tg_incarnation *inc = &f->inc[i];
 
 		fprintf(out,
 			"{\"client\":\"%s\",\"server\":\"%s\",\"kind\":\"%s\",\"how\":\"%s\","
 			"\"first_closer\":\"%s\",\"pkts_c2s\":%" PRIu64 ",\"pkts_s2c\":%" PRIu64 ","
 			"\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64 ",\"vlan\":%u,"
 			"\"ipv6\":%s}\n",
-			client, server, ft_kinds[f->kind].name, inc->how, inc->first_closer,
-			inc->pkts[FT_CLIENT], inc->pkts[FT_SERVER], inc->bytes[FT_CLIENT],
-			inc->bytes[FT_SERVER], f->nvlan, f->ipv6 ? "true" : "false");
+			client, server, tg_kinds[f->kind].name, inc->how, inc->first_closer,
+			inc->pkts[TG_CLIENT], inc->pkts[TG_SERVER], inc->bytes[TG_CLIENT],
+			inc->bytes[TG_SERVER], f->nvlan, f->ipv6 ? "true" : "false");
 	}
 }
 
@@ -534,9 +534,9 @@ open_output(const char *path, const char *what, char **buf)
 int
 main(int argc, char **argv)
 {
-	static uint8_t frame[FT_MAX_FRAME];
+	static uint8_t frame[TG_MAX_FRAME];
 	struct flow_heap heap = {NULL, 0, 0};
-	struct ft_flow **pool = NULL;
+	struct tg_flow **pool = NULL;
 	size_t npool = 0;
 	size_t nalloc = 0;
 	bool used[64] = {false};
@@ -553,10 +553,10 @@ main(int argc, char **argv)
 	size_t i;
 
 	_Static_assert(sizeof(o.weights) / sizeof(o.weights[0]) >= 19, "weights array too small");
-	if (ft_nkinds > sizeof(o.weights) / sizeof(o.weights[0]))
+	if (tg_nkinds > sizeof(o.weights) / sizeof(o.weights[0]))
 		die(1, "internal error: too many kinds");
 	parse_args(&o, argc, argv);
-	ft_frame_init();
+	tg_frame_init();
 
 	pcap = pcap_open_dead(o.linktype, (int)o.snaplen);
 	if (pcap == NULL)
@@ -570,14 +570,14 @@ main(int argc, char **argv)
 
 	while (next_idx < o.nflows || heap.n != 0) {
 		struct pcap_pkthdr hdr;
-		struct ft_flow *f;
-		const struct ft_pkt *p;
+		struct tg_flow *f;
+		const struct tg_pkt *p;
 
 		if (next_idx < o.nflows) {
 			uint64_t start = flow_start_us(&o, next_idx);
 
 			if (heap.n == 0 || start < heap.v[0]->pkts[heap.v[0]->next].t_us) {
-				struct ft_rng rng;
+				struct tg_rng rng;
 				unsigned int kind;
 
 				if (npool != 0) {
@@ -590,13 +590,13 @@ main(int argc, char **argv)
 					if (pool == NULL)
 						die(1, "out of memory (pool of %zu flows)", nalloc);
 				}
-				ft_rng_seed(&rng, o.seed, next_idx);
+				tg_rng_seed(&rng, o.seed, next_idx);
 				kind = pick_kind(&o, next_idx, &rng);
 				if (!used[kind]) {
 					used[kind] = true;
 					nused++;
 				}
-				ft_flow_setup(f, &o.cfg, next_idx, kind, &rng, start);
+				tg_flow_setup(f, &o.cfg, next_idx, kind, &rng, start);
 				if (expect != NULL)
 					write_expect(expect, f);
 				heap_push(&heap, f);
@@ -613,13 +613,13 @@ main(int argc, char **argv)
 
 		f = heap.v[0];
 		p = &f->pkts[f->next++];
-		hdr.caplen = (bpf_u_int32)ft_frame_build(f, p, frame);
-		hdr.caplen = relink(o.linktype, frame, hdr.caplen, p->dir == FT_CLIENT);
+		hdr.caplen = (bpf_u_int32)tg_frame_build(f, p, frame);
+		hdr.caplen = relink(o.linktype, frame, hdr.caplen, p->dir == TG_CLIENT);
 		hdr.len = hdr.caplen;
 		/* As a capture with a small snap length: only the frame's start is kept. */
 		if (hdr.caplen > o.snaplen)
 			hdr.caplen = o.snaplen;
-		hdr.ts.tv_sec = (time_t)(FT_T0_SEC + p->t_us / 1000000);
+		hdr.ts.tv_sec = (time_t)(TG_T0_SEC + p->t_us / 1000000);
 		hdr.ts.tv_usec = (suseconds_t)(p->t_us % 1000000);
 		pcap_dump((u_char *)dumper, &hdr, frame);
 		npkts++;

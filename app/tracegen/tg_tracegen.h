@@ -10,45 +10,45 @@
  * when the packet is written out.
  */
 
-#ifndef FT_TRACEGEN_H
-#define FT_TRACEGEN_H
+#ifndef TG_TRACEGEN_H
+#define TG_TRACEGEN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Direction of a packet, also used as the index of the sending side. */
-#define FT_CLIENT 0
-#define FT_SERVER 1
+#define TG_CLIENT 0
+#define TG_SERVER 1
 
 /* TCP flags. */
-#define FT_TH_FIN 0x01
-#define FT_TH_SYN 0x02
-#define FT_TH_RST 0x04
-#define FT_TH_PSH 0x08
-#define FT_TH_ACK 0x10
+#define TG_TH_FIN 0x01
+#define TG_TH_SYN 0x02
+#define TG_TH_RST 0x04
+#define TG_TH_PSH 0x08
+#define TG_TH_ACK 0x10
 
 /* Option layouts a segment can carry. */
-#define FT_OPT_SYN 1 /* MSS, SACK permitted, timestamps, window scale: 20 bytes. */
-#define FT_OPT_TS  2 /* NOP, NOP, timestamps: 12 bytes. */
+#define TG_OPT_SYN 1 /* MSS, SACK permitted, timestamps, window scale: 20 bytes. */
+#define TG_OPT_TS  2 /* NOP, NOP, timestamps: 12 bytes. */
 
 /* Largest payload the generator puts in one segment. */
-#define FT_MAX_PAYLOAD 1400
+#define TG_MAX_PAYLOAD 1400
 
 /* Large enough for Ethernet, two VLAN tags, IPv6, TCP with options and the payload. */
-#define FT_MAX_FRAME 2048
+#define TG_MAX_FRAME 2048
 
 /* A flow has at most this many incarnations on the same tuple. */
-#define FT_MAX_INC 2
+#define TG_MAX_INC 2
 
 /* Number of distinct client (address, port) pairs, hence of flows with a unique tuple. */
-#define FT_MAX_FLOWS (65534ULL * 64512ULL)
+#define TG_MAX_FLOWS (65534ULL * 64512ULL)
 
 /* Fixed time of the first packet of every trace. */
-#define FT_T0_SEC 1700000000ULL
+#define TG_T0_SEC 1700000000ULL
 
 /* One packet of a flow, in the order it appears in the trace. */
-struct ft_pkt {
+struct tg_pkt {
 	uint64_t t_us; /* Microseconds since the start of the trace. */
 	uint32_t seq;
 	uint32_t ack;
@@ -63,13 +63,13 @@ struct ft_pkt {
 };
 
 /* Address and port of one endpoint. */
-struct ft_endpoint {
+struct tg_endpoint {
 	uint8_t addr[16]; /* IPv4 uses the first 4 bytes. */
 	uint16_t port;
 };
 
 /* TCP sender/receiver state of one endpoint of the current incarnation. */
-struct ft_side {
+struct tg_side {
 	uint32_t isn;
 	uint32_t snd_nxt;
 	uint32_t rcv_nxt;    /* Next sequence number expected from the peer. */
@@ -81,7 +81,7 @@ struct ft_side {
 };
 
 /* Expected outcome and counters of one incarnation, as written to the expect file. */
-struct ft_incarnation {
+struct tg_incarnation {
 	const char *how;
 	const char *first_closer;
 	uint64_t pkts[2];
@@ -89,12 +89,12 @@ struct ft_incarnation {
 };
 
 /* Deterministic pseudo-random generator (splitmix64). */
-struct ft_rng {
+struct tg_rng {
 	uint64_t s;
 };
 
 /* Generation parameters shared by all flows. */
-struct ft_cfg {
+struct tg_cfg {
 	double ipv6_pct;
 	double vlan_pct;
 	double qinq_pct;
@@ -102,40 +102,40 @@ struct ft_cfg {
 	unsigned int data_segments;
 };
 
-struct ft_flow {
+struct tg_flow {
 	uint64_t idx; /* Index of the flow, 0 .. n - 1. */
 	unsigned int kind;
-	struct ft_rng rng;
+	struct tg_rng rng;
 	bool ipv6;
 	uint8_t nvlan;
 	uint16_t vid[2]; /* Outer tag first. */
-	struct ft_endpoint ep[2];
-	struct ft_side side[2];
+	struct tg_endpoint ep[2];
+	struct tg_side side[2];
 	uint64_t t; /* Time of the next packet the builder emits. */
 	uint32_t half_rtt;
 	unsigned int data_segments;
-	struct ft_incarnation inc[FT_MAX_INC];
+	struct tg_incarnation inc[TG_MAX_INC];
 	unsigned int ninc;
-	struct ft_pkt *pkts;
+	struct tg_pkt *pkts;
 	size_t npkts;
 	size_t cap;
 	size_t next; /* Next packet to write out. */
 };
 
 /* One entry of the kind table. */
-struct ft_kind {
+struct tg_kind {
 	const char *name;
 	const char *desc;
 	const char *how; /* Expected outcome of the (first) incarnation. */
 	const char *first_closer;
-	void (*build)(struct ft_flow *f);
+	void (*build)(struct tg_flow *f);
 };
 
-extern const struct ft_kind ft_kinds[];
-extern const unsigned int ft_nkinds;
+extern const struct tg_kind tg_kinds[];
+extern const unsigned int tg_nkinds;
 
 static inline uint64_t
-ft_rng_next(struct ft_rng *r)
+tg_rng_next(struct tg_rng *r)
 {
 	uint64_t z;
 
@@ -148,43 +148,43 @@ ft_rng_next(struct ft_rng *r)
 
 /* Uniform integer in [0, n), n > 0, without modulo bias worth mentioning. */
 static inline uint64_t
-ft_rng_below(struct ft_rng *r, uint64_t n)
+tg_rng_below(struct tg_rng *r, uint64_t n)
 {
-	return (uint64_t)(((unsigned __int128)ft_rng_next(r) * n) >> 64);
+	return (uint64_t)(((unsigned __int128)tg_rng_next(r) * n) >> 64);
 }
 
 /* Uniform integer in [lo, hi]. */
 static inline uint32_t
-ft_rng_range(struct ft_rng *r, uint32_t lo, uint32_t hi)
+tg_rng_range(struct tg_rng *r, uint32_t lo, uint32_t hi)
 {
-	return lo + (uint32_t)ft_rng_below(r, (uint64_t)hi - lo + 1);
+	return lo + (uint32_t)tg_rng_below(r, (uint64_t)hi - lo + 1);
 }
 
 /* True with a probability of pct percent. */
 static inline bool
-ft_rng_pct(struct ft_rng *r, double pct)
+tg_rng_pct(struct tg_rng *r, double pct)
 {
-	return (double)(ft_rng_next(r) >> 11) * (100.0 / 9007199254740992.0) < pct;
+	return (double)(tg_rng_next(r) >> 11) * (100.0 / 9007199254740992.0) < pct;
 }
 
 /* Seeds the generator of flow idx; flows are independent of each other. */
 static inline void
-ft_rng_seed(struct ft_rng *r, uint64_t seed, uint64_t idx)
+tg_rng_seed(struct tg_rng *r, uint64_t seed, uint64_t idx)
 {
-	struct ft_rng m = {.s = seed};
+	struct tg_rng m = {.s = seed};
 
-	r->s = ft_rng_next(&m) ^ (idx * 0xd1342543de82ef95ULL);
-	(void)ft_rng_next(r);
+	r->s = tg_rng_next(&m) ^ (idx * 0xd1342543de82ef95ULL);
+	(void)tg_rng_next(r);
 }
 
-/* ft_flow.c */
-void ft_flow_setup(struct ft_flow *f, const struct ft_cfg *cfg, uint64_t idx, unsigned int kind,
-	const struct ft_rng *rng, uint64_t start_us);
-void ft_endpoint_str(const struct ft_flow *f, unsigned int side, char *buf, size_t size);
+/* tg_flow.c */
+void tg_flow_setup(struct tg_flow *f, const struct tg_cfg *cfg, uint64_t idx, unsigned int kind,
+	const struct tg_rng *rng, uint64_t start_us);
+void tg_endpoint_str(const struct tg_flow *f, unsigned int side, char *buf, size_t size);
 
-/* ft_frame.c */
-void ft_frame_init(void);
-size_t ft_frame_len(const struct ft_flow *f, const struct ft_pkt *p);
-size_t ft_frame_build(const struct ft_flow *f, const struct ft_pkt *p, uint8_t *buf);
+/* tg_frame.c */
+void tg_frame_init(void);
+size_t tg_frame_len(const struct tg_flow *f, const struct tg_pkt *p);
+size_t tg_frame_build(const struct tg_flow *f, const struct tg_pkt *p, uint8_t *buf);
 
-#endif /* FT_TRACEGEN_H */
+#endif /* TG_TRACEGEN_H */

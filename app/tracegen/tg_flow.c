@@ -16,21 +16,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ft_tracegen.h"
+#include "tg_tracegen.h"
 
-#define C FT_CLIENT
-#define S FT_SERVER
+#define C TG_CLIENT
+#define S TG_SERVER
 
-#define FA  (FT_TH_FIN | FT_TH_ACK)
-#define PA  (FT_TH_PSH | FT_TH_ACK)
-#define RA  (FT_TH_RST | FT_TH_ACK)
-#define FPA (FT_TH_FIN | FT_TH_PSH | FT_TH_ACK)
+#define FA  (TG_TH_FIN | TG_TH_ACK)
+#define PA  (TG_TH_PSH | TG_TH_ACK)
+#define RA  (TG_TH_RST | TG_TH_ACK)
+#define FPA (TG_TH_FIN | TG_TH_PSH | TG_TH_ACK)
 
 /* Number of distinct client (address, port) pairs: hosts 1..65534, ports 1024..65535. */
 #define CLIENT_HOSTS  65534ULL
 #define CLIENT_PORTS  64512ULL
 #define CLIENT_TUPLES (CLIENT_HOSTS * CLIENT_PORTS)
-_Static_assert(CLIENT_TUPLES == FT_MAX_FLOWS, "client tuple space");
+_Static_assert(CLIENT_TUPLES == TG_MAX_FLOWS, "client tuple space");
 /* A prime not dividing CLIENT_TUPLES: multiplying by it permutes the client tuples. */
 #define CLIENT_SCRAMBLE 2654435761ULL
 
@@ -59,31 +59,31 @@ grow_or_die(void *ptr, size_t nmemb, size_t size)
 
 /* Returns a random ISN; about 1% of them are close to 2^32 so that the sequence space wraps. */
 static uint32_t
-random_isn(struct ft_flow *f)
+random_isn(struct tg_flow *f)
 {
-	if (ft_rng_below(&f->rng, 100) == 0)
-		return UINT32_MAX - (uint32_t)ft_rng_below(&f->rng, 3000);
-	return (uint32_t)ft_rng_next(&f->rng);
+	if (tg_rng_below(&f->rng, 100) == 0)
+		return UINT32_MAX - (uint32_t)tg_rng_below(&f->rng, 3000);
+	return (uint32_t)tg_rng_next(&f->rng);
 }
 
 static uint16_t
-random_len(struct ft_flow *f)
+random_len(struct tg_flow *f)
 {
-	return (uint16_t)ft_rng_range(&f->rng, 1, FT_MAX_PAYLOAD);
+	return (uint16_t)tg_rng_range(&f->rng, 1, TG_MAX_PAYLOAD);
 }
 
 /* Moves the clock of the flow forward by a random delay of at most max_us. */
 static void
-pause_up_to(struct ft_flow *f, uint32_t max_us)
+pause_up_to(struct tg_flow *f, uint32_t max_us)
 {
-	f->t += ft_rng_below(&f->rng, (uint64_t)max_us + 1);
+	f->t += tg_rng_below(&f->rng, (uint64_t)max_us + 1);
 }
 
 /* Resets the TCP state of both sides for a new incarnation. */
 static void
-start_incarnation(struct ft_flow *f, const char *how, const char *first_closer, uint32_t client_isn)
+start_incarnation(struct tg_flow *f, const char *how, const char *first_closer, uint32_t client_isn)
 {
-	struct ft_incarnation *inc = &f->inc[f->ninc++];
+	struct tg_incarnation *inc = &f->inc[f->ninc++];
 	unsigned int i;
 
 	memset(inc, 0, sizeof(*inc));
@@ -95,17 +95,17 @@ start_incarnation(struct ft_flow *f, const char *how, const char *first_closer, 
 		f->side[i].snd_nxt = f->side[i].isn;
 		f->side[i].rcv_nxt = 0;
 		f->side[i].ts_recent = 0;
-		f->side[i].flow_label = (uint32_t)ft_rng_range(&f->rng, 1, 0xfffff);
+		f->side[i].flow_label = (uint32_t)tg_rng_range(&f->rng, 1, 0xfffff);
 	}
 }
 
 /* Appends a segment with explicit sequence and acknowledgement numbers. */
 static void
-emit(struct ft_flow *f, unsigned int dir, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t len)
+emit(struct tg_flow *f, unsigned int dir, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t len)
 {
-	struct ft_side *me = &f->side[dir];
-	struct ft_incarnation *inc = &f->inc[f->ninc - 1];
-	struct ft_pkt *p;
+	struct tg_side *me = &f->side[dir];
+	struct tg_incarnation *inc = &f->inc[f->ninc - 1];
+	struct tg_pkt *p;
 
 	if (f->npkts == f->cap) {
 		f->cap = f->cap ? 2 * f->cap : 32;
@@ -114,25 +114,25 @@ emit(struct ft_flow *f, unsigned int dir, uint8_t flags, uint32_t seq, uint32_t 
 	p = &f->pkts[f->npkts++];
 	p->t_us = f->t;
 	p->seq = seq;
-	p->ack = (flags & FT_TH_ACK) ? ack : 0;
+	p->ack = (flags & TG_TH_ACK) ? ack : 0;
 	p->tsval = me->ts_base + (uint32_t)(f->t / MS);
 	p->tsecr = me->ts_recent;
 	p->len = len;
 	p->ip_id = me->ip_id++;
 	p->dir = (uint8_t)dir;
 	p->tcp_flags = flags;
-	p->opts = (flags & FT_TH_SYN) ? FT_OPT_SYN : FT_OPT_TS;
+	p->opts = (flags & TG_TH_SYN) ? TG_OPT_SYN : TG_OPT_TS;
 	p->inc = (uint8_t)(f->ninc - 1);
 	me->ts_last = p->tsval;
 
 	inc->pkts[dir]++;
-	inc->bytes[dir] += ft_frame_len(f, p);
+	inc->bytes[dir] += tg_frame_len(f, p);
 	f->t += f->half_rtt;
 }
 
 /* The peer receives everything dir has sent so far. */
 static void
-deliver(struct ft_flow *f, unsigned int dir)
+deliver(struct tg_flow *f, unsigned int dir)
 {
 	f->side[dir ^ 1].rcv_nxt = f->side[dir].snd_nxt;
 	f->side[dir ^ 1].ts_recent = f->side[dir].ts_last;
@@ -140,40 +140,40 @@ deliver(struct ft_flow *f, unsigned int dir)
 
 /* Sends the next segment of dir from SND.NXT, acknowledging everything received. */
 static void
-send_seg(struct ft_flow *f, unsigned int dir, uint8_t flags, uint16_t len, bool deliver_now)
+send_seg(struct tg_flow *f, unsigned int dir, uint8_t flags, uint16_t len, bool deliver_now)
 {
-	struct ft_side *me = &f->side[dir];
+	struct tg_side *me = &f->side[dir];
 
 	emit(f, dir, flags, me->snd_nxt, me->rcv_nxt, len);
-	me->snd_nxt += len + !!(flags & FT_TH_SYN) + !!(flags & FT_TH_FIN);
+	me->snd_nxt += len + !!(flags & TG_TH_SYN) + !!(flags & TG_TH_FIN);
 	if (deliver_now)
 		deliver(f, dir);
 }
 
 static void
-xmit(struct ft_flow *f, unsigned int dir, uint8_t flags, uint16_t len)
+xmit(struct tg_flow *f, unsigned int dir, uint8_t flags, uint16_t len)
 {
 	send_seg(f, dir, flags, len, true);
 }
 
 /* Retransmits an earlier segment of dir: same flags, sequence number and length. */
 static void
-retransmit(struct ft_flow *f, unsigned int dir, uint8_t flags, uint32_t seq, uint16_t len)
+retransmit(struct tg_flow *f, unsigned int dir, uint8_t flags, uint32_t seq, uint16_t len)
 {
 	emit(f, dir, flags, seq, f->side[dir].rcv_nxt, len);
 }
 
 static void
-handshake(struct ft_flow *f)
+handshake(struct tg_flow *f)
 {
-	xmit(f, C, FT_TH_SYN, 0);
-	xmit(f, S, FT_TH_SYN | FT_TH_ACK, 0);
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_SYN, 0);
+	xmit(f, S, TG_TH_SYN | TG_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 }
 
 /* Request/response exchanges; the server sometimes acknowledges before it answers. */
 static void
-data_exchanges(struct ft_flow *f)
+data_exchanges(struct tg_flow *f)
 {
 	unsigned int i;
 
@@ -181,15 +181,15 @@ data_exchanges(struct ft_flow *f)
 		if (i != 0)
 			pause_up_to(f, 10 * MS);
 		xmit(f, C, PA, random_len(f));
-		if (ft_rng_below(&f->rng, 2) == 0)
-			xmit(f, S, FT_TH_ACK, 0);
+		if (tg_rng_below(&f->rng, 2) == 0)
+			xmit(f, S, TG_TH_ACK, 0);
 		xmit(f, S, PA, random_len(f));
 	}
 	pause_up_to(f, 50 * MS);
 }
 
 static void
-open_connection(struct ft_flow *f)
+open_connection(struct tg_flow *f)
 {
 	handshake(f);
 	data_exchanges(f);
@@ -197,17 +197,17 @@ open_connection(struct ft_flow *f)
 
 /* Orderly close where closer sends its FIN first and the peer closes after the ACK. */
 static void
-orderly_close(struct ft_flow *f, unsigned int closer)
+orderly_close(struct tg_flow *f, unsigned int closer)
 {
 	xmit(f, closer, FA, 0);
-	xmit(f, closer ^ 1, FT_TH_ACK, 0);
+	xmit(f, closer ^ 1, TG_TH_ACK, 0);
 	xmit(f, closer ^ 1, FA, 0);
-	xmit(f, closer, FT_TH_ACK, 0);
+	xmit(f, closer, TG_TH_ACK, 0);
 }
 
 /* Both FINs are in flight at the same time; first's FIN is seen first. */
 static void
-crossing_fins(struct ft_flow *f, unsigned int first)
+crossing_fins(struct tg_flow *f, unsigned int first)
 {
 	send_seg(f, first, FA, 0, false);
 	send_seg(f, first ^ 1, FA, 0, false);
@@ -216,53 +216,53 @@ crossing_fins(struct ft_flow *f, unsigned int first)
 }
 
 static void
-build_client_close(struct ft_flow *f)
+build_client_close(struct tg_flow *f)
 {
 	open_connection(f);
 	orderly_close(f, C);
 }
 
 static void
-build_server_close(struct ft_flow *f)
+build_server_close(struct tg_flow *f)
 {
 	open_connection(f);
 	orderly_close(f, S);
 }
 
 static void
-build_simultaneous(struct ft_flow *f)
+build_simultaneous(struct tg_flow *f)
 {
 	open_connection(f);
 	crossing_fins(f, C);
-	xmit(f, C, FT_TH_ACK, 0);
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 }
 
 static void
-build_crossing_server_first(struct ft_flow *f)
+build_crossing_server_first(struct tg_flow *f)
 {
 	open_connection(f);
 	crossing_fins(f, S);
-	xmit(f, S, FT_TH_ACK, 0);
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 }
 
 static void
-build_rst_client(struct ft_flow *f)
+build_rst_client(struct tg_flow *f)
 {
 	open_connection(f);
 	xmit(f, C, RA, 0);
 }
 
 static void
-build_rst_server(struct ft_flow *f)
+build_rst_server(struct tg_flow *f)
 {
 	open_connection(f);
 	xmit(f, S, RA, 0);
 }
 
 static void
-build_rst_fin_wait1(struct ft_flow *f)
+build_rst_fin_wait1(struct tg_flow *f)
 {
 	open_connection(f);
 	/* The server aborts before it has seen (and acknowledged) the client's FIN. */
@@ -271,39 +271,39 @@ build_rst_fin_wait1(struct ft_flow *f)
 }
 
 static void
-build_rst_fin_wait2(struct ft_flow *f)
+build_rst_fin_wait2(struct tg_flow *f)
 {
 	open_connection(f);
 	xmit(f, C, FA, 0);
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 	f->t += 50 * MS;
 	pause_up_to(f, 250 * MS);
 	xmit(f, S, RA, 0);
 }
 
 static void
-build_rst_close_wait(struct ft_flow *f)
+build_rst_close_wait(struct tg_flow *f)
 {
 	open_connection(f);
 	xmit(f, S, FA, 0);
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 	pause_up_to(f, 100 * MS);
 	xmit(f, C, RA, 0);
 }
 
 static void
-build_rst_last_ack(struct ft_flow *f)
+build_rst_last_ack(struct tg_flow *f)
 {
 	open_connection(f);
 	xmit(f, C, FA, 0);
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 	xmit(f, S, FA, 0);
 	/* A bare RST from SND.NXT (after the FIN) instead of the final ACK. */
-	xmit(f, C, FT_TH_RST, 0);
+	xmit(f, C, TG_TH_RST, 0);
 }
 
 static void
-build_rst_closing(struct ft_flow *f)
+build_rst_closing(struct tg_flow *f)
 {
 	open_connection(f);
 	crossing_fins(f, C);
@@ -311,34 +311,34 @@ build_rst_closing(struct ft_flow *f)
 }
 
 static void
-build_half_close(struct ft_flow *f)
+build_half_close(struct tg_flow *f)
 {
 	unsigned int i;
 
 	open_connection(f);
 	xmit(f, C, FA, 0);
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 	for (i = 0; i < HALF_CLOSE_SEGMENTS; i++) {
 		pause_up_to(f, 5 * MS);
 		xmit(f, S, PA, random_len(f));
-		xmit(f, C, FT_TH_ACK, 0);
+		xmit(f, C, TG_TH_ACK, 0);
 	}
 	xmit(f, S, FA, 0);
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 }
 
 static void
-build_fin_data(struct ft_flow *f)
+build_fin_data(struct tg_flow *f)
 {
 	open_connection(f);
 	xmit(f, C, FPA, random_len(f));
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 	xmit(f, S, FPA, random_len(f));
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 }
 
 static void
-build_fin_retrans(struct ft_flow *f)
+build_fin_retrans(struct tg_flow *f)
 {
 	uint64_t t_fin;
 	uint32_t seq;
@@ -350,20 +350,20 @@ build_fin_retrans(struct ft_flow *f)
 	f->t = t_fin + RTO_US;
 	retransmit(f, C, FA, seq, 0);
 	deliver(f, C);
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 	xmit(f, S, FA, 0);
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 }
 
 static void
-build_lost_last_ack(struct ft_flow *f)
+build_lost_last_ack(struct tg_flow *f)
 {
 	uint64_t t_fin;
 	uint32_t seq;
 
 	open_connection(f);
 	xmit(f, C, FA, 0);
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 	t_fin = f->t;
 	seq = f->side[S].snd_nxt;
 	xmit(f, S, FA, 0);
@@ -375,15 +375,15 @@ build_lost_last_ack(struct ft_flow *f)
 }
 
 static void
-build_fin_wait2_timeout(struct ft_flow *f)
+build_fin_wait2_timeout(struct tg_flow *f)
 {
 	open_connection(f);
 	xmit(f, S, FA, 0);
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 }
 
 static void
-build_tw_reuse(struct ft_flow *f)
+build_tw_reuse(struct tg_flow *f)
 {
 	uint32_t isn;
 
@@ -402,7 +402,7 @@ build_tw_reuse(struct ft_flow *f)
 }
 
 static void
-build_fin_reorder(struct ft_flow *f)
+build_fin_reorder(struct tg_flow *f)
 {
 	uint16_t len_b;
 	uint32_t seq_b;
@@ -416,19 +416,19 @@ build_fin_reorder(struct ft_flow *f)
 	send_seg(f, C, FA, 0, false);
 	emit(f, C, PA, seq_b, f->side[C].rcv_nxt, len_b);
 	deliver(f, C);
-	xmit(f, S, FT_TH_ACK, 0);
+	xmit(f, S, TG_TH_ACK, 0);
 	xmit(f, S, FA, 0);
-	xmit(f, C, FT_TH_ACK, 0);
+	xmit(f, C, TG_TH_ACK, 0);
 }
 
 static void
-build_syn_refused(struct ft_flow *f)
+build_syn_refused(struct tg_flow *f)
 {
-	xmit(f, C, FT_TH_SYN, 0);
+	xmit(f, C, TG_TH_SYN, 0);
 	emit(f, S, RA, 0, f->side[S].rcv_nxt, 0);
 }
 
-const struct ft_kind ft_kinds[] = {
+const struct tg_kind tg_kinds[] = {
 	{"client_close", "client FIN, server ACK, server FIN, client ACK", "fin", "client",
 		build_client_close},
 	{"server_close", "server FIN, client ACK, client FIN, server ACK", "fin", "server",
@@ -469,15 +469,15 @@ const struct ft_kind ft_kinds[] = {
 		"simultaneous", "server", build_crossing_server_first},
 };
 
-const unsigned int ft_nkinds = sizeof(ft_kinds) / sizeof(ft_kinds[0]);
+const unsigned int tg_nkinds = sizeof(tg_kinds) / sizeof(tg_kinds[0]);
 
 /* Client address and port of flow idx: a permutation, so no two flows share them. */
 static void
-client_endpoint(struct ft_flow *f)
+client_endpoint(struct tg_flow *f)
 {
 	uint64_t k = (f->idx % CLIENT_TUPLES) * CLIENT_SCRAMBLE % CLIENT_TUPLES;
 	uint32_t host = (uint32_t)(k % CLIENT_HOSTS) + 1;
-	struct ft_endpoint *ep = &f->ep[C];
+	struct tg_endpoint *ep = &f->ep[C];
 
 	memset(ep->addr, 0, sizeof(ep->addr));
 	if (f->ipv6) {
@@ -496,10 +496,10 @@ client_endpoint(struct ft_flow *f)
 }
 
 static void
-server_endpoint(struct ft_flow *f)
+server_endpoint(struct tg_flow *f)
 {
-	uint32_t srv = (uint32_t)ft_rng_below(&f->rng, NSERVERS);
-	struct ft_endpoint *ep = &f->ep[S];
+	uint32_t srv = (uint32_t)tg_rng_below(&f->rng, NSERVERS);
+	struct tg_endpoint *ep = &f->ep[S];
 
 	memset(ep->addr, 0, sizeof(ep->addr));
 	if (f->ipv6) {
@@ -518,8 +518,8 @@ server_endpoint(struct ft_flow *f)
 }
 
 void
-ft_flow_setup(struct ft_flow *f, const struct ft_cfg *cfg, uint64_t idx, unsigned int kind,
-	const struct ft_rng *rng, uint64_t start_us)
+tg_flow_setup(struct tg_flow *f, const struct tg_cfg *cfg, uint64_t idx, unsigned int kind,
+	const struct tg_rng *rng, uint64_t start_us)
 {
 	unsigned int i;
 
@@ -533,31 +533,31 @@ ft_flow_setup(struct ft_flow *f, const struct ft_cfg *cfg, uint64_t idx, unsigne
 	f->next = 0;
 	f->ninc = 0;
 
-	f->ipv6 = ft_rng_pct(&f->rng, cfg->ipv6_pct);
-	if (ft_rng_pct(&f->rng, cfg->qinq_pct))
+	f->ipv6 = tg_rng_pct(&f->rng, cfg->ipv6_pct);
+	if (tg_rng_pct(&f->rng, cfg->qinq_pct))
 		f->nvlan = 2;
-	else if (ft_rng_pct(&f->rng,
+	else if (tg_rng_pct(&f->rng,
 			 cfg->qinq_pct < 100 ? cfg->vlan_pct * 100 / (100 - cfg->qinq_pct) : 0))
 		f->nvlan = 1;
 	else
 		f->nvlan = 0;
-	f->vid[0] = (uint16_t)ft_rng_range(&f->rng, 1, 4094);
-	f->vid[1] = (uint16_t)ft_rng_range(&f->rng, 1, 4094);
+	f->vid[0] = (uint16_t)tg_rng_range(&f->rng, 1, 4094);
+	f->vid[1] = (uint16_t)tg_rng_range(&f->rng, 1, 4094);
 
 	client_endpoint(f);
 	server_endpoint(f);
 	for (i = 0; i < 2; i++) {
-		f->side[i].ts_base = (uint32_t)ft_rng_next(&f->rng);
-		f->side[i].ip_id = (uint16_t)ft_rng_next(&f->rng);
+		f->side[i].ts_base = (uint32_t)tg_rng_next(&f->rng);
+		f->side[i].ip_id = (uint16_t)tg_rng_next(&f->rng);
 	}
-	start_incarnation(f, ft_kinds[kind].how, ft_kinds[kind].first_closer, random_isn(f));
-	ft_kinds[kind].build(f);
+	start_incarnation(f, tg_kinds[kind].how, tg_kinds[kind].first_closer, random_isn(f));
+	tg_kinds[kind].build(f);
 }
 
 void
-ft_endpoint_str(const struct ft_flow *f, unsigned int side, char *buf, size_t size)
+tg_endpoint_str(const struct tg_flow *f, unsigned int side, char *buf, size_t size)
 {
-	const struct ft_endpoint *ep = &f->ep[side];
+	const struct tg_endpoint *ep = &f->ep[side];
 	char addr[INET6_ADDRSTRLEN];
 
 	if (inet_ntop(f->ipv6 ? AF_INET6 : AF_INET, ep->addr, addr, sizeof(addr)) == NULL)

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "ft_tracegen.h"
+#include "tg_tracegen.h"
 
 #define ETH_HLEN       14
 #define VLAN_HLEN      4
@@ -31,13 +31,13 @@
 
 /* The payload filler is the alphabet repeated; a segment starts at offset seq % 26. */
 #define FILLER_PERIOD 26
-static uint8_t filler[FT_MAX_PAYLOAD + FILLER_PERIOD];
+static uint8_t filler[TG_MAX_PAYLOAD + FILLER_PERIOD];
 
 static const uint8_t client_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 static const uint8_t server_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 
 void
-ft_frame_init(void)
+tg_frame_init(void)
 {
 	size_t i;
 
@@ -92,12 +92,12 @@ csum_fold(uint64_t sum)
 }
 
 static size_t
-tcp_optlen(const struct ft_pkt *p)
+tcp_optlen(const struct tg_pkt *p)
 {
 	switch (p->opts) {
-	case FT_OPT_SYN:
+	case TG_OPT_SYN:
 		return TCP_SYN_OPTLEN;
-	case FT_OPT_TS:
+	case TG_OPT_TS:
 		return TCP_TS_OPTLEN;
 	default:
 		return 0;
@@ -105,7 +105,7 @@ tcp_optlen(const struct ft_pkt *p)
 }
 
 size_t
-ft_frame_len(const struct ft_flow *f, const struct ft_pkt *p)
+tg_frame_len(const struct tg_flow *f, const struct tg_pkt *p)
 {
 	return ETH_HLEN + (size_t)VLAN_HLEN * f->nvlan + (f->ipv6 ? IPV6_HLEN : IPV4_HLEN) +
 	       TCP_HLEN + tcp_optlen(p) + p->len;
@@ -113,10 +113,10 @@ ft_frame_len(const struct ft_flow *f, const struct ft_pkt *p)
 
 /* Writes the TCP options of a segment and returns the position after them. */
 static uint8_t *
-put_tcp_options(uint8_t *o, const struct ft_pkt *p)
+put_tcp_options(uint8_t *o, const struct tg_pkt *p)
 {
 	switch (p->opts) {
-	case FT_OPT_SYN:
+	case TG_OPT_SYN:
 		/* Same layout as Linux: MSS, SACK permitted, timestamps, NOP, window scale. */
 		*o++ = 2;
 		*o++ = 4;
@@ -132,7 +132,7 @@ put_tcp_options(uint8_t *o, const struct ft_pkt *p)
 		*o++ = 3;
 		*o++ = TCP_WSCALE;
 		break;
-	case FT_OPT_TS:
+	case TG_OPT_TS:
 		*o++ = 1;
 		*o++ = 1;
 		*o++ = 8;
@@ -147,11 +147,11 @@ put_tcp_options(uint8_t *o, const struct ft_pkt *p)
 }
 
 size_t
-ft_frame_build(const struct ft_flow *f, const struct ft_pkt *p, uint8_t *buf)
+tg_frame_build(const struct tg_flow *f, const struct tg_pkt *p, uint8_t *buf)
 {
-	const struct ft_endpoint *src = &f->ep[p->dir];
-	const struct ft_endpoint *dst = &f->ep[p->dir ^ 1];
-	const struct ft_side *me = &f->side[p->dir];
+	const struct tg_endpoint *src = &f->ep[p->dir];
+	const struct tg_endpoint *dst = &f->ep[p->dir ^ 1];
+	const struct tg_side *me = &f->side[p->dir];
 	size_t tcp_len = TCP_HLEN + tcp_optlen(p) + p->len;
 	uint8_t *b = buf;
 	uint8_t *ip;
@@ -160,8 +160,8 @@ ft_frame_build(const struct ft_flow *f, const struct ft_pkt *p, uint8_t *buf)
 	uint16_t csum;
 
 	/* Ethernet and VLAN tags. */
-	memcpy(b, p->dir == FT_CLIENT ? server_mac : client_mac, 6);
-	memcpy(b + 6, p->dir == FT_CLIENT ? client_mac : server_mac, 6);
+	memcpy(b, p->dir == TG_CLIENT ? server_mac : client_mac, 6);
+	memcpy(b + 6, p->dir == TG_CLIENT ? client_mac : server_mac, 6);
 	b += 12;
 	if (f->nvlan == 2) {
 		b = put16(b, ETHERTYPE_QINQ);
@@ -211,7 +211,7 @@ ft_frame_build(const struct ft_flow *f, const struct ft_pkt *p, uint8_t *buf)
 	b = put32(b, p->ack);
 	*b++ = (uint8_t)(((TCP_HLEN + tcp_optlen(p)) / 4) << 4);
 	*b++ = p->tcp_flags;
-	b = put16(b, (p->tcp_flags & FT_TH_SYN) ? TCP_SYN_WINDOW : TCP_WINDOW);
+	b = put16(b, (p->tcp_flags & TG_TH_SYN) ? TCP_SYN_WINDOW : TCP_WINDOW);
 	b = put16(b, 0);
 	b = put16(b, 0);
 	b = put_tcp_options(b, p);
