@@ -226,10 +226,12 @@ readers(const struct ft_live *live, int online)
 	unsigned int w;
 
 	for (w = 0; w < live->nworkers; w++) {
+		struct ft_flow_table *t = ft_engine_table(live->engines[w]);
+
 		if (online)
-			ft_engine_reader_online(live->engines[w], TELEMETRY_READER);
+			ft_flow_table_reader_online(t, TELEMETRY_READER);
 		else
-			ft_engine_reader_offline(live->engines[w], TELEMETRY_READER);
+			ft_flow_table_reader_offline(t, TELEMETRY_READER);
 	}
 }
 
@@ -240,7 +242,7 @@ quiesce(const struct ft_live *live)
 	unsigned int w;
 
 	for (w = 0; w < live->nworkers; w++)
-		ft_engine_reader_quiescent(live->engines[w], TELEMETRY_READER);
+		ft_flow_table_reader_quiescent(ft_engine_table(live->engines[w]), TELEMETRY_READER);
 }
 
 static void
@@ -513,7 +515,7 @@ ft_telemetry_register(struct ft_live *live)
 
 	pthread_mutex_lock(&tel_lock);
 	for (w = 0; w < live->nworkers; w++)
-		ft_engine_reader_register(live->engines[w], TELEMETRY_READER);
+		ft_flow_table_reader_register(ft_engine_table(live->engines[w]), TELEMETRY_READER);
 	tel_live = live;
 	pthread_mutex_unlock(&tel_lock);
 	if (registered)
@@ -535,7 +537,8 @@ ft_telemetry_unregister(void)
 		unsigned int w;
 
 		for (w = 0; w < tel_live->nworkers; w++)
-			ft_engine_reader_unregister(tel_live->engines[w], TELEMETRY_READER);
+			ft_flow_table_reader_unregister(ft_engine_table(tel_live->engines[w]),
+					TELEMETRY_READER);
 	}
 	tel_live = NULL;
 	pthread_mutex_unlock(&tel_lock);

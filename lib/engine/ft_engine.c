@@ -574,38 +574,8 @@ ft_engine_lookup(const struct ft_engine *e, const struct ft_pkt *pkt)
 	return id;
 }
 
-const struct ft_flow_table *
+struct ft_flow_table *
 ft_engine_table(const struct ft_engine *e)
 {
 	return e->table;
-}
-
-int
-ft_engine_reader_register(struct ft_engine *e, unsigned int reader)
-{
-	return ft_flow_table_reader_register(e->table, reader);
-}
-
-int
-ft_engine_reader_unregister(struct ft_engine *e, unsigned int reader)
-{
-	return ft_flow_table_reader_unregister(e->table, reader);
-}
-
-void
-ft_engine_reader_online(struct ft_engine *e, unsigned int reader)
-{
-	ft_flow_table_reader_online(e->table, reader);
-}
-
-void
-ft_engine_reader_offline(struct ft_engine *e, unsigned int reader)
-{
-	ft_flow_table_reader_offline(e->table, reader);
-}
-
-void
-ft_engine_reader_quiescent(struct ft_engine *e, unsigned int reader)
-{
-	ft_flow_table_reader_quiescent(e->table, reader);
 }

@@ -309,8 +309,12 @@ uint64_t ft_engine_mem_bytes(const struct ft_engine *e);
 /** Keys in the engine's flow table (tracked flows plus ended ones not yet deleted). */
 uint32_t ft_engine_table_count(const struct ft_engine *e);
 
-/** The engine's flow table, for benchmarks that measure against its bare lookup. */
-const struct ft_flow_table *ft_engine_table(const struct ft_engine *e);
+/**
+ * The engine's flow table. Threads other than the owner (telemetry) register
+ * with it as lock-free readers (ft_flow_table_reader_register()) before they
+ * call ft_engine_flow_info(); benchmarks measure against its bare lookup.
+ */
+struct ft_flow_table *ft_engine_table(const struct ft_engine *e);
 
 /**
  * The flow id of a parsed packet's connection.
@@ -319,17 +323,6 @@ const struct ft_flow_table *ft_engine_table(const struct ft_engine *e);
  *   The id, or -ENOENT if no live flow has that key.
  */
 int ft_engine_lookup(const struct ft_engine *e, const struct ft_pkt *pkt);
-
-/**
- * Readers on other threads (telemetry) of the engine's flows: see
- * ft_flow_table_reader_register(). A reader registers once, goes online
- * around ft_engine_flow_info() calls and reports quiescence between them.
- */
-int ft_engine_reader_register(struct ft_engine *e, unsigned int reader);
-int ft_engine_reader_unregister(struct ft_engine *e, unsigned int reader);
-void ft_engine_reader_online(struct ft_engine *e, unsigned int reader);
-void ft_engine_reader_offline(struct ft_engine *e, unsigned int reader);
-void ft_engine_reader_quiescent(struct ft_engine *e, unsigned int reader);
 
 /**
  * Check the engine's invariants (for tests and fuzzing, not the data path):
