@@ -34,6 +34,10 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PROG=oracle.sh
+# The scripts' prologue: usage.
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 # Endpoint drivers shared with the live test: say, wait_pid, ep_*.
 # shellcheck source=tests/live/ft_endpoints.sh
 . "$ROOT/tests/live/ft_endpoints.sh"
@@ -69,7 +73,7 @@ while [ $# -gt 0 ]; do
 	--conntrack-md) CT_MD=$2; shift 2 ;;
 	--list) LIST=1; shift ;;
 	--no-build) NO_BUILD=1; shift ;;
-	-h|--help) sed -n '5,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) usage 0 ;;
 	*) echo "unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
