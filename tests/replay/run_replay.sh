@@ -148,7 +148,9 @@ captures)
 	[ ${#files[@]} -gt 0 ] || { echo "no captures in $CAPTURES: skipped"; exit 77; }
 	for f in "${files[@]}"; do
 		fintrack --pcap "$f" --events "$work/ev" --report "$work/rep" --drain \
-			>"$work/summary" 2>"$work/err" || { cat "$work/err"; fail "$f: exit $?"; }
+			>"$work/summary" 2>"$work/err"
+		rc=$?
+		[ $rc -eq 0 ] || { cat "$work/err"; fail "$f: exit $rc"; }
 		"$CHECKER" --report "$work/rep" >/dev/null || fail "$f: flows left or counts off"
 		ends=$(grep -c '"type":"end"' "$work/ev")
 		created=$(sed -n 's/.*"flows_created": \([0-9]*\).*/\1/p' "$work/rep")
