@@ -45,13 +45,13 @@ ep_start() {   # NAME NS ARGS...
 	mkfifo "$WORK/$name.in" "$WORK/$name.out" || return 1
 	ip netns exec "$ns" "$SCENARIO" -w "$WATCHDOG" "$@" \
 		<"$WORK/$name.in" >"$WORK/$name.out" 2>>"$WORK/$name.err" &
-	EP_PID[$name]=$!
+	EP_PID["$name"]=$!
 	PIDS+=($!)
 	# read-write opens never block, whatever the order the two sides open in
 	exec {fd}<>"$WORK/$name.in" || return 1
-	IN_FD[$name]=$fd
+	IN_FD["$name"]=$fd
 	exec {fd}<>"$WORK/$name.out" || return 1
-	OUT_FD[$name]=$fd
+	OUT_FD["$name"]=$fd
 	if ! read -r -t 5 line <&"${OUT_FD[$name]}" || [ "$line" != ready ]; then
 		fail "$name did not start: '${line:-}' $(cat "$WORK/$name.err" 2>/dev/null)"
 		return 1

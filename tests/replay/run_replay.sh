@@ -41,7 +41,7 @@ gap() {
 	local ta tb
 	ta=$(grep -m1 -- "$a" "$ev" | sed 's/.*"ts":\([0-9.]*\).*/\1/')
 	tb=$(grep -m1 -- "$b" "$ev" | sed 's/.*"ts":\([0-9.]*\).*/\1/')
-	[ -n "$ta" ] && [ -n "$tb" ] || fail "events '$a' / '$b' not found"
+	{ [ -n "$ta" ] && [ -n "$tb" ]; } || fail "events '$a' / '$b' not found"
 	awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.3f\n", b - a }'
 }
 
