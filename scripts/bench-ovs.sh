@@ -53,10 +53,8 @@
 # pass that did not receive the whole trace is flagged with a warning.
 
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-PROG=bench-ovs.sh
 # shellcheck source=scripts/lib.sh
-. "$top/scripts/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 flows=2000000
 dsegs=1

@@ -27,10 +27,9 @@
 
 set -u
 
-top=$(cd "$(dirname "$0")/.." && pwd)
 PROG='bench-scaling'
 # shellcheck source=scripts/lib.sh
-. "$top/scripts/lib.sh"
+. "$(dirname "$0")/lib.sh"
 flows=65536,262144,1000000,4000000,10000000
 repeat=1
 build=build

@@ -17,7 +17,6 @@
 # NR_2M_PAGES=N in /etc/dpdk/dpdk.conf and "systemctl enable dpdk".
 
 set -eu
-PROG=hugepages.sh
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 

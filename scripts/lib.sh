@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The fintrack authors
 #
-# Helpers the scripts share (sourced, not run). The sourcing script sets PROG
-# (its name, for messages) and top (the project's top directory); the ones
-# that run Python (pcap_count) use py (Debian's python3) as well.
+# Helpers the scripts share (sourced, not run). Sourcing sets PROG, the
+# script's name for messages (the name of $0 unless the script set PROG
+# first), and top, the project's top directory. The helpers that run Python
+# (pcap_count) use py (Debian's python3), which the script sets.
 #
 # The prologue:
 #   die TEXT                 "PROG: TEXT" on stderr, exit 1
@@ -43,6 +44,9 @@
 #   hp_restore               give the pool its size from before hp_reserve back
 
 # shellcheck shell=bash
+
+PROG=${PROG:-${0##*/}}
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 die() {
 	echo "$PROG: $*" >&2
@@ -141,7 +145,6 @@ show_cmd() {
 
 banner() {
 	local rev
-	# shellcheck disable=SC2154 # set by the sourcing script
 	rev=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
 	echo "== $(date -u '+%F %T') UTC, fintrack $rev, $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), kernel $(uname -r)"
 }
@@ -206,7 +209,6 @@ hp_reserve() {
 	fi
 	hp_want=$((total + (need > free ? need - free : 0)))
 	hp_before=$total
-	# shellcheck disable=SC2154 # set by the sourcing script
 	"$top/scripts/hugepages.sh" "$hp_want" >"$log" 2>&1 || { cat "$log" >&2; return 1; }
 }
 

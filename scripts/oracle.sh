@@ -34,7 +34,6 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PROG=oracle.sh
 # The scripts' prologue: usage.
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"

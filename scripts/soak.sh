@@ -46,10 +46,8 @@
 # Needs root. Exit code 0: flat and fintrack exited 0; 1: growth or an error.
 
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-PROG=soak.sh
 # shellcheck source=scripts/lib.sh
-. "$top/scripts/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 flows=2000000
 dsegs=1

@@ -43,10 +43,8 @@
 # and fintrack exited 0.
 
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-PROG=testpmd-memif.sh
 # shellcheck source=scripts/lib.sh
-. "$top/scripts/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 flows=100000
 seconds=10
