@@ -39,5 +39,9 @@ mkdir -p "$out/seed-pkt" "$out/seed-engine" "$out/traces"
 "$corpus" -p "$out/seed-pkt" -e "$out/seed-engine" --max-frames 400 --max-flows 64 \
 	--mix-frames 96 "$out/traces/t0.pcap" "$out/traces/t1.pcap" "$out/traces/t2.pcap" \
 	"$out/traces/t3.pcap" "$out/traces/t4.pcap"
-echo "seed corpus: $(ls "$out/seed-pkt" | wc -l) fuzz_pkt files," \
-	"$(ls "$out/seed-engine" | wc -l) fuzz_engine files in $out"
+# the entries of a directory, hidden ones left out (as ls lists them)
+nfiles() {
+	find "$1" -mindepth 1 -maxdepth 1 -name '[!.]*' | wc -l
+}
+echo "seed corpus: $(nfiles "$out/seed-pkt") fuzz_pkt files," \
+	"$(nfiles "$out/seed-engine") fuzz_engine files in $out"

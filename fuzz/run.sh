@@ -22,7 +22,7 @@ usage() {
 	exit 2
 }
 
-[ $# -ge 1 ] && [ $# -le 2 ] || usage
+{ [ $# -ge 1 ] && [ $# -le 2 ]; } || usage
 secs=$1
 case $secs in
 '' | *[!0-9]*) usage ;;
@@ -61,13 +61,18 @@ else
 	rundir=${XDG_RUNTIME_DIR:-/tmp}/dpdk
 fi
 
+# the entries of a directory, hidden ones left out (as ls lists them)
+nfiles() {
+	find "$1" -mindepth 1 -maxdepth 1 -name '[!.]*' | wc -l
+}
+
 failed=0
 for t in fuzz_pkt fuzz_engine; do
 	seed=$fz/corpus/seed-${t#fuzz_}
 	work=$fz/corpus/$t
 	log=$fz/logs/$t.log
 	mkdir -p "$work"
-	echo "== $t: $secs s (seeds: $(ls "$seed" | wc -l), corpus: $(ls "$work" | wc -l))"
+	echo "== $t: $secs s (seeds: $(nfiles "$seed"), corpus: $(nfiles "$work"))"
 	"$fz/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
 		-artifact_prefix="$fz/artifacts/$t-" "$work" "$seed" >"$log" 2>&1 &
 	pid=$!

@@ -53,7 +53,8 @@
 # pass that did not receive the whole trace is flagged with a warning.
 
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 flows=2000000
 dsegs=1
@@ -65,20 +66,6 @@ build=$top/build
 keep=0
 ceiling=1
 
-usage() {
-	sed -n '5,53s/^# \{0,1\}//p' "$0"
-	exit "${1:-0}"
-}
-
-die() {
-	echo "bench-ovs.sh: $*" >&2
-	exit 1
-}
-
-isnum() {
-	case "$1" in '' | *[!0-9]*) die "$2: '$1' is not a whole number" ;; esac
-}
-
 cmdline=("$0" "$@")
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -88,22 +75,16 @@ while [ $# -gt 0 ]; do
 	--trace) trace=${2:?--trace FILE}; shift 2 ;;
 	--repeat) repeat=${2:?--repeat N}; isnum "$repeat" --repeat; shift 2 ;;
 	--seconds) seconds=${2:?--seconds S}; isnum "$seconds" --seconds; shift 2 ;;
-	--build) build=${2:?--build DIR}; shift 2 ;;
-	--keep) keep=1; shift ;;
 	--no-ceiling) ceiling=0; shift ;;
-	-h | --help) usage 0 ;;
-	*) echo "bench-ovs.sh: unknown option '$1'" >&2; usage 2 ;;
+	*) common_option "$@"; shift "$took" ;;
 	esac
 done
 [ "$repeat" -ge 1 ] || die "--repeat must be at least 1"
 [ "$seconds" -ge 5 ] || die "--seconds must be at least 5"
 [ "$flows" -ge 1000 ] || die "--flows must be at least 1000"
-[ "$(id -u)" = 0 ] || die "must run as root (DPDK, hugepages, apt-get)"
+need_root "DPDK, hugepages, apt-get"
 [ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (control on CPU 0, forwarding on CPU 1)"
-if [ -n "$trace" ]; then
-	[ -r "$trace" ] || die "cannot read --trace $trace"
-	trace=$(cd "$(dirname "$trace")" && pwd)/$(basename "$trace")
-fi
+[ -z "$trace" ] || abs_trace
 case "$build" in /*) ;; *) build=$PWD/$build ;; esac
 
 # ---------------------------------------------------------------------------
@@ -170,10 +151,6 @@ ok=0
 
 alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 
-PROG=bench-ovs.sh
-# shellcheck source=scripts/dpdk-procs.sh
-. "$top/scripts/dpdk-procs.sh"
-
 # A daemon that detached is not our child: ask it to exit over its control
 # socket, then signal it by the pid it wrote, and wait (bounded) until it is gone.
 stop_daemon() { # name pid ctl-socket
@@ -202,39 +179,24 @@ ovs_down() {
 }
 
 cleanup() {
-	local p
 	set +e
-	for p in "${pids[@]}"; do
-		stop_pid "$p" 5 > /dev/null 2>&1
-	done
+	stop_pids
 	ovs_down
 	purge_prefix "$tag-ft"
-	hp_restore
-	if [ $ok = 1 ] && [ $keep = 0 ]; then
-		rm -rf "$tmp"
-	else
-		echo "logs$([ -n "$trace" ] || echo ", trace") and OVS files kept in $tmp"
-	fi
+	end_run "logs$([ -n "$trace" ] || echo ", trace") and OVS files"
 }
-trap cleanup EXIT
-trap 'echo "bench-ovs.sh: interrupted" >&2; exit 130' INT TERM
+on_exit cleanup
 
-nap() { sleep "$1" & wait $! || true; }
-
-show_cmd() {
-	local a s=
-	case "$1" in # the wrappers below, spelled out
+show_ovs_cmd() { # show_cmd, with the wrappers below spelled out
+	case "$1" in
 	vsctl) shift; set -- ovs-vsctl --db="unix:$run/db.sock" "$@" ;;
 	appctl) shift; set -- ovs-appctl -t "$run/ovs-vswitchd.ctl" "$@" ;;
 	ofctl) shift; set -- ovs-ofctl "$@" ;;
 	esac
-	for a in "$@"; do
-		if [[ $a =~ ^[A-Za-z0-9@%+=:,./_-]+$ ]]; then s+="$a "; else s+="$(printf '%q' "$a") "; fi
-	done
-	echo "  ${s% }"
+	show_cmd "$@"
 }
 commands=()
-rec() { commands+=("$(show_cmd "$@")"); "$@"; }
+rec() { commands+=("$(show_ovs_cmd "$@")"); "$@"; }
 
 # ---------------------------------------------------------------------------
 # The sampler: polls the RX packet counter of the pcap port every 0.1 s until
@@ -354,8 +316,7 @@ median() {
 
 # ---------------------------------------------------------------------------
 # Trace
-rev=$(git -C "$top" describe --always --dirty 2> /dev/null || echo unknown)
-echo "== $(date -u '+%F %T') UTC, fintrack $rev, $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), kernel $(uname -r)"
+banner
 if [ -z "$trace" ]; then
 	trace=$tmp/trace.pcap
 	rec "$tracegen" -o "$trace" -n "$flows" -s 1 --rate "$rate" --data-segments "$dsegs" > "$tmp/tracegen.log" 2>&1 ||
@@ -430,7 +391,7 @@ rec appctl dpctl/ct-set-maxconns $((ft_max > 3000000 ? ft_max : 3000000)) > /dev
 rec vsctl add-port br0 p2 -- set Interface p2 type=dpdk options:dpdk-devargs=net_null0,no-rx=1 ofport_request=2
 rec ofctl -O OpenFlow13 replace-flows br0 "$ovs_flows"
 commands+=("  (then per pass: flush conntrack, read the trace once to warm the page cache, pmd-stats-clear, and)")
-commands+=("$(show_cmd vsctl add-port br0 p1 -- set Interface p1 type=dpdk "options:dpdk-devargs=net_pcap0,rx_pcap=$trace" ofport_request=1)")
+commands+=("$(show_ovs_cmd vsctl add-port br0 p1 -- set Interface p1 type=dpdk "options:dpdk-devargs=net_pcap0,rx_pcap=$trace" ofport_request=1)")
 
 O_pps=() O_cyc=() O_own=() O_cpu0=() O_pcpu=()
 for ((r = 1; r <= repeat; r++)); do

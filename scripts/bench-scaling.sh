@@ -27,18 +27,15 @@
 
 set -u
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+PROG='bench-scaling'
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 flows=65536,262144,1000000,4000000,10000000
 repeat=1
 build=build
 out=
 huge=1
 plot=1
-
-die() {
-	echo "bench-scaling: $*" >&2
-	exit 1
-}
 
 while [ $# -gt 0 ]; do
 	case "$1" in

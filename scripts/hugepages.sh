@@ -17,24 +17,12 @@
 # NR_2M_PAGES=N in /etc/dpdk/dpdk.conf and "systemctl enable dpdk".
 
 set -eu
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 SIZE_KB=2048
 SYS=/sys/kernel/mm/hugepages/hugepages-${SIZE_KB}kB
 MNT=/dev/hugepages
-
-usage() {
-	sed -n '5,17s/^# \{0,1\}//p' "$0"
-	exit "${1:-0}"
-}
-
-die() {
-	echo "hugepages.sh: $*" >&2
-	exit 1
-}
-
-need_root() {
-	[ "$(id -u)" = 0 ] || die "must run as root (writes $SYS/nr_hugepages)"
-}
 
 # Mount point(s) of hugetlbfs with 2 MB pages (a mount without pagesize= uses
 # the default size, which is 2 MB on x86).
@@ -113,7 +101,7 @@ status() {
 
 reserve() {
 	local want=$1 node=${2:-} path got
-	need_root
+	need_root "writes $SYS/nr_hugepages"
 	if [ -n "$node" ]; then
 		path=/sys/devices/system/node/node$node/hugepages/hugepages-${SIZE_KB}kB
 		[ -d "$path" ] || die "NUMA node $node has no 2 MB hugepage pool ($path missing)"
@@ -143,7 +131,7 @@ reserve() {
 
 release() {
 	local m f total
-	need_root
+	need_root "writes $SYS/nr_hugepages"
 	# Delete the hugepage files of DPDK processes that are gone; a file in
 	# hugetlbfs keeps its pages even when no process maps it.
 	for m in $(huge_mounts); do
@@ -187,7 +175,6 @@ case "${1:-}" in
 	reserve "$n"
 	;;
 *)
-	echo "hugepages.sh: unknown option '$1'" >&2
-	usage 2
+	unknown_option "$1"
 	;;
 esac

@@ -34,9 +34,15 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# The scripts' prologue: usage.
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 # Endpoint drivers shared with the live test: say, wait_pid, ep_*.
 # shellcheck source=tests/live/ft_endpoints.sh
 . "$ROOT/tests/live/ft_endpoints.sh"
+# The namespaces and ss, shared with the live test too: fail_setup, netns_*, ss_state.
+# shellcheck source=tests/live/ft_netns.sh
+. "$ROOT/tests/live/ft_netns.sh"
 BUILD=${FT_ORACLE_BUILD:-$ROOT/build-oracle}
 SETTLE=${FT_ORACLE_SETTLE:-0.4}
 CLIENT_IP=198.18.1.1
@@ -66,7 +72,7 @@ while [ $# -gt 0 ]; do
 	--conntrack-md) CT_MD=$2; shift 2 ;;
 	--list) LIST=1; shift ;;
 	--no-build) NO_BUILD=1; shift ;;
-	-h|--help) sed -n '5,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) usage 0 ;;
 	*) echo "unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -122,65 +128,27 @@ FAILS=0
 # --- cleanup: only what this run made --------------------------------------------
 
 cleanup() {
-	local rc=$? pid ns
+	local rc=$?
 
 	trap - EXIT INT TERM HUP
 	if [ -n "$TCPDUMP_PID" ]; then
 		kill -INT "$TCPDUMP_PID" 2>/dev/null
 		wait_pid "$TCPDUMP_PID" 3 || kill -KILL "$TCPDUMP_PID" 2>/dev/null
 	fi
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		wait_pid "$pid" 3 || kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	for ns in "$NS_C" "$NS_S" "$NS_M"; do
-		if ip netns list | grep -qw "$ns"; then
-			ip netns delete "$ns" || echo "cleanup: cannot delete netns $ns"
-		fi
-	done
-	if [ "$KEEP" = 1 ]; then
-		echo "work directory kept: $WORK"
-	else
-		rm -rf "$WORK"
-	fi
+	netns_stop_pids
+	netns_delete
+	netns_work_done "$KEEP"
 	exit "$rc"
 }
 trap cleanup EXIT
 trap 'echo "interrupted"; exit 1' INT TERM HUP
 
-fail_setup() {
-	echo "FAIL: $*"
-	exit 1
-}
-
 # --- topology --------------------------------------------------------------------
 
 say "topology: $NS_C -- $NS_M (router, tcpdump, conntrack) -- $NS_S; kernel $(uname -r)"
-for ns in "$NS_C" "$NS_S" "$NS_M"; do
-	ip netns add "$ns" || fail_setup "ip netns add $ns"
-	ip -n "$ns" link set lo up || fail_setup "lo up in $ns"
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
-done
-ip link add name c0 netns "$NS_C" type veth peer name c1 netns "$NS_M" || fail_setup "veth c0/c1"
-ip link add name s0 netns "$NS_S" type veth peer name s1 netns "$NS_M" || fail_setup "veth s0/s1"
-for spec in "$NS_C c0" "$NS_M c1" "$NS_S s0" "$NS_M s1"; do
-	read -r ns dev <<<"$spec"
-	# full checksums and one capture record per TCP segment
-	ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null || fail_setup "ethtool $dev"
-	ip netns exec "$ns" ethtool -K "$dev" gro off >/dev/null 2>&1
-	ip -n "$ns" link set "$dev" up || fail_setup "$dev up"
-done
-ip -n "$NS_C" addr add "$CLIENT_IP/24" dev c0 || fail_setup "address c0"
-ip -n "$NS_M" addr add 198.18.1.254/24 dev c1 || fail_setup "address c1"
-ip -n "$NS_M" addr add 198.18.2.254/24 dev s1 || fail_setup "address s1"
-ip -n "$NS_S" addr add "$SERVER_IP/24" dev s0 || fail_setup "address s0"
-ip -n "$NS_C" route add default via 198.18.1.254 || fail_setup "route in client"
-ip -n "$NS_S" route add default via 198.18.2.254 || fail_setup "route in server"
-ip netns exec "$NS_M" sysctl -qw net.ipv4.ip_forward=1 || fail_setup "ip_forward"
+netns_topology
+netns_addresses
+netns_router 198.18.1.254 198.18.2.254
 # a ruleset using ct makes the middle track connections; it drops nothing
 ip netns exec "$NS_M" nft -f - <<'NFT' || fail_setup "nft in the middle"
 table ip fto_mid {
@@ -199,39 +167,11 @@ table inet fto_hold {
 	}
 }
 NFT
-	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_fin_timeout=60 || fail_setup "fin_timeout"
 done
-ok=0
-for _ in $(seq 1 20); do
-	if ip netns exec "$NS_C" ping -c 1 -W 1 -q "$SERVER_IP" >/dev/null 2>&1; then
-		ok=1
-		break
-	fi
-	sleep 0.2
-done
-[ "$ok" = 1 ] || fail_setup "no ping from client to server through the middle"
+netns_fin_timeout 60
+netns_wait_ping 20 0.2 || fail_setup "no ping from client to server through the middle"
 
-# --- the three views of a state ------------------------------------------------------
-
-ss_state() {   # NS LOCAL PEER
-	local s
-
-	s=$(ip netns exec "$1" ss -tanH | awk -v l="$2" -v p="$3" \
-		'$4 == l && $5 == p && $1 != "LISTEN" { print $1; exit }')
-	case "$s" in
-	""|CLOSE|UNCONN) echo CLOSED ;;
-	ESTAB) echo ESTABLISHED ;;
-	SYN-SENT) echo SYN_SENT ;;
-	SYN-RECV) echo SYN_RECV ;;
-	FIN-WAIT-1) echo FIN_WAIT1 ;;
-	FIN-WAIT-2) echo FIN_WAIT2 ;;
-	CLOSE-WAIT) echo CLOSE_WAIT ;;
-	LAST-ACK) echo LAST_ACK ;;
-	TIME-WAIT) echo TIME_WAIT ;;
-	CLOSING) echo CLOSING ;;
-	*) echo "?$s" ;;
-	esac
-}
+# --- the three views of a state: ss_state (ft_netns.sh), conntrack's, fintrack's ------
 
 ct_state() {   # the middle's conntrack entry of this scenario's tuple: STATE [ASSURED]
 	local out
@@ -588,20 +528,12 @@ sc_rst_into_time_wait() {
 }
 
 sc_half_close_data() {
-	local sent received
-
 	begin half_close_data 11 "half-close: the server sends data after the client's FIN" || return
 	ep_cmd "$SC_C" shutdown && ep_cmd "$SC_C" drain || return
 	ep_cmd "$SC_S" "stream 1000 100 100" || return
 	snap "data after the client's FIN" FIN_WAIT2 CLOSE_WAIT
-	ep_cmd "$SC_S" join 5 || return
-	sent=${REPLY_LINE#*sent=}
-	sent=${sent%% *}
-	ep_cmd "$SC_S" close || return
-	ep_cmd "$SC_C" join 15 || return
-	received=${REPLY_LINE#*received=}
-	received=${received%% *}
-	[ "$sent" = "$received" ] || fail "client read $received bytes of $sent"
+	ep_stream_close "$SC_S" "$SC_C" || return
+	[ "$EP_SENT" = "$EP_RECEIVED" ] || fail "client read $EP_RECEIVED bytes of $EP_SENT"
 	snap "server closed" TIME_WAIT CLOSED
 	ep_cmd "$SC_C" close || return
 	snap "client closed its socket too" TIME_WAIT CLOSED

@@ -17,18 +17,19 @@ setup=(-Dwerror=true)
 if [ "${1:-}" = "--sanitize" ]; then
 	shift
 	builddir=build-sanitize
+	# shellcheck disable=SC2054 # a comma inside a meson option value
 	setup+=(-Db_sanitize=address,undefined -Db_lundef=false)
 	export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 	export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 	export FT_SANITIZED=1
 fi
 "$top/scripts/install-deps.sh" || exit 1
-cd "$top"
+cd "$top" || { echo "0 passed, 1 failed"; exit 1; }
 if [ ! -f "$builddir/build.ninja" ]; then
 	meson setup "$builddir" "${setup[@]}" || { echo "0 passed, 1 failed"; exit 1; }
 fi
 ninja -C "$builddir" || { echo "0 passed, 1 failed"; exit 1; }
-cd "$builddir"
+cd "$builddir" || { echo "0 passed, 1 failed"; exit 1; }
 meson test --print-errorlogs "$@"
 rc=$?
 log=meson-logs/testlog.json

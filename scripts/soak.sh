@@ -46,7 +46,8 @@
 # Needs root. Exit code 0: flat and fintrack exited 0; 1: growth or an error.
 
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 flows=2000000
 dsegs=1
@@ -59,20 +60,6 @@ build=$top/build
 keep=0
 ft_args=()
 
-usage() {
-	sed -n '5,46s/^# \{0,1\}//p' "$0"
-	exit "${1:-0}"
-}
-
-die() {
-	echo "soak.sh: $*" >&2
-	exit 1
-}
-
-isnum() {
-	case "$1" in '' | *[!0-9]*) die "$2: '$1' is not a whole number" ;; esac
-}
-
 cmdline=("$0" "$@")
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -83,30 +70,14 @@ while [ $# -gt 0 ]; do
 	--interval) interval=${2:?--interval S}; isnum "$interval" --interval; shift 2 ;;
 	--tolerance) tol=${2:?--tolerance PCT}; isnum "$tol" --tolerance; shift 2 ;;
 	--hugepages) huge=1; shift ;;
-	--build) build=${2:?--build DIR}; shift 2 ;;
-	--keep) keep=1; shift ;;
-	-h | --help) usage 0 ;;
 	--) shift; ft_args=("$@"); break ;;
-	*) echo "soak.sh: unknown option '$1'" >&2; usage 2 ;;
+	*) common_option "$@"; shift "$took" ;;
 	esac
 done
 [ "$interval" -ge 1 ] || die "--interval must be at least 1"
 [ "$seconds" -ge $((interval * 6)) ] || die "--seconds must be at least 6 intervals ($((interval * 6)) s)"
 [ "$flows" -ge 1 ] || die "--flows must be at least 1"
-[ "$(id -u)" = 0 ] || die "must run as root (DPDK needs /var/run/dpdk and locked memory)"
-build=$(cd "$build" 2> /dev/null && pwd) || die "no build directory '$build' (run scripts/build.sh)"
-fintrack=$build/app/fintrack
-tracegen=$build/app/tracegen/ft-tracegen
-[ -x "$fintrack" ] || die "$fintrack not found (run scripts/build.sh)"
-command -v dpdk-telemetry.py > /dev/null || die "dpdk-telemetry.py not found (apt-get install dpdk)"
-py=/usr/bin/python3
-[ -x "$py" ] || die "$py not found"
-if [ -n "$trace" ]; then
-	[ -r "$trace" ] || die "cannot read --trace $trace"
-	trace=$(cd "$(dirname "$trace")" && pwd)/$(basename "$trace")
-else
-	[ -x "$tracegen" ] || die "$tracegen not found (run scripts/build.sh)"
-fi
+need_build dpdk-telemetry.py
 
 tag=fintrack-soak-$$
 prefix=$tag
@@ -114,38 +85,17 @@ tmp=$(mktemp -d "/tmp/$tag.XXXXXX")
 pids=()
 ok=0
 
-PROG=soak.sh
-# shellcheck source=scripts/dpdk-procs.sh
-. "$top/scripts/dpdk-procs.sh"
-
 cleanup() {
-	local p
 	set +e
-	for p in "${pids[@]}"; do
-		stop_pid "$p" 5 > /dev/null 2>&1
-	done
+	stop_pids
 	purge_prefix "$prefix"
-	hp_restore
-	if [ $ok = 1 ] && [ $keep = 0 ]; then
-		rm -rf "$tmp"
-	else
-		echo "logs$([ -n "${gen_trace:-}" ] && echo " and trace") kept in $tmp"
-	fi
+	end_run "logs$([ -n "${gen_trace:-}" ] && echo " and trace")"
 }
-trap cleanup EXIT
-trap 'echo "soak.sh: interrupted" >&2; exit 130' INT TERM
+on_exit cleanup
 
-show_cmd() {
-	local a s=
-	for a in "$@"; do
-		if [[ $a =~ ^[A-Za-z0-9@%+=:,./_-]+$ ]]; then s+="$a "; else s+="$(printf '%q' "$a") "; fi
-	done
-	echo "  ${s% }"
-}
 commands=()
 
-rev=$(git -C "$top" describe --always --dirty 2> /dev/null || echo unknown)
-echo "== $(date -u '+%F %T') UTC, fintrack $rev, $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), kernel $(uname -r)"
+banner
 # ---------------------------------------------------------------------------
 # Trace
 gen_trace=

@@ -43,7 +43,8 @@
 # and fintrack exited 0.
 
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 flows=100000
 seconds=10
@@ -60,20 +61,6 @@ build=$top/build
 keep=0
 ft_args=()
 
-usage() {
-	sed -n '5,44s/^# \{0,1\}//p' "$0"
-	exit "${1:-0}"
-}
-
-die() {
-	echo "testpmd-memif.sh: $*" >&2
-	exit 1
-}
-
-isnum() {
-	case "$1" in '' | *[!0-9]*) die "$2: '$1' is not a whole number" ;; esac
-}
-
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--flows) flows=${2:?--flows N}; isnum "$flows" --flows; shift 2 ;;
@@ -87,31 +74,15 @@ while [ $# -gt 0 ]; do
 	--dut-lcores) dut_lcores=${2:?--dut-lcores L}; shift 2 ;;
 	--base-lcores) base_lcores=${2:?--base-lcores L}; shift 2 ;;
 	--dut-mem) dut_mem=${2:?--dut-mem MB}; isnum "$dut_mem" --dut-mem; shift 2 ;;
-	--build) build=${2:?--build DIR}; shift 2 ;;
-	--keep) keep=1; shift ;;
-	-h | --help) usage 0 ;;
 	--) shift; ft_args=("$@"); break ;;
-	*) echo "testpmd-memif.sh: unknown option '$1'" >&2; usage 2 ;;
+	*) common_option "$@"; shift "$took" ;;
 	esac
 done
 [ -n "$base_lcores" ] || base_lcores=$dut_lcores
 [ "$seconds" -ge 1 ] || die "--seconds must be at least 1"
 [ "$repeat" -ge 1 ] || die "--repeat must be at least 1"
 
-[ "$(id -u)" = 0 ] || die "must run as root (DPDK needs /var/run/dpdk and locked memory)"
-build=$(cd "$build" 2>/dev/null && pwd) || die "no build directory '$build' (run scripts/build.sh)"
-fintrack=$build/app/fintrack
-tracegen=$build/app/tracegen/ft-tracegen
-[ -x "$fintrack" ] || die "$fintrack not found (run scripts/build.sh)"
-command -v dpdk-testpmd >/dev/null || die "dpdk-testpmd not found (apt-get install dpdk)"
-py=/usr/bin/python3
-[ -x "$py" ] || die "$py not found"
-if [ -z "$trace" ]; then
-	[ -x "$tracegen" ] || die "$tracegen not found (run scripts/build.sh)"
-else
-	[ -r "$trace" ] || die "cannot read --trace $trace"
-	trace=$(cd "$(dirname "$trace")" && pwd)/$(basename "$trace")
-fi
+need_build dpdk-testpmd
 
 # ---------------------------------------------------------------------------
 # State for the clean-up: only what this run started or created.
@@ -122,35 +93,17 @@ prefixes=()
 pids=()
 ok=0
 
-PROG=testpmd-memif.sh
-# shellcheck source=scripts/dpdk-procs.sh
-. "$top/scripts/dpdk-procs.sh"
-
 cleanup() {
 	local p
 	set +e
-	for p in "${pids[@]}"; do
-		stop_pid "$p" 5 >/dev/null 2>&1
-	done
+	stop_pids
 	rm -f "$sock"
 	for p in "${prefixes[@]}"; do
 		purge_prefix "$p"
 	done
-	hp_restore
-	if [ $ok = 1 ] && [ $keep = 0 ]; then
-		rm -rf "$tmp"
-	else
-		echo "logs and trace kept in $tmp"
-	fi
+	end_run "logs and trace"
 }
-trap cleanup EXIT
-trap 'echo "testpmd-memif.sh: interrupted" >&2; exit 130' INT TERM
-
-# Sleep in the background so that SIGINT/SIGTERM run the trap at once.
-nap() {
-	sleep "$1" &
-	wait $! || true
-}
+on_exit cleanup
 
 # Small helpers in Python: pcap size, telemetry snapshots, lcore -> CPU sets.
 cat > "$tmp/helper.py" <<'EOF'
@@ -284,18 +237,6 @@ else:
             time.sleep(0.2)
 EOF
 helper() { "$py" "$tmp/helper.py" "$@"; }
-
-show_cmd() { # print a command line, quoted for the shell where needed
-	local a s=
-	for a in "$@"; do
-		if [[ $a =~ ^[A-Za-z0-9@%+=:,./_-]+$ ]]; then
-			s+="$a "
-		else
-			s+="$(printf '%q' "$a") "
-		fi
-	done
-	echo "  ${s% }"
-}
 
 commands=()
 record_cmds=1

@@ -15,6 +15,10 @@
 #   ep_reply NAME [SECS]   the answer to the last command, in REPLY_LINE
 #   ep_cmd NAME COMMAND [SECS]   send and wait for "ok"
 #   ep_stop NAME           let it quit, then close our FIFO ends
+#   ep_stream_close SERVER CLIENT
+#                          after "stream" on SERVER: wait for the stream to end,
+#                          close SERVER, and let CLIENT read to the end; the bytes
+#                          in EP_SENT and EP_RECEIVED, CLIENT's answer in REPLY_LINE
 
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # WORK, SCENARIO, WATCHDOG come from the sourcing script
@@ -41,13 +45,13 @@ ep_start() {   # NAME NS ARGS...
 	mkfifo "$WORK/$name.in" "$WORK/$name.out" || return 1
 	ip netns exec "$ns" "$SCENARIO" -w "$WATCHDOG" "$@" \
 		<"$WORK/$name.in" >"$WORK/$name.out" 2>>"$WORK/$name.err" &
-	EP_PID[$name]=$!
+	EP_PID["$name"]=$!
 	PIDS+=($!)
 	# read-write opens never block, whatever the order the two sides open in
 	exec {fd}<>"$WORK/$name.in" || return 1
-	IN_FD[$name]=$fd
+	IN_FD["$name"]=$fd
 	exec {fd}<>"$WORK/$name.out" || return 1
-	OUT_FD[$name]=$fd
+	OUT_FD["$name"]=$fd
 	if ! read -r -t 5 line <&"${OUT_FD[$name]}" || [ "$line" != ready ]; then
 		fail "$name did not start: '${line:-}' $(cat "$WORK/$name.err" 2>/dev/null)"
 		return 1
@@ -73,6 +77,16 @@ ep_reply() {   # NAME [SECONDS]: the answer to the last command, in REPLY_LINE
 
 ep_cmd() {     # NAME COMMAND: run and wait for "ok"
 	ep_send "$1" "$2" && ep_reply "$1" "${3:-10}"
+}
+
+ep_stream_close() {   # SERVER CLIENT: the stream ends, SERVER closes, CLIENT reads to the end
+	ep_cmd "$1" join 5 || return 1
+	EP_SENT=${REPLY_LINE#*sent=}
+	EP_SENT=${EP_SENT%% *}
+	ep_cmd "$1" close || return 1
+	ep_cmd "$2" join 15 || return 1
+	EP_RECEIVED=${REPLY_LINE#*received=}
+	EP_RECEIVED=${EP_RECEIVED%% *}
 }
 
 ep_stop() {    # NAME: let it quit, then close our FIFO ends

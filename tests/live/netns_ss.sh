@@ -62,6 +62,9 @@ skip() {
 # Endpoint drivers (ft_tcp_scenario processes through FIFOs): say, wait_pid, ep_*.
 # shellcheck source=tests/live/ft_endpoints.sh
 . "$(dirname "$0")/ft_endpoints.sh"
+# The namespaces and ss: fail_setup, netns_*, ss_state.
+# shellcheck source=tests/live/ft_netns.sh
+. "$(dirname "$0")/ft_netns.sh"
 
 # --- preconditions ---------------------------------------------------------
 
@@ -91,41 +94,22 @@ EVENTS=$WORK/events.jsonl
 # --- cleanup: only what this run made ----------------------------------------
 
 cleanup() {
-	local rc=$? pid ns
+	local rc=$?
 
 	trap - EXIT INT TERM HUP
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		wait_pid "$pid" 3 || kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	netns_stop_pids
 	if [ -n "$FT_PID" ] && kill -0 "$FT_PID" 2>/dev/null; then
 		kill -INT "$FT_PID" 2>/dev/null
 		wait_pid "$FT_PID" 10 || kill -KILL "$FT_PID" 2>/dev/null
 		wait "$FT_PID" 2>/dev/null
 	fi
-	for ns in "$NS_C" "$NS_S" "$NS_M"; do
-		if ip netns list | grep -qw "$ns"; then
-			ip netns delete "$ns" || echo "cleanup: cannot delete netns $ns"
-		fi
-	done
+	netns_delete
 	rm -rf "/var/run/dpdk/$PREFIX"
-	if [ "${FT_LIVE_KEEP:-0}" = 1 ]; then
-		echo "work directory kept: $WORK"
-	else
-		rm -rf "$WORK"
-	fi
+	netns_work_done "${FT_LIVE_KEEP:-0}"
 	exit "$rc"
 }
 trap cleanup EXIT
 trap 'echo "interrupted"; exit 1' INT TERM HUP
-
-fail_setup() {
-	echo "FAIL: $*"
-	exit 1
-}
 
 # --- does this fintrack have a live mode? -----------------------------------
 
@@ -140,31 +124,9 @@ fi
 # --- topology ----------------------------------------------------------------
 
 say "topology: namespaces $NS_C $NS_M $NS_S, middle: $MIDDLE"
-for ns in "$NS_C" "$NS_S" "$NS_M"; do
-	ip netns add "$ns" || fail_setup "ip netns add $ns"
-	ip -n "$ns" link set lo up || fail_setup "lo up in $ns"
-	# no IPv6 chatter (router solicitations, MLD) through the middle
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
-done
-ip link add name c0 netns "$NS_C" type veth peer name c1 netns "$NS_M" ||
-	fail_setup "veth c0/c1"
-ip link add name s0 netns "$NS_S" type veth peer name s1 netns "$NS_M" ||
-	fail_setup "veth s0/s1"
-for spec in "$NS_C c0" "$NS_M c1" "$NS_S s0" "$NS_M s1"; do
-	read -r ns dev <<<"$spec"
-	# without this the checksums of locally made packets are never filled in
-	ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null ||
-		fail_setup "ethtool -K $dev tx off"
-	ip netns exec "$ns" ethtool -K "$dev" gro off >/dev/null 2>&1
-	ip -n "$ns" link set "$dev" mtu 1500 up || fail_setup "$dev up"
-done
-ip -n "$NS_C" addr add "$CLIENT_IP/24" dev c0 || fail_setup "address on c0"
-ip -n "$NS_S" addr add "$SERVER_IP/24" dev s0 || fail_setup "address on s0"
-for ns in "$NS_C" "$NS_S"; do
-	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_fin_timeout=$FIN_TIMEOUT ||
-		fail_setup "tcp_fin_timeout in $ns"
-done
+netns_topology
+netns_addresses            # one subnet: the middle forwards Ethernet frames unchanged
+netns_fin_timeout "$FIN_TIMEOUT"
 
 if [ "$MIDDLE" = bridge ]; then
 	ip -n "$NS_M" link add name br0 type bridge || fail_setup "bridge"
@@ -193,49 +155,25 @@ show_fintrack_log() {
 	tail -n 40 "$WORK/fintrack.out"
 }
 
-ok=0
-for _ in $(seq 1 40); do
-	if ! ft_alive; then
-		wait "$FT_PID"
-		echo "FAIL: fintrack exited early with code $?"
-		FT_PID=
-		show_fintrack_log
-		exit 1
-	fi
-	if ip netns exec "$NS_C" ping -c 1 -W 1 -q "$SERVER_IP" >/dev/null 2>&1; then
-		ok=1
-		break
-	fi
-	sleep 0.25
-done
-if [ "$ok" != 1 ]; then
+netns_wait_ping 40 0.25 ft_alive
+case $? in
+0) ;;
+2)
+	wait "$FT_PID"
+	echo "FAIL: fintrack exited early with code $?"
+	FT_PID=
+	show_fintrack_log
+	exit 1
+	;;
+*)
 	echo "FAIL: no ping from client to server through the middle"
 	show_fintrack_log
 	exit 1
-fi
+	;;
+esac
 say "ping client -> server works through the $MIDDLE"
 
-# --- the two views of a state ------------------------------------------------
-
-ss_state() {   # NS LOCAL PEER
-	local s
-
-	s=$(ip netns exec "$1" ss -tanH | awk -v l="$2" -v p="$3" \
-		'$4 == l && $5 == p && $1 != "LISTEN" { print $1; exit }')
-	case "$s" in
-	"") echo CLOSED ;;
-	ESTAB) echo ESTABLISHED ;;
-	SYN-SENT) echo SYN_SENT ;;
-	SYN-RECV) echo SYN_RECV ;;
-	FIN-WAIT-1) echo FIN_WAIT1 ;;
-	FIN-WAIT-2) echo FIN_WAIT2 ;;
-	CLOSE-WAIT) echo CLOSE_WAIT ;;
-	LAST-ACK) echo LAST_ACK ;;
-	TIME-WAIT) echo TIME_WAIT ;;
-	CLOSING) echo CLOSING ;;
-	*) echo "?$s" ;;
-	esac
-}
+# --- the two views of a state: ss_state (ft_netns.sh) and fintrack's ---------
 
 ft_state() {   # EP PEER
 	[ -f "$EVENTS" ] || { echo CLOSED; return; }
@@ -520,23 +458,15 @@ scenario_rst() {
 }
 
 scenario_half_close() {
-	local sent received
-
 	scenario_begin half_close 5 || return
 	check "established" ESTABLISHED ESTABLISHED
 	ep_cmd "$SC_C" shutdown && ep_cmd "$SC_C" drain || return
 	# the server keeps sending for 1.2 s: 1000 bytes every 50 ms
 	ep_cmd "$SC_S" "stream 1200 1000 50" || return
 	check "mid half-close, data flows" FIN_WAIT2 CLOSE_WAIT
-	ep_cmd "$SC_S" join 5 || return
-	sent=${REPLY_LINE#*sent=}
-	sent=${sent%% *}
-	ep_cmd "$SC_S" close || return
-	ep_cmd "$SC_C" join 15 || return
-	received=${REPLY_LINE#*received=}
-	received=${received%% *}
-	echo "  server streamed $sent bytes after the client's FIN; client read $received"
-	[ "$sent" = "$received" ] || fail "client read $received bytes of $sent"
+	ep_stream_close "$SC_S" "$SC_C" || return
+	echo "  server streamed $EP_SENT bytes after the client's FIN; client read $EP_RECEIVED"
+	[ "$EP_SENT" = "$EP_RECEIVED" ] || fail "client read $EP_RECEIVED bytes of $EP_SENT"
 	case "$REPLY_LINE" in
 	*eof=1*) ;;
 	*) fail "client did not see the server's FIN" ;;

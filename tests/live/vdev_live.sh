@@ -77,7 +77,7 @@ null)
 	stop
 	rx=$(sed -n 's/.*port 0 -> 1: rx \([0-9]*\), sent out of port 1 \([0-9]*\).*/\1/p' "$work/out")
 	fw=$(sed -n 's/.*port 0 -> 1: rx \([0-9]*\), sent out of port 1 \([0-9]*\).*/\2/p' "$work/out")
-	[ -n "$rx" ] && [ "$rx" -gt 100000 ] || fail "port 0 received ${rx:-nothing}"
+	{ [ -n "$rx" ] && [ "$rx" -gt 100000 ]; } || fail "port 0 received ${rx:-nothing}"
 	[ "$rx" -eq "$fw" ] || fail "port 0 received $rx but forwarded $fw"
 	grep -q "^port 0: rx [0-9]* pps" "$work/out" || fail "no rate lines"
 	grep -E "^port|port 0 ->|port 1 ->" "$work/out" | tail -3
@@ -134,7 +134,7 @@ steering)
 		cursor=",$(sed -n 's/.*"next": \([0-9]*\).*/\1/p' "$w/page")"
 	done
 	closed=$(telemetry /fintrack/summary | sed -n 's/.*"client": {[^}]*"CLOSED": \([0-9]*\).*/\1/p')
-	[ "$listed" -ge "${closed:-1}" ] && [ "$listed" -gt 0 ] ||
+	{ [ "$listed" -ge "${closed:-1}" ] && [ "$listed" -gt 0 ]; } ||
 		fail "listed $listed flows with a CLOSED endpoint, summary counts ${closed:-?} clients"
 	echo "ok: telemetry: 2000 flows, $listed listed in CLOSED over $((page + 1)) pages"
 	stop

@@ -41,7 +41,7 @@ gap() {
 	local ta tb
 	ta=$(grep -m1 -- "$a" "$ev" | sed 's/.*"ts":\([0-9.]*\).*/\1/')
 	tb=$(grep -m1 -- "$b" "$ev" | sed 's/.*"ts":\([0-9.]*\).*/\1/')
-	[ -n "$ta" ] && [ -n "$tb" ] || fail "events '$a' / '$b' not found"
+	{ [ -n "$ta" ] && [ -n "$tb" ]; } || fail "events '$a' / '$b' not found"
 	awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.3f\n", b - a }'
 }
 
@@ -148,7 +148,9 @@ captures)
 	[ ${#files[@]} -gt 0 ] || { echo "no captures in $CAPTURES: skipped"; exit 77; }
 	for f in "${files[@]}"; do
 		fintrack --pcap "$f" --events "$work/ev" --report "$work/rep" --drain \
-			>"$work/summary" 2>"$work/err" || { cat "$work/err"; fail "$f: exit $?"; }
+			>"$work/summary" 2>"$work/err"
+		rc=$?
+		[ $rc -eq 0 ] || { cat "$work/err"; fail "$f: exit $rc"; }
 		"$CHECKER" --report "$work/rep" >/dev/null || fail "$f: flows left or counts off"
 		ends=$(grep -c '"type":"end"' "$work/ev")
 		created=$(sed -n 's/.*"flows_created": \([0-9]*\).*/\1/p' "$work/rep")
