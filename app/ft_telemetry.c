@@ -167,54 +167,65 @@ pairs_string(const struct ft_live *live, char *buf, size_t len)
 	}
 }
 
+/* The /fintrack/config reply being built: a dictionary per INI section. */
+struct config_reply {
+	struct rte_tel_data *d;
+	struct rte_tel_data *section;  /* Dictionary of the section called name, or NULL. */
+	const char *name;
+};
+
+static void
+config_section_end(struct config_reply *r)
+{
+	if (r->section != NULL)
+		rte_tel_data_add_dict_container(r->d, r->name, r->section, 0);
+	r->section = NULL;
+}
+
+/* ft_cfg_foreach() callback: command-line settings at the top, the others by section. */
+static void
+config_value(void *arg, const char *section, const char *name, const char *value,
+		const uint64_t *num)
+{
+	struct config_reply *r = arg;
+	struct rte_tel_data *to = r->d;
+
+	if (section != NULL) {
+		if (r->name == NULL || strcmp(r->name, section) != 0) {
+			config_section_end(r);
+			r->name = section;
+			r->section = rte_tel_data_alloc();
+			if (r->section != NULL)
+				rte_tel_data_start_dict(r->section);
+		}
+		to = r->section;
+	}
+	if (to == NULL)
+		return;
+	if (num != NULL)
+		rte_tel_data_add_dict_u64(to, name, *num);
+	else
+		rte_tel_data_add_dict_string(to, name, value);
+}
+
 static int
 cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const struct ft_app_cfg *cfg;
-	struct rte_tel_data *t, *g;
+	struct config_reply r = { .d = d };
 	char pairs[RTE_TEL_MAX_STRING_LEN];
-	unsigned int s;
 
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
 	if (!live_lock(d))
 		return 0;
-	cfg = tel_live->cfg;
 	rte_tel_data_start_dict(d);
 	pairs_string(tel_live, pairs, sizeof(pairs));
 	rte_tel_data_add_dict_string(d, "pairs", pairs);
 	rte_tel_data_add_dict_u64(d, "workers", tel_live->nworkers);
 	rte_tel_data_add_dict_string(d, "steering", ft_live_steering_name(tel_live));
-	rte_tel_data_add_dict_u64(d, "max_flows_per_worker", cfg->engine.max_flows);
-	rte_tel_data_add_dict_u64(d, "max_flows_v6_per_worker", cfg->engine.max_flows_v6);
-	rte_tel_data_add_dict_string(d, "pickup", cfg->engine.pickup ? "on" : "off");
-	rte_tel_data_add_dict_u64(d, "rst_hold_ms", cfg->engine.rst_hold_ms);
-	rte_tel_data_add_dict_u64(d, "tick_us", cfg->engine.tick_us);
-	rte_tel_data_add_dict_u64(d, "wheel_slots", cfg->engine.wheel_slots);
-	rte_tel_data_add_dict_u64(d, "expire_budget", cfg->engine.expire_budget);
-	rte_tel_data_add_dict_string(d, "evict", cfg->engine.evict ? "closing" : "none");
-	rte_tel_data_add_dict_u64(d, "burst", cfg->burst);
-	rte_tel_data_add_dict_u64(d, "rx_desc", cfg->rx_desc);
-	rte_tel_data_add_dict_u64(d, "tx_desc", cfg->tx_desc);
-	rte_tel_data_add_dict_u64(d, "mbufs", cfg->mbufs);
-	rte_tel_data_add_dict_u64(d, "tx_drain_us", cfg->tx_drain_us);
-	t = rte_tel_data_alloc();
-	if (t != NULL) {
-		rte_tel_data_start_dict(t);
-		for (s = 0; s < FT_TCP_STATE_MAX; s++)
-			if (s != FT_TCP_CLOSED)
-				rte_tel_data_add_dict_u64(t, ft_tcp_state_name(s),
-						cfg->engine.timeout_ms[s]);
-		rte_tel_data_add_dict_container(d, "timeouts_ms", t, 0);
-	}
-	g = rte_tel_data_alloc();
-	if (g != NULL) {
-		rte_tel_data_start_dict(g);
-		for (s = 0; s < FT_TCP_STATE_MAX; s++)
-			if (cfg->diag[s] != 0)
-				rte_tel_data_add_dict_u64(g, ft_tcp_state_name(s), cfg->diag[s]);
-		rte_tel_data_add_dict_container(d, "diagnosis_thresholds", g, 0);
-	}
+	/* Every setting as the config file writes it. */
+	ft_cfg_foreach(tel_live->cfg, config_value, &r);
+	config_section_end(&r);
 	pthread_mutex_unlock(&tel_lock);
 	return 0;
 }
