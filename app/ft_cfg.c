@@ -38,61 +38,62 @@ struct cfg_word {
 /* One setting of FT_CFG_KEY_LIST. */
 struct cfg_key {
 	enum ft_cfg_section section;
-	const char *key;               /* INI key (NULL: none, or the states). */
-	const char *option;            /* Long option without "--". */
+	const char *key;    /* INI key (NULL: none, or the states). */
+	const char *option; /* Long option without "--". */
 	enum cfg_type type;
-	uint64_t min, max;             /* Range of an integer. */
-	double smin, smax;             /* Range of seconds. */
-	uint8_t pow2;                  /* The integer must be a power of two. */
-	uint8_t zero_off;              /* 0 (off) is allowed below min. */
-	const struct cfg_word *words;  /* CFG_WORDS, ended by a NULL word. */
-	size_t off;                    /* Offset of the field in struct ft_app_cfg. */
-	size_t size;                   /* Size of the field (of the whole array for states). */
-	const char *def;               /* Default text, or NULL. */
+	uint64_t min, max;	      /* Range of an integer. */
+	double smin, smax;	      /* Range of seconds. */
+	uint8_t pow2;		      /* The integer must be a power of two. */
+	uint8_t zero_off;	      /* 0 (off) is allowed below min. */
+	const struct cfg_word *words; /* CFG_WORDS, ended by a NULL word. */
+	size_t off;		      /* Offset of the field in struct ft_app_cfg. */
+	size_t size;		      /* Size of the field (of the whole array for states). */
+	const char *def;	      /* Default text, or NULL. */
 	const char *help;
 };
 
 /* How each type of the list becomes a struct cfg_key (token pasted onto CFG_TYPE_). */
-#define CFG_TYPE_U64(lo, hi) .type = CFG_U64, .min = (lo), .max = (hi)
+#define CFG_TYPE_U64(lo, hi)	  .type = CFG_U64, .min = (lo), .max = (hi)
 #define CFG_TYPE_U64_POW2(lo, hi) .type = CFG_U64, .min = (lo), .max = (hi), .pow2 = 1
-#define CFG_TYPE_U64_OFF(lo, hi) .type = CFG_U64, .min = (lo), .max = (hi), .zero_off = 1
-#define CFG_TYPE_SECONDS(lo, hi) .type = CFG_SECONDS, .smin = (lo), .smax = (hi)
-#define CFG_TYPE_ONOFF .type = CFG_ONOFF
-#define CFG_TYPE_WORDS(...) .type = CFG_WORDS, \
-	.words = (const struct cfg_word[]){ __VA_ARGS__, { NULL, 0 } }
+#define CFG_TYPE_U64_OFF(lo, hi)  .type = CFG_U64, .min = (lo), .max = (hi), .zero_off = 1
+#define CFG_TYPE_SECONDS(lo, hi)  .type = CFG_SECONDS, .smin = (lo), .smax = (hi)
+#define CFG_TYPE_ONOFF		  .type = CFG_ONOFF
+#define CFG_TYPE_WORDS(...) \
+	.type = CFG_WORDS, .words = (const struct cfg_word[]) \
+	{ \
+		__VA_ARGS__, \
+		{ \
+			NULL, 0 \
+		} \
+	}
 #define CFG_TYPE_STATE_SECONDS(lo, hi) .type = CFG_STATE_SECONDS, .smin = (lo), .smax = (hi)
-#define CFG_TYPE_STATE_U64(lo, hi) .type = CFG_STATE_U64, .min = (lo), .max = (hi)
-#define CFG_TYPE_PAIRS .type = CFG_PAIRS
-#define CFG_TYPE_PATH .type = CFG_PATH
-#define CFG_TYPE_FLAG .type = CFG_FLAG
+#define CFG_TYPE_STATE_U64(lo, hi)     .type = CFG_STATE_U64, .min = (lo), .max = (hi)
+#define CFG_TYPE_PAIRS		       .type = CFG_PAIRS
+#define CFG_TYPE_PATH		       .type = CFG_PATH
+#define CFG_TYPE_FLAG		       .type = CFG_FLAG
 
-#define CFG_KEY(sec, k, opt, type, field, dflt, text) { \
-	.section = FT_CFG_S_##sec, \
-	.key = k, \
-	.option = opt, \
-	CFG_TYPE_##type, \
-	.off = offsetof(struct ft_app_cfg, field), \
-	.size = sizeof(((struct ft_app_cfg *)NULL)->field), \
-	.def = dflt, \
-	.help = text, \
-},
-static const struct cfg_key cfg_keys[] = {
-	FT_CFG_KEY_LIST(CFG_KEY)
-};
+#define CFG_KEY(sec, k, opt, type, field, dflt, text) \
+	{ \
+		.section = FT_CFG_S_##sec, \
+		.key = k, \
+		.option = opt, \
+		CFG_TYPE_##type, \
+		.off = offsetof(struct ft_app_cfg, field), \
+		.size = sizeof(((struct ft_app_cfg *)NULL)->field), \
+		.def = dflt, \
+		.help = text, \
+	},
+static const struct cfg_key cfg_keys[] = { FT_CFG_KEY_LIST(CFG_KEY) };
 #undef CFG_KEY
 
 #define NKEYS RTE_DIM(cfg_keys)
 
 #define CFG_SECTION(name, ini, heading) ini,
-static const char *const section_name[FT_CFG_S_MAX] = {
-	FT_CFG_SECTION_LIST(CFG_SECTION)
-};
+static const char *const section_name[FT_CFG_S_MAX] = { FT_CFG_SECTION_LIST(CFG_SECTION) };
 #undef CFG_SECTION
 
 #define CFG_SECTION(name, ini, heading) heading,
-static const char *const section_heading[FT_CFG_S_MAX] = {
-	FT_CFG_SECTION_LIST(CFG_SECTION)
-};
+static const char *const section_heading[FT_CFG_S_MAX] = { FT_CFG_SECTION_LIST(CFG_SECTION) };
 #undef CFG_SECTION
 
 /* getopt_long() returns OPT_BASE + the index of the key in cfg_keys. */
@@ -220,7 +221,10 @@ words_text(const struct cfg_word *w, const char *sep, const char *last, char *bu
 	buf[0] = '\0';
 	for (i = 0; w[i].word != NULL && off < len; i++)
 		off += (size_t)snprintf(buf + off, len - off, "%s%s",
-				i == 0 ? "" : w[i + 1].word == NULL ? last : sep, w[i].word);
+				i == 0				      ? "" :
+						w[i + 1].word == NULL ? last :
+									sep,
+				w[i].word);
 }
 
 static int
@@ -299,8 +303,10 @@ parse_pairs(struct ft_app_cfg *cfg, const char *what, const char *val)
 	cfg->npairs = (uint16_t)n;
 	return 0;
 bad:
-	fprintf(stderr, "fintrack: %s: '%s' is not a list of up to %u port pairs P:Q,P:Q "
-			"(port ids below %u, P != Q)\n", what, val, FT_MAX_PAIRS, RTE_MAX_ETHPORTS);
+	fprintf(stderr,
+			"fintrack: %s: '%s' is not a list of up to %u port pairs P:Q,P:Q "
+			"(port ids below %u, P != Q)\n",
+			what, val, FT_MAX_PAIRS, RTE_MAX_ETHPORTS);
 	return -EINVAL;
 }
 
@@ -384,8 +390,7 @@ set_key(struct ft_app_cfg *cfg, const struct cfg_key *k, const char *what, const
 
 /* "STATE=VALUE" of a STATE_* key: from the command line and the defaults. */
 static int
-set_state_value(struct ft_app_cfg *cfg, const struct cfg_key *k, const char *what,
-		const char *arg)
+set_state_value(struct ft_app_cfg *cfg, const struct cfg_key *k, const char *what, const char *arg)
 {
 	char buf[64];
 	char *eq;
@@ -577,8 +582,9 @@ key_details(const struct ft_app_cfg *def, const struct cfg_key *k, char *buf, si
 
 	if (k->section != FT_CFG_S_CMDLINE)
 		snprintf(ini, sizeof(ini), "[%s] %s", section_name[k->section],
-				!is_state_map(k) ? k->key :
-				k->type == CFG_STATE_SECONDS ? "STATE = SECONDS" : "STATE = N");
+				!is_state_map(k)			     ? k->key :
+						k->type == CFG_STATE_SECONDS ? "STATE = SECONDS" :
+									       "STATE = N");
 	timed_states(states, sizeof(states));
 	switch (k->type) {
 	case CFG_U64:
@@ -590,16 +596,16 @@ key_details(const struct ft_app_cfg *def, const struct cfg_key *k, char *buf, si
 		snprintf(range, sizeof(range), "%.15g..%.15g s", k->smin, k->smax);
 		break;
 	case CFG_STATE_SECONDS:
-		snprintf(range, sizeof(range), "STATE one of %s; %.15g..%.15g s", states,
-				k->smin, k->smax);
+		snprintf(range, sizeof(range), "STATE one of %s; %.15g..%.15g s", states, k->smin,
+				k->smax);
 		break;
 	case CFG_STATE_U64:
 		snprintf(range, sizeof(range), "STATE one of %s; %" PRIu64 "..%" PRIu64, states,
 				k->min, k->max);
 		break;
 	case CFG_PAIRS:
-		snprintf(range, sizeof(range), "up to %u pairs of port ids below %u",
-				FT_MAX_PAIRS, RTE_MAX_ETHPORTS);
+		snprintf(range, sizeof(range), "up to %u pairs of port ids below %u", FT_MAX_PAIRS,
+				RTE_MAX_ETHPORTS);
 		break;
 	default:
 		break;
@@ -702,7 +708,7 @@ usage(const char *prog)
 	       "\n"
 	       "Under each option: its key in the --config file ([section] key), its range and\n"
 	       "its default. The command line wins over the file.\n",
-	       prog);
+			prog);
 	if (defaults(&def) != 0)
 		return;
 	for (sec = 0; sec < FT_CFG_S_MAX; sec++) {
@@ -731,8 +737,8 @@ ini_key(unsigned int sec, const char *name)
 	for (i = 0; i < NKEYS; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
 
-		if (k->section == sec && (is_state_map(k) ||
-				(k->key != NULL && strcmp(k->key, name) == 0)))
+		if (k->section == sec &&
+				(is_state_map(k) || (k->key != NULL && strcmp(k->key, name) == 0)))
 			return k;
 	}
 	return NULL;
@@ -889,8 +895,10 @@ ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv)
 		return -EINVAL;
 	}
 	if (cfg->pcap == NULL && cfg->drain) {
-		fprintf(stderr, "fintrack: --drain replays a trace to its end: give --pcap FILE "
-				"(see %s -- --help)\n", prog);
+		fprintf(stderr,
+				"fintrack: --drain replays a trace to its end: give --pcap FILE "
+				"(see %s -- --help)\n",
+				prog);
 		return -EINVAL;
 	}
 	if (cfg->pcap != NULL && cfg->npairs != 0) {

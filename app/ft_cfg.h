@@ -31,6 +31,7 @@
  * The sections of the INI file, in the order the file is applied and --help lists them.
  * X(name, INI section or NULL for options of the command line only, --help heading).
  */
+/* clang-format off */
 #define FT_CFG_SECTION_LIST(X) \
 	X(CMDLINE, NULL, "Command line only") \
 	X(ENGINE, "engine", "Flow tracking, both modes (in live mode, per worker)") \
@@ -38,13 +39,16 @@
 	X(DIAGNOSIS, "diagnosis", "Diagnosis, both modes") \
 	X(PORTS, "ports", "Live mode: ports") \
 	X(LIVE, "live", "Live mode")
+/* clang-format on */
 
+/* clang-format off */
 enum ft_cfg_section {
 #define FT_CFG_SECTION_ENUM(name, ini, heading) FT_CFG_S_##name,
 	FT_CFG_SECTION_LIST(FT_CFG_SECTION_ENUM)
 #undef FT_CFG_SECTION_ENUM
 	FT_CFG_S_MAX
 };
+/* clang-format on */
 
 /**
  * Every setting, once: X(section, key, option, type, field, default, help).
@@ -71,6 +75,7 @@ enum ft_cfg_section {
  *
  * config/fintrack.ini must list every INI key with its default (tests/unit/test_cfg.c).
  */
+/* clang-format off */
 #define FT_CFG_KEY_LIST(X) \
 	X(CMDLINE, NULL, "pcap", PATH, pcap, NULL, \
 		"replay this trace with its own clock (pcap or pcapng; Ethernet, Linux cooked " \
@@ -134,28 +139,29 @@ enum ft_cfg_section {
 		"what to do with malformed packets (counted by reason either way)") \
 	X(LIVE, "stats_interval", "stats-interval", SECONDS(0, 86400), stats_interval_ms, "1", \
 		"seconds between rate lines on stdout (0: none)")
+/* clang-format on */
 
 /** Everything fintrack is told, from defaults, the config file and the command line. */
 struct ft_app_cfg {
 	struct ft_engine_conf engine;
-	const char *pcap;          /**< Trace to replay. */
-	const char *config;        /**< INI file. */
-	const char *events;        /**< JSON-lines event output, "-" for stdout. */
-	const char *report;        /**< JSON report output, "-" for stdout. */
-	int drain;                 /**< Run the clock on until every timer fired. */
-	int quiet;                 /**< No summary on stdout. */
+	const char *pcap;		 /**< Trace to replay. */
+	const char *config;		 /**< INI file. */
+	const char *events;		 /**< JSON-lines event output, "-" for stdout. */
+	const char *report;		 /**< JSON report output, "-" for stdout. */
+	int drain;			 /**< Run the clock on until every timer fired. */
+	int quiet;			 /**< No summary on stdout. */
 	uint64_t diag[FT_TCP_STATE_MAX]; /**< Diagnosis thresholds (0: not diagnosed). */
 	/* Live mode. */
-	uint16_t npairs;                          /**< Port pairs given (0: pair in order). */
-	uint16_t pairs[FT_MAX_PAIRS][2];          /**< Port ids of each pair. */
-	uint16_t rx_desc;                         /**< RX descriptors per queue. */
-	uint16_t tx_desc;                         /**< TX descriptors per queue. */
-	uint32_t mbufs;                           /**< Mbufs per NUMA socket. */
-	uint16_t burst;                           /**< RX burst size. */
-	uint32_t tx_drain_us;                     /**< Longest wait before a TX flush. */
-	uint8_t drop_malformed;                   /**< Drop malformed packets, not forward. */
-	uint32_t stats_interval_ms;               /**< Rate lines on stdout (0: none). */
-	uint32_t workers;                         /**< Worker lcores used (0: every one). */
+	uint16_t npairs;		 /**< Port pairs given (0: pair in order). */
+	uint16_t pairs[FT_MAX_PAIRS][2]; /**< Port ids of each pair. */
+	uint16_t rx_desc;		 /**< RX descriptors per queue. */
+	uint16_t tx_desc;		 /**< TX descriptors per queue. */
+	uint32_t mbufs;			 /**< Mbufs per NUMA socket. */
+	uint16_t burst;			 /**< RX burst size. */
+	uint32_t tx_drain_us;		 /**< Longest wait before a TX flush. */
+	uint8_t drop_malformed;		 /**< Drop malformed packets, not forward. */
+	uint32_t stats_interval_ms;	 /**< Rate lines on stdout (0: none). */
+	uint32_t workers;		 /**< Worker lcores used (0: every one). */
 };
 
 /**
@@ -180,8 +186,8 @@ int ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv);
  * @param num
  *   The value when it is an integer, else NULL.
  */
-typedef void (ft_cfg_visit_fn)(void *arg, const char *section, const char *name,
-		const char *value, const uint64_t *num);
+typedef void(ft_cfg_visit_fn)(void *arg, const char *section, const char *name, const char *value,
+		const uint64_t *num);
 
 /**
  * Call fn for every value of every setting of cfg: the settings of the command

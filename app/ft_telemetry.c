@@ -143,7 +143,8 @@ cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "pkts", w->pkts);
 	rte_tel_data_add_dict_u64(d, "busy_tsc_cycles", w->busy_tsc);
 	rte_tel_data_add_dict_u64(d, "idle_tsc_cycles", w->idle_tsc);
-	rte_tel_data_add_dict_u64(d, "busy_tsc_cycles_per_pkt", w->pkts ? w->busy_tsc / w->pkts : 0);
+	rte_tel_data_add_dict_u64(d, "busy_tsc_cycles_per_pkt",
+			w->pkts ? w->busy_tsc / w->pkts : 0);
 	rte_tel_data_add_dict_u64(d, "events_dropped", w->events_dropped);
 	add_stats(d, ft_engine_stats(w->engine));
 	pthread_mutex_unlock(&tel_lock);
@@ -170,7 +171,7 @@ pairs_string(const struct ft_live *live, char *buf, size_t len)
 /* The /fintrack/config reply being built: a dictionary per INI section. */
 struct config_reply {
 	struct rte_tel_data *d;
-	struct rte_tel_data *section;  /* Dictionary of the section called name, or NULL. */
+	struct rte_tel_data *section; /* Dictionary of the section called name, or NULL. */
 	const char *name;
 };
 
@@ -257,8 +258,7 @@ quiesce(const struct ft_live *live)
 }
 
 static void
-add_flow(struct rte_tel_data *d, unsigned int n, const struct ft_flow_info *fi,
-		unsigned int lcore)
+add_flow(struct rte_tel_data *d, unsigned int n, const struct ft_flow_info *fi, unsigned int lcore)
 {
 	struct rte_tel_data *c = rte_tel_data_alloc();
 	char name[16], ep[64];
@@ -423,8 +423,9 @@ add_diag_state(struct rte_tel_data *d, unsigned int s, struct tally *t, const in
 	rte_tel_data_add_dict_u64(c, "client_endpoints", ends[0] < 0 ? 0 : (uint64_t)ends[0]);
 	rte_tel_data_add_dict_u64(c, "server_endpoints", ends[1] < 0 ? 0 : (uint64_t)ends[1]);
 	rte_tel_data_add_dict_u64(c, "threshold", threshold);
-	rte_tel_data_add_dict_string(c, "alert", threshold != 0 &&
-			(uint64_t)RTE_MAX(ends[0], ends[1]) >= threshold ? "yes" : "no");
+	rte_tel_data_add_dict_string(c, "alert",
+			threshold != 0 && (uint64_t)RTE_MAX(ends[0], ends[1]) >= threshold ? "yes" :
+											     "no");
 	rte_tel_data_add_dict_string(c, "advice", ft_output_advice(s, 1));
 	/* The endpoints holding the most connections in this state, most first. */
 	for (k = 0; k < DIAG_TOP; k++) {
@@ -441,8 +442,8 @@ add_diag_state(struct rte_tel_data *d, unsigned int s, struct tally *t, const in
 		if (r == FT_ROLE_CLIENT)
 			*strrchr(ep, ':') = '\0';
 		snprintf(name, sizeof(name), "top%u", k + 1);
-		snprintf(val, sizeof(val), "%s %s: %" PRIu64 " connections", ft_engine_role_name(r), ep,
-				best->n);
+		snprintf(val, sizeof(val), "%s %s: %" PRIu64 " connections", ft_engine_role_name(r),
+				ep, best->n);
 		rte_tel_data_add_dict_string(c, name, val);
 		best->n = 0;
 	}
@@ -494,9 +495,11 @@ cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 	ft_engine_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
 	rte_tel_data_start_dict(d);
 	for (i = 0; i < ft_diag_nstates; i++) {
-		int64_t ends[2] = { sum.gauge[0][ft_diag_states[i]], sum.gauge[1][ft_diag_states[i]] };
+		int64_t ends[2] = { sum.gauge[0][ft_diag_states[i]],
+			sum.gauge[1][ft_diag_states[i]] };
 
-		add_diag_state(d, ft_diag_states[i], &t[i], ends, tel_live->cfg->diag[ft_diag_states[i]]);
+		add_diag_state(d, ft_diag_states[i], &t[i], ends,
+				tel_live->cfg->diag[ft_diag_states[i]]);
 	}
 	pthread_mutex_unlock(&tel_lock);
 	for (i = 0; i < ft_diag_nstates; i++)
@@ -509,13 +512,14 @@ static const struct {
 	telemetry_cb fn;
 	const char *help;
 } commands[] = {
-	{ "/fintrack/summary", cmd_summary, "Endpoints per state (client, server), flows, counters" },
+	{ "/fintrack/summary", cmd_summary,
+			"Endpoints per state (client, server), flows, counters" },
 	{ "/fintrack/lcore", cmd_lcore, "One worker's gauges and counters. Parameter: lcore id" },
 	{ "/fintrack/flows", cmd_flows,
-	  "Flows with an endpoint in a state. Parameters: STATE[,cursor] (cursor: 'next')" },
+			"Flows with an endpoint in a state. Parameters: STATE[,cursor] (cursor: 'next')" },
 	{ "/fintrack/config", cmd_config, "The running configuration" },
 	{ "/fintrack/diagnosis", cmd_diagnosis,
-	  "Per closing state: endpoints, the hosts holding most, what it means" },
+			"Per closing state: endpoints, the hosts holding most, what it means" },
 };
 
 void
@@ -535,7 +539,7 @@ ft_telemetry_register(struct ft_live *live)
 	/* Help texts must stay under RTE_TEL_MAX_STRING_LEN or registration fails. */
 	for (w = 0; w < RTE_DIM(commands); w++)
 		if (rte_telemetry_register_cmd(commands[w].name, commands[w].fn,
-					commands[w].help) != 0)
+				    commands[w].help) != 0)
 			fprintf(stderr, "fintrack: telemetry command %s not registered\n",
 					commands[w].name);
 }

@@ -25,8 +25,8 @@
 
 #include "ft_cfg.h"
 
-#define DIM(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX_ARGS 128
+#define DIM(a)	   (sizeof(a) / sizeof((a)[0]))
+#define MAX_ARGS   128
 #define MAX_VALUES 128
 
 static const char *config_dir;
@@ -39,15 +39,11 @@ struct listed_key {
 };
 
 #define LISTED_KEY(sec, k, opt, type, field, dflt, help) { FT_CFG_S_##sec, k, opt },
-static const struct listed_key listed_keys[] = {
-	FT_CFG_KEY_LIST(LISTED_KEY)
-};
+static const struct listed_key listed_keys[] = { FT_CFG_KEY_LIST(LISTED_KEY) };
 #undef LISTED_KEY
 
 #define LISTED_SECTION(name, ini, heading) ini,
-static const char *const listed_sections[FT_CFG_S_MAX] = {
-	FT_CFG_SECTION_LIST(LISTED_SECTION)
-};
+static const char *const listed_sections[FT_CFG_S_MAX] = { FT_CFG_SECTION_LIST(LISTED_SECTION) };
 #undef LISTED_SECTION
 
 /* Arguments of one ft_cfg_parse() call; they live until the next one. */
@@ -194,8 +190,8 @@ find_value(const struct values *vs, const char *section, const char *name)
 
 	for (i = 0; i < vs->n; i++)
 		if (((section == NULL && vs->v[i].section == NULL) ||
-				(section != NULL && vs->v[i].section != NULL &&
-				 strcmp(section, vs->v[i].section) == 0)) &&
+				    (section != NULL && vs->v[i].section != NULL &&
+						    strcmp(section, vs->v[i].section) == 0)) &&
 				strcmp(name, vs->v[i].name) == 0)
 			return &vs->v[i];
 	fail_msg("ft_cfg_foreach() gave no %s %s", section ? section : "(command line)", name);
@@ -210,47 +206,107 @@ defaults_of(struct ft_app_cfg *cfg)
 
 /* The file and the command lines below set every setting to these values. */
 static const char every_key_ini[] =
-	"[engine]\n"
-	"max_flows = 4096\n"
-	"max_flows_v6 = 16\n"
-	"pickup = off\n"
-	"rst_hold = 2.5\n"
-	"tick_us = 500\n"
-	"wheel_slots = 1024\n"
-	"expire_budget = 77\n"
-	"evict = none\n"
-	"evict_scan = 99\n"
-	"[timeouts]\n"
-	"SYN_SENT = 11\nSYN_RECV = 12\nESTABLISHED = 13\nFIN_WAIT1 = 14\nFIN_WAIT2 = 15\n"
-	"CLOSING = 16\nTIME_WAIT = 17\nCLOSE_WAIT = 18\nLAST_ACK = 19.5\n"
-	"[diagnosis]\n"
-	"SYN_SENT = 21\nSYN_RECV = 22\nESTABLISHED = 23\nFIN_WAIT1 = 24\nFIN_WAIT2 = 25\n"
-	"CLOSING = 26\nTIME_WAIT = 27\nCLOSE_WAIT = 28\nLAST_ACK = 29\n"
-	"[ports]\n"
-	"pairs = 1:2,4:3\n"
-	"[live]\n"
-	"workers = 3\n"
-	"rx_desc = 512\n"
-	"tx_desc = 2048\n"
-	"mbufs = 4095\n"
-	"burst = 16\n"
-	"tx_drain_us = 50\n"
-	"malformed = drop\n"
-	"stats_interval = 0.25\n";
+		"[engine]\n"
+		"max_flows = 4096\n"
+		"max_flows_v6 = 16\n"
+		"pickup = off\n"
+		"rst_hold = 2.5\n"
+		"tick_us = 500\n"
+		"wheel_slots = 1024\n"
+		"expire_budget = 77\n"
+		"evict = none\n"
+		"evict_scan = 99\n"
+		"[timeouts]\n"
+		"SYN_SENT = 11\nSYN_RECV = 12\nESTABLISHED = 13\nFIN_WAIT1 = 14\nFIN_WAIT2 = 15\n"
+		"CLOSING = 16\nTIME_WAIT = 17\nCLOSE_WAIT = 18\nLAST_ACK = 19.5\n"
+		"[diagnosis]\n"
+		"SYN_SENT = 21\nSYN_RECV = 22\nESTABLISHED = 23\nFIN_WAIT1 = 24\nFIN_WAIT2 = 25\n"
+		"CLOSING = 26\nTIME_WAIT = 27\nCLOSE_WAIT = 28\nLAST_ACK = 29\n"
+		"[ports]\n"
+		"pairs = 1:2,4:3\n"
+		"[live]\n"
+		"workers = 3\n"
+		"rx_desc = 512\n"
+		"tx_desc = 2048\n"
+		"mbufs = 4095\n"
+		"burst = 16\n"
+		"tx_drain_us = 50\n"
+		"malformed = drop\n"
+		"stats_interval = 0.25\n";
 
 static const char *const every_key_args[] = {
-	"--max-flows", "4096", "--max-flows-v6", "16", "--pickup", "off", "--rst-hold", "2.5",
-	"--tick-us", "500", "--wheel-slots", "1024", "--expire-budget", "77", "--evict", "none",
-	"--evict-scan", "99",
-	"--timeout", "SYN_SENT=11", "--timeout", "SYN_RECV=12", "--timeout", "ESTABLISHED=13",
-	"--timeout", "FIN_WAIT1=14", "--timeout", "FIN_WAIT2=15", "--timeout", "CLOSING=16",
-	"--timeout", "TIME_WAIT=17", "--timeout", "CLOSE_WAIT=18", "--timeout", "LAST_ACK=19.5",
-	"--diag", "SYN_SENT=21", "--diag", "SYN_RECV=22", "--diag", "ESTABLISHED=23",
-	"--diag", "FIN_WAIT1=24", "--diag", "FIN_WAIT2=25", "--diag", "CLOSING=26",
-	"--diag", "TIME_WAIT=27", "--diag", "CLOSE_WAIT=28", "--diag", "LAST_ACK=29",
-	"--pairs", "1:2,4:3",
-	"--workers", "3", "--rx-desc", "512", "--tx-desc", "2048", "--mbufs", "4095",
-	"--burst", "16", "--tx-drain-us", "50", "--malformed", "drop", "--stats-interval", "0.25",
+	"--max-flows",
+	"4096",
+	"--max-flows-v6",
+	"16",
+	"--pickup",
+	"off",
+	"--rst-hold",
+	"2.5",
+	"--tick-us",
+	"500",
+	"--wheel-slots",
+	"1024",
+	"--expire-budget",
+	"77",
+	"--evict",
+	"none",
+	"--evict-scan",
+	"99",
+	"--timeout",
+	"SYN_SENT=11",
+	"--timeout",
+	"SYN_RECV=12",
+	"--timeout",
+	"ESTABLISHED=13",
+	"--timeout",
+	"FIN_WAIT1=14",
+	"--timeout",
+	"FIN_WAIT2=15",
+	"--timeout",
+	"CLOSING=16",
+	"--timeout",
+	"TIME_WAIT=17",
+	"--timeout",
+	"CLOSE_WAIT=18",
+	"--timeout",
+	"LAST_ACK=19.5",
+	"--diag",
+	"SYN_SENT=21",
+	"--diag",
+	"SYN_RECV=22",
+	"--diag",
+	"ESTABLISHED=23",
+	"--diag",
+	"FIN_WAIT1=24",
+	"--diag",
+	"FIN_WAIT2=25",
+	"--diag",
+	"CLOSING=26",
+	"--diag",
+	"TIME_WAIT=27",
+	"--diag",
+	"CLOSE_WAIT=28",
+	"--diag",
+	"LAST_ACK=29",
+	"--pairs",
+	"1:2,4:3",
+	"--workers",
+	"3",
+	"--rx-desc",
+	"512",
+	"--tx-desc",
+	"2048",
+	"--mbufs",
+	"4095",
+	"--burst",
+	"16",
+	"--tx-drain-us",
+	"50",
+	"--malformed",
+	"drop",
+	"--stats-interval",
+	"0.25",
 };
 
 /* The command-line-only settings, replay side. */
@@ -274,8 +330,8 @@ check_every_key_set(const struct ft_app_cfg *cfg)
 	assert_int_equal(cfg->engine.evict, 0);
 	assert_int_equal(cfg->engine.evict_scan, 99);
 	for (s = 0; s < FT_TCP_CLOSED; s++) {
-		assert_int_equal(cfg->engine.timeout_ms[s], s == FT_TCP_LAST_ACK ? 19500 :
-				(11 + s) * 1000);
+		assert_int_equal(cfg->engine.timeout_ms[s],
+				s == FT_TCP_LAST_ACK ? 19500 : (11 + s) * 1000);
 		assert_int_equal(cfg->diag[s], 21 + s);
 	}
 	assert_int_equal(cfg->npairs, 2);
@@ -411,14 +467,17 @@ test_every_key_from_command_line(void **state)
 static void
 test_command_line_wins(void **state)
 {
-	const char *ini = write_ini("[engine]\nmax_flows = 4096\nevict = none\n"
+	const char *ini = write_ini(
+			"[engine]\nmax_flows = 4096\nevict = none\n"
 			"[timeouts]\nFIN_WAIT2 = 5\nCLOSE_WAIT = 20\n[live]\nburst = 8\n");
 	struct ft_app_cfg cfg;
 
 	(void)state;
 	/* Before and after --config: the command line wins either way. */
 	assert_int_equal(parse_args(&cfg, "--max-flows", "8192", "--timeout", "FIN_WAIT2=3",
-			"--config", ini, "--burst", "64", "--timeout", "close_wait=0.5", NULL), 0);
+					 "--config", ini, "--burst", "64", "--timeout",
+					 "close_wait=0.5", NULL),
+			0);
 	assert_int_equal(cfg.engine.max_flows, 8192);
 	assert_int_equal(cfg.engine.timeout_ms[FT_TCP_FIN_WAIT2], 3000);
 	assert_int_equal(cfg.engine.timeout_ms[FT_TCP_CLOSE_WAIT], 500);
@@ -439,10 +498,11 @@ test_limits_accepted(void **state)
 
 	(void)state;
 	assert_int_equal(parse_args(&cfg, "--max-flows-v6", "0", "--wheel-slots", "64",
-			"--evict-scan", "1048576", "--timeout", "LAST_ACK=0.001", "--rst-hold", "0",
-			"--max-flows", "268435456", "--diag", "fin_wait2=4294967295",
-			"--mbufs", "16777215", "--stats-interval", "0", "--pickup", "YES",
-			NULL), 0);
+					 "--evict-scan", "1048576", "--timeout", "LAST_ACK=0.001",
+					 "--rst-hold", "0", "--max-flows", "268435456", "--diag",
+					 "fin_wait2=4294967295", "--mbufs", "16777215",
+					 "--stats-interval", "0", "--pickup", "YES", NULL),
+			0);
 	assert_int_equal(cfg.engine.max_flows_v6, 0);
 	assert_int_equal(cfg.engine.wheel_slots, 64);
 	assert_int_equal(cfg.engine.evict_scan, 1048576);
@@ -454,7 +514,8 @@ test_limits_accepted(void **state)
 	assert_int_equal(cfg.stats_interval_ms, 0);
 	assert_int_equal(cfg.engine.pickup, 1);
 	assert_int_equal(parse_args(&cfg, "--max-flows-v6", "8", "--wheel-slots", "16777216",
-			"--pairs", "0:31", NULL), 0);
+					 "--pairs", "0:31", NULL),
+			0);
 	assert_int_equal(cfg.engine.max_flows_v6, 8);
 	assert_int_equal(cfg.engine.wheel_slots, 16777216);
 	assert_int_equal(cfg.npairs, 1);
@@ -471,37 +532,37 @@ struct bad_input {
 static const struct bad_input bad_inputs[] = {
 	/* Out of range. */
 	{ NULL, { "--max-flows", "3" },
-		"fintrack: --max-flows: '3' is not a number in 8..268435456" },
+			"fintrack: --max-flows: '3' is not a number in 8..268435456" },
 	{ NULL, { "--evict-scan", "1048577" },
-		"--evict-scan: '1048577' is not a number in 1..1048576" },
+			"--evict-scan: '1048577' is not a number in 1..1048576" },
 	{ NULL, { "--rx-desc", "63" }, "--rx-desc: '63' is not a number in 64..16384" },
 	{ NULL, { "--burst", "65" }, "--burst: '65' is not a number in 1..64" },
 	{ NULL, { "--workers", "128" }, "--workers: '128' is not a number in 0..127" },
 	{ NULL, { "--rst-hold", "3601" },
-		"--rst-hold: '3601' is not a number of seconds in 0..3600" },
+			"--rst-hold: '3601' is not a number of seconds in 0..3600" },
 	{ NULL, { "--timeout", "FIN_WAIT2=0" },
-		"--timeout: '0' is not a number of seconds in 0.001.." },
+			"--timeout: '0' is not a number of seconds in 0.001.." },
 	{ "[live]\nmbufs = 1022\n", { "--config", "@" },
-		"[live] mbufs: '1022' is not a number in 1023..16777215" },
+			"[live] mbufs: '1022' is not a number in 1023..16777215" },
 	/* Not a number. */
 	{ NULL, { "--tick-us", "fast" }, "--tick-us: 'fast' is not a number in 1..1000000" },
 	{ NULL, { "--burst", "-1" }, "--burst: '-1' is not a number in 1..64" },
 	{ NULL, { "--stats-interval", "soon" },
-		"--stats-interval: 'soon' is not a number of seconds in 0..86400" },
+			"--stats-interval: 'soon' is not a number of seconds in 0..86400" },
 	{ NULL, { "--diag", "TIME_WAIT=many" }, "--diag: 'many' is not a number in 0..4294967295" },
 	{ "[engine]\nmax_flows = lots\n", { "--config", "@" },
-		"[engine] max_flows: 'lots' is not a number in 8..268435456" },
+			"[engine] max_flows: 'lots' is not a number in 8..268435456" },
 	/* Bad words. */
 	{ NULL, { "--evict", "maybe" }, "--evict: 'maybe' is not closing or none" },
 	{ NULL, { "--malformed", "keep" }, "--malformed: 'keep' is not forward or drop" },
 	{ NULL, { "--pickup", "maybe" }, "--pickup: 'maybe' is not on or off" },
 	{ "[engine]\npickup = maybe\n", { "--config", "@" },
-		"[engine] pickup: 'maybe' is not on or off" },
+			"[engine] pickup: 'maybe' is not on or off" },
 	/* Unknown keys and sections, named with the file. */
 	{ "[engine]\nbogus = 1\n", { "--config", "@" }, "[engine] bogus: unknown key 'bogus'" },
 	{ "[live]\nrx-desc = 512\n", { "--config", "@" }, "[live] rx-desc: unknown key 'rx-desc'" },
 	{ "[ports]\nbogus = 1\n", { "--config", "@" },
-		"[ports] bogus: unknown key 'bogus' (known: pairs)" },
+			"[ports] bogus: unknown key 'bogus' (known: pairs)" },
 	{ "[tiemouts]\nFIN_WAIT2 = 3\n", { "--config", "@" }, "unknown section [tiemouts]" },
 	/* STATE=VALUE. */
 	{ NULL, { "--timeout", "FIN_WAIT2" }, "--timeout: expected STATE=VALUE, got 'FIN_WAIT2'" },
@@ -509,9 +570,9 @@ static const struct bad_input bad_inputs[] = {
 	{ NULL, { "--timeout", "BOGUS=3" }, "--timeout: unknown state 'BOGUS'" },
 	{ NULL, { "--diag", "CLOSED=1" }, "--diag: unknown state 'CLOSED'" },
 	{ "[timeouts]\nFIN_WAIT3 = 3\n", { "--config", "@" },
-		"[timeouts] FIN_WAIT3: unknown state 'FIN_WAIT3'" },
+			"[timeouts] FIN_WAIT3: unknown state 'FIN_WAIT3'" },
 	{ "[diagnosis]\nCLOSED = 3\n", { "--config", "@" },
-		"[diagnosis] CLOSED: unknown state 'CLOSED'" },
+			"[diagnosis] CLOSED: unknown state 'CLOSED'" },
 	/* Port pairs. */
 	{ NULL, { "--pairs", "0:0" }, "--pairs: '0:0' is not a list of up to 16 port pairs" },
 	{ NULL, { "--pairs", ",0:1" }, "--pairs: ',0:1' is not a list of up to 16 port pairs" },
@@ -519,28 +580,31 @@ static const struct bad_input bad_inputs[] = {
 	{ NULL, { "--pairs", "0:32" }, "--pairs: '0:32' is not a list" },
 	{ NULL, { "--pairs", "a:b" }, "--pairs: 'a:b' is not a list" },
 	{ NULL, { "--pairs", "" }, "--pairs: '' is not a list" },
-	{ NULL, { "--pairs", "0:1,2:3,4:5,6:7,8:9,10:11,12:13,14:15,16:17,18:19,20:21,22:23,"
-		"24:25,26:27,28:29,30:31,1:0" }, "is not a list of up to 16 port pairs" },
+	{ NULL,
+			{ "--pairs",
+					"0:1,2:3,4:5,6:7,8:9,10:11,12:13,14:15,16:17,18:19,20:21,22:23,"
+					"24:25,26:27,28:29,30:31,1:0" },
+			"is not a list of up to 16 port pairs" },
 	{ "[ports]\npairs = 1\n", { "--config", "@" }, "[ports] pairs: '1' is not a list" },
 	/* Checks beyond the range. */
 	{ NULL, { "--wheel-slots", "1000" }, "--wheel-slots: 1000 is not a power of two" },
 	{ "[engine]\nwheel_slots = 65535\n", { "--config", "@" },
-		"[engine] wheel_slots: 65535 is not a power of two" },
+			"[engine] wheel_slots: 65535 is not a power of two" },
 	{ NULL, { "--max-flows-v6", "1" }, "--max-flows-v6: 0 or at least 8" },
 	{ NULL, { "--max-flows-v6", "7" }, "--max-flows-v6: 0 or at least 8" },
 	{ "[engine]\nmax_flows_v6 = 4\n", { "--config", "@" },
-		"[engine] max_flows_v6: 0 or at least 8" },
+			"[engine] max_flows_v6: 0 or at least 8" },
 	/* Options that do not go together, and what is not an option. */
 	{ NULL, { "--drain" }, "--drain replays a trace to its end: give --pcap FILE" },
 	{ NULL, { "--pcap", "t.pcap", "--pairs", "0:1" },
-		"--pairs is for live mode, not with --pcap" },
+			"--pairs is for live mode, not with --pcap" },
 	{ "[ports]\npairs = 0:1\n", { "--pcap", "t.pcap", "--config", "@" },
-		"--pairs is for live mode, not with --pcap" },
+			"--pairs is for live mode, not with --pcap" },
 	{ NULL, { "--pcap", "t.pcap", "extra" }, "unexpected argument 'extra'" },
 	{ NULL, { "--bogus" }, "fintrack: bad option; see fintrack -- --help" },
 	{ NULL, { "--max-flows" }, "fintrack: bad option" },
 	{ NULL, { "--config", "/tmp/ft_test_cfg_missing.ini" },
-		"--config /tmp/ft_test_cfg_missing.ini: cannot read or parse the file" },
+			"--config /tmp/ft_test_cfg_missing.ini: cannot read or parse the file" },
 };
 
 static void
@@ -611,8 +675,9 @@ test_foreach(void **state)
 	for (i = 1; i < vs.n; i++) {
 		if (vs.v[i].section == NULL)
 			assert_null(vs.v[i - 1].section);
-		if (vs.v[i].section == NULL || (vs.v[i - 1].section != NULL &&
-				strcmp(vs.v[i].section, vs.v[i - 1].section) == 0))
+		if (vs.v[i].section == NULL ||
+				(vs.v[i - 1].section != NULL &&
+						strcmp(vs.v[i].section, vs.v[i - 1].section) == 0))
 			continue;
 		for (j = 0; j < i; j++)
 			if (vs.v[j].section != NULL &&
