@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,59 +17,150 @@
 
 #include "ft_cfg.h"
 
-#define MAX_FLOWS_LIMIT (1u << 28)
-#define MAX_TIMEOUT_S   (20 * 24 * 3600.0) /* Below half the wrapping tick space at 1 ms. */
+/* Value types of FT_CFG_KEY_LIST. */
+enum cfg_type {
+	CFG_U64,
+	CFG_SECONDS,
+	CFG_ONOFF,
+	CFG_WORDS,
+	CFG_STATE_SECONDS,
+	CFG_STATE_U64,
+	CFG_PAIRS,
+	CFG_PATH,
+	CFG_FLAG,
+};
+
+struct cfg_word {
+	const char *word;
+	uint8_t value;
+};
+
+/* One setting of FT_CFG_KEY_LIST. */
+struct cfg_key {
+	enum ft_cfg_section section;
+	const char *key;    /* INI key (NULL: none, or the states). */
+	const char *option; /* Long option without "--". */
+	enum cfg_type type;
+	uint64_t min, max;	      /* Range of an integer. */
+	double smin, smax;	      /* Range of seconds. */
+	uint8_t pow2;		      /* The integer must be a power of two. */
+	uint8_t zero_off;	      /* 0 (off) is allowed below min. */
+	const struct cfg_word *words; /* CFG_WORDS, ended by a NULL word. */
+	size_t off;		      /* Offset of the field in struct ft_app_cfg. */
+	size_t size;		      /* Size of the field (of the whole array for states). */
+	const char *def;	      /* Default text, or NULL. */
+	const char *help;
+};
+
+/* How each type of the list becomes a struct cfg_key (token pasted onto CFG_TYPE_). */
+#define CFG_TYPE_U64(lo, hi)	  .type = CFG_U64, .min = (lo), .max = (hi)
+#define CFG_TYPE_U64_POW2(lo, hi) .type = CFG_U64, .min = (lo), .max = (hi), .pow2 = 1
+#define CFG_TYPE_U64_OFF(lo, hi)  .type = CFG_U64, .min = (lo), .max = (hi), .zero_off = 1
+#define CFG_TYPE_SECONDS(lo, hi)  .type = CFG_SECONDS, .smin = (lo), .smax = (hi)
+#define CFG_TYPE_ONOFF		  .type = CFG_ONOFF
+#define CFG_TYPE_WORDS(...) \
+	.type = CFG_WORDS, .words = (const struct cfg_word[]) \
+	{ \
+		__VA_ARGS__, \
+		{ \
+			NULL, 0 \
+		} \
+	}
+#define CFG_TYPE_STATE_SECONDS(lo, hi) .type = CFG_STATE_SECONDS, .smin = (lo), .smax = (hi)
+#define CFG_TYPE_STATE_U64(lo, hi)     .type = CFG_STATE_U64, .min = (lo), .max = (hi)
+#define CFG_TYPE_PAIRS		       .type = CFG_PAIRS
+#define CFG_TYPE_PATH		       .type = CFG_PATH
+#define CFG_TYPE_FLAG		       .type = CFG_FLAG
+
+#define CFG_KEY(sec, k, opt, type, field, dflt, text) \
+	{ \
+		.section = FT_CFG_S_##sec, \
+		.key = k, \
+		.option = opt, \
+		CFG_TYPE_##type, \
+		.off = offsetof(struct ft_app_cfg, field), \
+		.size = sizeof(((struct ft_app_cfg *)NULL)->field), \
+		.def = dflt, \
+		.help = text, \
+	},
+static const struct cfg_key cfg_keys[] = { FT_CFG_KEY_LIST(CFG_KEY) };
+#undef CFG_KEY
+
+#define NKEYS RTE_DIM(cfg_keys)
+
+#define CFG_SECTION(name, ini, heading) ini,
+static const char *const section_name[FT_CFG_S_MAX] = { FT_CFG_SECTION_LIST(CFG_SECTION) };
+#undef CFG_SECTION
+
+#define CFG_SECTION(name, ini, heading) heading,
+static const char *const section_heading[FT_CFG_S_MAX] = { FT_CFG_SECTION_LIST(CFG_SECTION) };
+#undef CFG_SECTION
+
+/* getopt_long() returns OPT_BASE + the index of the key in cfg_keys. */
+#define OPT_BASE 256
+#define OPT_HELP (OPT_BASE + (int)NKEYS)
+
+/* --help layout: options from column 2, their text from HELP_INDENT, up to HELP_WIDTH. */
+#define HELP_INDENT 28
+#define HELP_WIDTH  79
+
+static int
+is_state_map(const struct cfg_key *k)
+{
+	return k->type == CFG_STATE_SECONDS || k->type == CFG_STATE_U64;
+}
+
+static void *
+field_of(struct ft_app_cfg *cfg, const struct cfg_key *k)
+{
+	return (char *)cfg + k->off;
+}
+
+static const void *
+const_field_of(const struct ft_app_cfg *cfg, const struct cfg_key *k)
+{
+	return (const char *)cfg + k->off;
+}
 
 static void
-usage(const char *prog)
+store_uint(void *p, size_t size, uint64_t v)
 {
-	printf("Usage: %s [EAL options] -- [--pcap FILE] [options]\n"
-	       "\n"
-	       "Tracks the close state of both endpoints of every TCP connection, the timeout of\n"
-	       "each state, flow ends and the diagnosis they imply.\n"
-	       "\n"
-	       "Live mode (no --pcap): a bump in the wire between DPDK ports. Ports are paired\n"
-	       "(default 0:1, 2:3, ...); every packet received on one port of a pair is sent out\n"
-	       "of the other. The main lcore controls; every other lcore is a worker with its own\n"
-	       "queue on each port, flow table and timer wheel. Stops on SIGINT or SIGTERM.\n"
-	       "  --pairs P:Q[,P:Q...]    port pairs\n"
-	       "  --workers N             use the first N worker lcores (default: all; each has a\n"
-	       "                          queue on every port)\n"
-	       "  --rx-desc N, --tx-desc N  descriptors per queue (64..16384)\n"
-	       "  --mbufs N               mbufs per NUMA socket (1023..16777215)\n"
-	       "  --burst N               RX burst (1..%u)\n"
-	       "  --tx-drain-us N         longest wait before buffered packets are sent (1..100000)\n"
-	       "  --malformed forward|drop  what to do with malformed packets (counted by reason\n"
-	       "                          either way; default forward)\n"
-	       "  --stats-interval S      seconds between rate lines on stdout (0: none)\n"
-	       "\n"
-	       "Replay mode:\n"
-	       "  --pcap FILE             trace to replay with its own clock (pcap or pcapng;\n"
-	       "                          Ethernet, Linux cooked capture or raw IP)\n"
-	       "  --config FILE           INI configuration (see config/fintrack.ini)\n"
-	       "  --events FILE           write every state change and flow end as JSON lines\n"
-	       "                          ('-' for stdout)\n"
-	       "  --report FILE           write counters, gauges and tracked flows as JSON\n"
-	       "  --drain                 after the last packet, run the clock on until every\n"
-	       "                          timer has fired\n"
-	       "  --timeout STATE=SECONDS per-state timeout, repeatable (e.g. FIN_WAIT2=3)\n"
-	       "  --max-flows N           IPv4 flow capacity (8..%u)\n"
-	       "  --max-flows-v6 N        IPv6 flow capacity (0 disables IPv6 tracking)\n"
-	       "  --pickup on|off         track flows first seen without a SYN\n"
-	       "  --rst-hold SECONDS      hold time of a flow closed by RST\n"
-	       "  --tick-us N             timer wheel tick (1..1000000 microseconds)\n"
-	       "  --wheel-slots N         timer wheel slots (power of two, 64..16777216)\n"
-	       "  --expire-budget N       most flows expired per timer batch (1..65536)\n"
-	       "  --evict closing|none    when the table is full, evict closing flows (held\n"
-	       "                          after RST, TIME_WAIT, then other closing states) or not\n"
-	       "  --diag STATE=N          diagnosis threshold of a state, repeatable\n"
-	       "  --quiet                 no summary on stdout\n"
-	       "  --help                  this text\n"
-	       "\n"
-	       "Both modes:\n"
-	       "  --events, --report, --config, --timeout, --max-flows (per worker), --max-flows-v6,\n"
-	       "  --pickup, --rst-hold, --tick-us, --diag as above.\n",
-	       prog, FT_MAX_BURST, MAX_FLOWS_LIMIT);
+	switch (size) {
+	case sizeof(uint8_t):
+		*(uint8_t *)p = (uint8_t)v;
+		break;
+	case sizeof(uint16_t):
+		*(uint16_t *)p = (uint16_t)v;
+		break;
+	case sizeof(uint32_t):
+		*(uint32_t *)p = (uint32_t)v;
+		break;
+	default:
+		*(uint64_t *)p = v;
+		break;
+	}
+}
+
+static uint64_t
+load_uint(const void *p, size_t size)
+{
+	switch (size) {
+	case sizeof(uint8_t):
+		return *(const uint8_t *)p;
+	case sizeof(uint16_t):
+		return *(const uint16_t *)p;
+	case sizeof(uint32_t):
+		return *(const uint32_t *)p;
+	default:
+		return *(const uint64_t *)p;
+	}
+}
+
+/* Size of one element of a STATE_* field. */
+static size_t
+state_size(const struct cfg_key *k)
+{
+	return k->size / FT_TCP_STATE_MAX;
 }
 
 static int
@@ -119,109 +211,66 @@ parse_onoff(const char *what, const char *s, uint8_t *out)
 	return 0;
 }
 
-/* A state name that has a timer (every state but CLOSED). */
+/* The words of a list: "closing or none", "a, b or c" (sep ", ", last " or "). */
+static void
+words_text(const struct cfg_word *w, const char *sep, const char *last, char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; w[i].word != NULL && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+				i == 0				      ? "" :
+						w[i + 1].word == NULL ? last :
+									sep,
+				w[i].word);
+}
+
+static int
+parse_word(const char *what, const char *s, const struct cfg_word *w, uint8_t *out)
+{
+	char buf[128];
+	unsigned int i;
+
+	for (i = 0; w[i].word != NULL; i++)
+		if (strcmp(s, w[i].word) == 0) {
+			*out = w[i].value;
+			return 0;
+		}
+	words_text(w, ", ", " or ", buf, sizeof(buf));
+	fprintf(stderr, "fintrack: %s: '%s' is not %s\n", what, s, buf);
+	return -EINVAL;
+}
+
+/* The states that have a timer (every state but CLOSED): "SYN_SENT SYN_RECV ...". */
+static void
+timed_states(char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned int s;
+
+	buf[0] = '\0';
+	for (s = 0; s < FT_TCP_STATE_MAX && off < len; s++)
+		if (s != FT_TCP_CLOSED)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "",
+					ft_tcp_state_name(s));
+}
+
+/* A state name that has a timer. */
 static int
 timed_state(const char *what, const char *name)
 {
 	int s = ft_tcp_state_from_name(name);
+	char states[128];
 
 	if (s < 0 || s == FT_TCP_CLOSED) {
-		fprintf(stderr,
-			"fintrack: %s: unknown state '%s' (one of SYN_SENT SYN_RECV ESTABLISHED "
-			"FIN_WAIT1 FIN_WAIT2 CLOSING TIME_WAIT CLOSE_WAIT LAST_ACK)\n",
-			what, name);
+		timed_states(states, sizeof(states));
+		fprintf(stderr, "fintrack: %s: unknown state '%s' (one of %s)\n", what, name,
+				states);
 		return -EINVAL;
 	}
 	return s;
-}
-
-static int
-set_timeout(struct ft_app_cfg *cfg, const char *what, const char *state, const char *value)
-{
-	int s = timed_state(what, state);
-
-	if (s < 0)
-		return s;
-	return parse_seconds(what, value, 0.001, MAX_TIMEOUT_S, &cfg->engine.timeout_ms[s]);
-}
-
-static int
-set_diag(struct ft_app_cfg *cfg, const char *what, const char *state, const char *value)
-{
-	int s = timed_state(what, state);
-
-	if (s < 0)
-		return s;
-	return parse_u64(what, value, 0, UINT32_MAX, &cfg->diag[s]);
-}
-
-/* "STATE=VALUE" for --timeout and --diag. */
-static int
-set_pair(struct ft_app_cfg *cfg, const char *what, const char *arg,
-		int (*set)(struct ft_app_cfg *, const char *, const char *, const char *))
-{
-	char buf[64];
-	char *eq;
-
-	if (strlen(arg) >= sizeof(buf) || (eq = strchr(strcpy(buf, arg), '=')) == NULL) {
-		fprintf(stderr, "fintrack: %s: expected STATE=VALUE, got '%s'\n", what, arg);
-		return -EINVAL;
-	}
-	*eq = '\0';
-	return set(cfg, what, buf, eq + 1);
-}
-
-static int
-set_engine_key(struct ft_app_cfg *cfg, const char *what, const char *key, const char *val)
-{
-	struct ft_engine_conf *e = &cfg->engine;
-	uint64_t v = 0;
-	int ret = 0;
-
-	if (strcmp(key, "max_flows") == 0) {
-		ret = parse_u64(what, val, 8, MAX_FLOWS_LIMIT, &v);
-		e->max_flows = (uint32_t)v;
-	} else if (strcmp(key, "max_flows_v6") == 0) {
-		ret = parse_u64(what, val, 0, MAX_FLOWS_LIMIT, &v);
-		if (ret == 0 && v != 0 && v < 8) {
-			fprintf(stderr, "fintrack: %s: 0 or at least 8\n", what);
-			ret = -EINVAL;
-		}
-		e->max_flows_v6 = (uint32_t)v;
-	} else if (strcmp(key, "pickup") == 0) {
-		ret = parse_onoff(what, val, &e->pickup);
-	} else if (strcmp(key, "rst_hold") == 0) {
-		ret = parse_seconds(what, val, 0, 3600, &e->rst_hold_ms);
-	} else if (strcmp(key, "tick_us") == 0) {
-		ret = parse_u64(what, val, 1, 1000000, &v);
-		e->tick_us = (uint32_t)v;
-	} else if (strcmp(key, "wheel_slots") == 0) {
-		ret = parse_u64(what, val, 64, 1u << 24, &v);
-		if (ret == 0 && !rte_is_power_of_2((uint32_t)v)) {
-			fprintf(stderr, "fintrack: %s: %s is not a power of two\n", what, val);
-			ret = -EINVAL;
-		}
-		e->wheel_slots = (uint32_t)v;
-	} else if (strcmp(key, "expire_budget") == 0) {
-		ret = parse_u64(what, val, 1, 65536, &v);
-		e->expire_budget = (uint32_t)v;
-	} else if (strcmp(key, "evict") == 0) {
-		if (strcmp(val, "closing") == 0)
-			e->evict = 1;
-		else if (strcmp(val, "none") == 0)
-			e->evict = 0;
-		else {
-			fprintf(stderr, "fintrack: %s: '%s' is not closing or none\n", what, val);
-			ret = -EINVAL;
-		}
-	} else if (strcmp(key, "evict_scan") == 0) {
-		ret = parse_u64(what, val, 1, 1u << 20, &v);
-		e->evict_scan = (uint32_t)v;
-	} else {
-		fprintf(stderr, "fintrack: %s: unknown key '%s'\n", what, key);
-		ret = -EINVAL;
-	}
-	return ret;
 }
 
 /* "0:1,2:3" */
@@ -254,66 +303,513 @@ parse_pairs(struct ft_app_cfg *cfg, const char *what, const char *val)
 	cfg->npairs = (uint16_t)n;
 	return 0;
 bad:
-	fprintf(stderr, "fintrack: %s: '%s' is not a list of up to %u port pairs P:Q,P:Q "
-			"(port ids below %u, P != Q)\n", what, val, FT_MAX_PAIRS, RTE_MAX_ETHPORTS);
+	fprintf(stderr,
+			"fintrack: %s: '%s' is not a list of up to %u port pairs P:Q,P:Q "
+			"(port ids below %u, P != Q)\n",
+			what, val, FT_MAX_PAIRS, RTE_MAX_ETHPORTS);
+	return -EINVAL;
+}
+
+/* An integer of key k: in its range, and 0 or a power of two where it says so. */
+static int
+parse_int(const struct cfg_key *k, const char *what, const char *val, uint64_t *v)
+{
+	if (parse_u64(what, val, k->zero_off ? 0 : k->min, k->max, v) != 0)
+		return -EINVAL;
+	if (k->zero_off && *v != 0 && *v < k->min) {
+		fprintf(stderr, "fintrack: %s: 0 or at least %" PRIu64 "\n", what, k->min);
+		return -EINVAL;
+	}
+	if (k->pow2 && !rte_is_power_of_2((uint32_t)*v)) {
+		fprintf(stderr, "fintrack: %s: %s is not a power of two\n", what, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Set key k from its text val; state is the state name of a STATE_* key. what
+ * names the option, or the file, section and key, in error messages. A FLAG
+ * given no value (on the command line) is set.
+ */
+static int
+set_key(struct ft_app_cfg *cfg, const struct cfg_key *k, const char *what, const char *state,
+		const char *val)
+{
+	char *p = field_of(cfg, k);
+	size_t size = k->size;
+	uint64_t v = 0;
+	uint32_t ms = 0;
+	uint8_t b = 1;
+	int ret = 0, s;
+
+	switch (k->type) {
+	case CFG_PAIRS:
+		return parse_pairs(cfg, what, val);
+	case CFG_PATH:
+		*(const char **)(void *)p = val;
+		return 0;
+	case CFG_STATE_SECONDS:
+	case CFG_STATE_U64:
+		s = timed_state(what, state);
+		if (s < 0)
+			return s;
+		size = state_size(k);
+		p += (size_t)s * size;
+		break;
+	default:
+		break;
+	}
+	switch (k->type) {
+	case CFG_U64:
+	case CFG_STATE_U64:
+		ret = parse_int(k, what, val, &v);
+		break;
+	case CFG_SECONDS:
+	case CFG_STATE_SECONDS:
+		ret = parse_seconds(what, val, k->smin, k->smax, &ms);
+		v = ms;
+		break;
+	case CFG_ONOFF:
+	case CFG_FLAG:
+		if (val != NULL)
+			ret = parse_onoff(what, val, &b);
+		v = b;
+		break;
+	case CFG_WORDS:
+		ret = parse_word(what, val, k->words, &b);
+		v = b;
+		break;
+	default:
+		break;
+	}
+	if (ret == 0)
+		store_uint(p, size, v);
+	return ret;
+}
+
+/* "STATE=VALUE" of a STATE_* key: from the command line and the defaults. */
+static int
+set_state_value(struct ft_app_cfg *cfg, const struct cfg_key *k, const char *what, const char *arg)
+{
+	char buf[64];
+	char *eq;
+
+	if (strlen(arg) >= sizeof(buf) || (eq = strchr(strcpy(buf, arg), '=')) == NULL) {
+		fprintf(stderr, "fintrack: %s: expected STATE=VALUE, got '%s'\n", what, arg);
+		return -EINVAL;
+	}
+	*eq = '\0';
+	return set_key(cfg, k, what, buf, eq + 1);
+}
+
+/* The command-line option of key k with its value (NULL for a FLAG). */
+static int
+set_option(struct ft_app_cfg *cfg, const struct cfg_key *k, const char *arg)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "--%s", k->option);
+	if (is_state_map(k))
+		return set_state_value(cfg, k, what, arg);
+	return set_key(cfg, k, what, NULL, arg);
+}
+
+/* Zero, then the engine's defaults, then the defaults of the list. */
+static int
+defaults(struct ft_app_cfg *cfg)
+{
+	unsigned int i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	ft_engine_conf_init(&cfg->engine);
+	cfg->engine.name = "ft0";
+	for (i = 0; i < NKEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		char what[64], list[256];
+		char *item, *save = NULL;
+		int ret = 0;
+
+		if (k->def == NULL)
+			continue;
+		snprintf(what, sizeof(what), "default of --%s", k->option);
+		if (!is_state_map(k)) {
+			ret = set_key(cfg, k, what, NULL, k->def);
+		} else {
+			snprintf(list, sizeof(list), "%s", k->def);
+			for (item = strtok_r(list, ",", &save); item != NULL && ret == 0;
+					item = strtok_r(NULL, ",", &save))
+				ret = set_state_value(cfg, k, what, item);
+		}
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Milliseconds as seconds: "60", "0.5", "2.125". */
+static void
+format_ms(uint64_t ms, char *buf, size_t len)
+{
+	size_t n;
+
+	if (ms % 1000 == 0) {
+		snprintf(buf, len, "%" PRIu64, ms / 1000);
+		return;
+	}
+	snprintf(buf, len, "%" PRIu64 ".%03u", ms / 1000, (unsigned int)(ms % 1000));
+	n = strlen(buf);
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+}
+
+/*
+ * The value of key k (for state s of a STATE_* key) as the INI file writes it.
+ * Returns 1 and sets *num when the value is an integer, else 0.
+ */
+static int
+format_key(const struct ft_app_cfg *cfg, const struct cfg_key *k, unsigned int s, char *buf,
+		size_t len, uint64_t *num)
+{
+	const char *p = const_field_of(cfg, k);
+	size_t size = k->size, off = 0;
+	const char *str;
+	unsigned int i;
+	uint64_t v;
+
+	if (is_state_map(k)) {
+		size = state_size(k);
+		p += s * size;
+	}
+	buf[0] = '\0';
+	switch (k->type) {
+	case CFG_U64:
+	case CFG_STATE_U64:
+		*num = load_uint(p, size);
+		snprintf(buf, len, "%" PRIu64, *num);
+		return 1;
+	case CFG_SECONDS:
+	case CFG_STATE_SECONDS:
+		format_ms(load_uint(p, size), buf, len);
+		break;
+	case CFG_ONOFF:
+	case CFG_FLAG:
+		snprintf(buf, len, "%s", load_uint(p, size) ? "on" : "off");
+		break;
+	case CFG_WORDS:
+		v = load_uint(p, size);
+		for (i = 0; k->words[i].word != NULL; i++)
+			if (k->words[i].value == v)
+				snprintf(buf, len, "%s", k->words[i].word);
+		break;
+	case CFG_PAIRS:
+		for (i = 0; i < cfg->npairs && off < len; i++)
+			off += (size_t)snprintf(buf + off, len - off, "%s%u:%u", i ? "," : "",
+					cfg->pairs[i][0], cfg->pairs[i][1]);
+		break;
+	case CFG_PATH:
+		str = *(const char *const *)(const void *)p;
+		snprintf(buf, len, "%s", str != NULL ? str : "");
+		break;
+	}
+	return 0;
+}
+
+/* Call fn with the value of key k (for state s of a STATE_* key) under name. */
+static void
+visit(const struct ft_app_cfg *cfg, const struct cfg_key *k, unsigned int s, const char *name,
+		ft_cfg_visit_fn *fn, void *arg)
+{
+	char buf[256];
+	uint64_t num;
+	int is_num;
+
+	is_num = format_key(cfg, k, s, buf, sizeof(buf), &num);
+	fn(arg, section_name[k->section], name, buf, is_num ? &num : NULL);
+}
+
+void
+ft_cfg_foreach(const struct ft_app_cfg *cfg, ft_cfg_visit_fn *fn, void *arg)
+{
+	unsigned int sec, i, s;
+
+	for (sec = 0; sec < FT_CFG_S_MAX; sec++)
+		for (i = 0; i < NKEYS; i++) {
+			const struct cfg_key *k = &cfg_keys[i];
+
+			if (k->section != sec)
+				continue;
+			if (!is_state_map(k)) {
+				visit(cfg, k, 0, k->key != NULL ? k->key : k->option, fn, arg);
+				continue;
+			}
+			for (s = 0; s < FT_TCP_STATE_MAX; s++)
+				if (s != FT_TCP_CLOSED)
+					visit(cfg, k, s, ft_tcp_state_name(s), fn, arg);
+		}
+}
+
+/* Print the words of text from column col, wrapped at HELP_WIDTH. */
+static void
+put_words(const char *text, unsigned int col)
+{
+	while (*text != '\0') {
+		size_t n = strcspn(text, " ");
+
+		if (col > HELP_INDENT && col + 1 + n > HELP_WIDTH) {
+			printf("\n%*s", HELP_INDENT, "");
+			col = HELP_INDENT;
+		} else if (col > HELP_INDENT) {
+			putchar(' ');
+			col++;
+		}
+		printf("%.*s", (int)n, text);
+		col += (unsigned int)n;
+		text += n;
+		text += strspn(text, " ");
+	}
+}
+
+/* "[engine] max_flows, 8..268435456, default 1048576" under an option. */
+static void
+key_details(const struct ft_app_cfg *def, const struct cfg_key *k, char *buf, size_t len)
+{
+	char ini[64] = "", range[256] = "", dflt[256] = "", val[64], states[128];
+	const char *parts[] = { ini, range, dflt };
+	size_t off = 0;
+	unsigned int i, s;
+	uint64_t num;
+
+	if (k->section != FT_CFG_S_CMDLINE)
+		snprintf(ini, sizeof(ini), "[%s] %s", section_name[k->section],
+				!is_state_map(k)			     ? k->key :
+						k->type == CFG_STATE_SECONDS ? "STATE = SECONDS" :
+									       "STATE = N");
+	timed_states(states, sizeof(states));
+	switch (k->type) {
+	case CFG_U64:
+		snprintf(range, sizeof(range), "%s%s%" PRIu64 "..%" PRIu64,
+				k->zero_off ? "0 (off) or " : "",
+				k->pow2 ? "a power of two in " : "", k->min, k->max);
+		break;
+	case CFG_SECONDS:
+		snprintf(range, sizeof(range), "%.15g..%.15g s", k->smin, k->smax);
+		break;
+	case CFG_STATE_SECONDS:
+		snprintf(range, sizeof(range), "STATE one of %s; %.15g..%.15g s", states, k->smin,
+				k->smax);
+		break;
+	case CFG_STATE_U64:
+		snprintf(range, sizeof(range), "STATE one of %s; %" PRIu64 "..%" PRIu64, states,
+				k->min, k->max);
+		break;
+	case CFG_PAIRS:
+		snprintf(range, sizeof(range), "up to %u pairs of port ids below %u", FT_MAX_PAIRS,
+				RTE_MAX_ETHPORTS);
+		break;
+	default:
+		break;
+	}
+	if (is_state_map(k)) {
+		for (s = 0; s < FT_TCP_STATE_MAX; s++)
+			if (s != FT_TCP_CLOSED) {
+				format_key(def, k, s, val, sizeof(val), &num);
+				off += (size_t)snprintf(dflt + off, sizeof(dflt) - off, "%s %s=%s",
+						off ? "" : "default", ft_tcp_state_name(s), val);
+			}
+	} else if (k->type != CFG_PATH && k->type != CFG_FLAG) {
+		format_key(def, k, 0, val, sizeof(val), &num);
+		if (val[0] != '\0')
+			snprintf(dflt, sizeof(dflt), "default %s", val);
+	}
+	/* The parts there are, joined with commas. */
+	buf[0] = '\0';
+	for (i = 0, off = 0; i < RTE_DIM(parts) && off < len; i++)
+		if (parts[i][0] != '\0')
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+					parts[i]);
+}
+
+/* "--max-flows N", "--evict closing|none", "--timeout STATE=SECONDS". */
+static void
+option_text(const struct cfg_key *k, char *buf, size_t len)
+{
+	char words[128];
+	const char *arg = "";
+
+	switch (k->type) {
+	case CFG_U64:
+		arg = " N";
+		break;
+	case CFG_SECONDS:
+		arg = " SECONDS";
+		break;
+	case CFG_ONOFF:
+		arg = " on|off";
+		break;
+	case CFG_WORDS:
+		words_text(k->words, "|", "|", words, sizeof(words));
+		snprintf(buf, len, "--%s %s", k->option, words);
+		return;
+	case CFG_STATE_SECONDS:
+		arg = " STATE=SECONDS";
+		break;
+	case CFG_STATE_U64:
+		arg = " STATE=N";
+		break;
+	case CFG_PAIRS:
+		arg = " P:Q[,P:Q...]";
+		break;
+	case CFG_PATH:
+		arg = " FILE";
+		break;
+	case CFG_FLAG:
+		break;
+	}
+	snprintf(buf, len, "--%s%s", k->option, arg);
+}
+
+/* An option, its help from HELP_INDENT, then its details on a line of their own. */
+static void
+print_option(const char *opt, const char *help, const char *details)
+{
+	int col = 2 + (int)strlen(opt);
+
+	printf("  %s", opt);
+	if (col + 1 > HELP_INDENT)
+		printf("\n%*s", HELP_INDENT, "");
+	else
+		printf("%*s", HELP_INDENT - col, "");
+	put_words(help, HELP_INDENT);
+	if (details != NULL && details[0] != '\0') {
+		printf("\n%*s", HELP_INDENT, "");
+		put_words(details, HELP_INDENT);
+	}
+	putchar('\n');
+}
+
+static void
+usage(const char *prog)
+{
+	struct ft_app_cfg def;
+	unsigned int sec, i;
+
+	printf("Usage: %s [EAL options] -- [--pcap FILE] [options]\n"
+	       "\n"
+	       "Tracks the close state of both endpoints of every TCP connection, the timeout of\n"
+	       "each state, flow ends and the diagnosis they imply.\n"
+	       "\n"
+	       "Live mode (no --pcap): a bump in the wire between DPDK ports. Ports are paired\n"
+	       "(default 0:1, 2:3, ...); every packet received on one port of a pair is sent out\n"
+	       "of the other. The main lcore controls; every other lcore is a worker with its own\n"
+	       "queue on each port, flow table and timer wheel. Stops on SIGINT or SIGTERM.\n"
+	       "\n"
+	       "Replay mode (--pcap FILE): the trace is replayed with its own clock.\n"
+	       "\n"
+	       "Under each option: its key in the --config file ([section] key), its range and\n"
+	       "its default. The command line wins over the file.\n",
+			prog);
+	if (defaults(&def) != 0)
+		return;
+	for (sec = 0; sec < FT_CFG_S_MAX; sec++) {
+		printf("\n%s:\n", section_heading[sec]);
+		for (i = 0; i < NKEYS; i++) {
+			const struct cfg_key *k = &cfg_keys[i];
+			char opt[64], details[512];
+
+			if (k->section != sec)
+				continue;
+			option_text(k, opt, sizeof(opt));
+			key_details(&def, k, details, sizeof(details));
+			print_option(opt, k->help, details);
+		}
+		if (sec == FT_CFG_S_CMDLINE)
+			print_option("--help", "this text", NULL);
+	}
+}
+
+/* The key of cfg_keys that takes INI key name in section sec, or NULL. */
+static const struct cfg_key *
+ini_key(unsigned int sec, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		if (k->section == sec &&
+				(is_state_map(k) || (k->key != NULL && strcmp(k->key, name) == 0)))
+			return k;
+	}
+	return NULL;
+}
+
+static int
+unknown_key(unsigned int sec, const char *what, const char *name)
+{
+	char known[256];
+	size_t off = 0;
+	unsigned int i;
+
+	known[0] = '\0';
+	for (i = 0; i < NKEYS && off < sizeof(known); i++)
+		if (cfg_keys[i].section == sec && cfg_keys[i].key != NULL)
+			off += (size_t)snprintf(known + off, sizeof(known) - off, "%s%s",
+					off ? " " : "", cfg_keys[i].key);
+	fprintf(stderr, "fintrack: %s: unknown key '%s' (known: %s)\n", what, name, known);
 	return -EINVAL;
 }
 
 static int
-set_live_key(struct ft_app_cfg *cfg, const char *what, const char *key, const char *val)
+unknown_section(const char *path, const char *name)
 {
-	uint64_t v = 0;
+	char known[128];
+	size_t off = 0;
+	unsigned int sec;
+
+	known[0] = '\0';
+	for (sec = 0; sec < FT_CFG_S_MAX && off < sizeof(known); sec++)
+		if (section_name[sec] != NULL)
+			off += (size_t)snprintf(known + off, sizeof(known) - off, "%s[%s]",
+					off ? " " : "", section_name[sec]);
+	fprintf(stderr, "fintrack: --config %s: unknown section [%s] (known: %s)\n", path, name,
+			known);
+	return -EINVAL;
+}
+
+static int
+load_section(struct ft_app_cfg *cfg, struct rte_cfgfile *f, const char *path, unsigned int sec)
+{
+	const char *name = section_name[sec];
+	int k, nk = rte_cfgfile_section_num_entries(f, name);
+	struct rte_cfgfile_entry *ent;
 	int ret = 0;
 
-	if (strcmp(key, "pairs") == 0)
-		return parse_pairs(cfg, what, val);
-	if (strcmp(key, "rx_desc") == 0) {
-		ret = parse_u64(what, val, 64, 16384, &v);
-		cfg->rx_desc = (uint16_t)v;
-	} else if (strcmp(key, "tx_desc") == 0) {
-		ret = parse_u64(what, val, 64, 16384, &v);
-		cfg->tx_desc = (uint16_t)v;
-	} else if (strcmp(key, "mbufs") == 0) {
-		ret = parse_u64(what, val, 1023, 16777215, &v);
-		cfg->mbufs = (uint32_t)v;
-	} else if (strcmp(key, "workers") == 0) {
-		ret = parse_u64(what, val, 0, RTE_MAX_LCORE - 1, &v);
-		cfg->workers = (uint32_t)v;
-	} else if (strcmp(key, "burst") == 0) {
-		ret = parse_u64(what, val, 1, FT_MAX_BURST, &v);
-		cfg->burst = (uint16_t)v;
-	} else if (strcmp(key, "malformed") == 0) {
-		if (strcmp(val, "forward") == 0)
-			cfg->drop_malformed = 0;
-		else if (strcmp(val, "drop") == 0)
-			cfg->drop_malformed = 1;
-		else {
-			fprintf(stderr, "fintrack: %s: '%s' is not forward or drop\n", what, val);
-			ret = -EINVAL;
-		}
-	} else if (strcmp(key, "tx_drain_us") == 0) {
-		ret = parse_u64(what, val, 1, 100000, &v);
-		cfg->tx_drain_us = (uint32_t)v;
-	} else if (strcmp(key, "stats_interval") == 0) {
-		uint32_t ms = 0;
+	if (nk <= 0)
+		return 0;
+	ent = calloc((size_t)nk, sizeof(*ent));
+	if (ent == NULL)
+		return -ENOMEM;
+	rte_cfgfile_section_entries(f, name, ent, nk);
+	for (k = 0; k < nk && ret == 0; k++) {
+		const struct cfg_key *key = ini_key(sec, ent[k].name);
+		char what[128];
 
-		ret = parse_seconds(what, val, 0, 86400, &ms);
-		cfg->stats_interval_ms = ms;
-	} else {
-		fprintf(stderr, "fintrack: %s: unknown key '%s'\n", what, key);
-		ret = -EINVAL;
+		snprintf(what, sizeof(what), "%s [%s] %s", path, name, ent[k].name);
+		if (key != NULL)
+			ret = set_key(cfg, key, what, ent[k].name, ent[k].value);
+		else
+			ret = unknown_key(sec, what, ent[k].name);
 	}
+	free(ent);
 	return ret;
 }
 
 static int
 load_file(struct ft_app_cfg *cfg, const char *path)
 {
-	static const char *const sections[] = { "engine", "timeouts", "diagnosis", "ports",
-		"live" };
 	struct rte_cfgfile *f;
-	char what[128];
-	unsigned int i;
+	unsigned int sec;
 	int ret = 0, n, j;
 
 	f = rte_cfgfile_load(path, 0);
@@ -328,229 +824,68 @@ load_file(struct ft_app_cfg *cfg, const char *path)
 		/* rte_cfgfile lists sections in file order; find the j-th by index. */
 		if (rte_cfgfile_section_entries_by_index(f, j, name, NULL, 0) < 0)
 			continue;
-		for (i = 0; i < RTE_DIM(sections); i++)
-			if (strcmp(name, sections[i]) == 0)
+		for (sec = 0; sec < FT_CFG_S_MAX; sec++)
+			if (section_name[sec] != NULL && strcmp(name, section_name[sec]) == 0)
 				break;
-		if (i == RTE_DIM(sections)) {
-			fprintf(stderr, "fintrack: --config %s: unknown section [%s] (known: "
-					"[engine] [timeouts] [diagnosis] [ports] [live])\n", path, name);
-			ret = -EINVAL;
-		}
+		if (sec == FT_CFG_S_MAX)
+			ret = unknown_section(path, name);
 	}
-	for (i = 0; i < RTE_DIM(sections) && ret == 0; i++) {
-		int k, nk = rte_cfgfile_section_num_entries(f, sections[i]);
-		struct rte_cfgfile_entry *ent;
-
-		if (nk <= 0)
-			continue;
-		ent = calloc((size_t)nk, sizeof(*ent));
-		if (ent == NULL) {
-			ret = -ENOMEM;
-			break;
-		}
-		rte_cfgfile_section_entries(f, sections[i], ent, nk);
-		for (k = 0; k < nk && ret == 0; k++) {
-			snprintf(what, sizeof(what), "%s [%s] %s", path, sections[i], ent[k].name);
-			if (i == 0)
-				ret = set_engine_key(cfg, what, ent[k].name, ent[k].value);
-			else if (i == 1)
-				ret = set_timeout(cfg, what, ent[k].name, ent[k].value);
-			else if (i == 2)
-				ret = set_diag(cfg, what, ent[k].name, ent[k].value);
-			else if (i == 3 && strcmp(ent[k].name, "pairs") != 0) {
-				fprintf(stderr, "fintrack: %s: unknown key (only 'pairs')\n", what);
-				ret = -EINVAL;
-			} else
-				ret = set_live_key(cfg, what, ent[k].name, ent[k].value);
-		}
-		free(ent);
-	}
+	for (sec = 0; sec < FT_CFG_S_MAX && ret == 0; sec++)
+		if (section_name[sec] != NULL)
+			ret = load_section(cfg, f, path, sec);
 	rte_cfgfile_close(f);
 	return ret;
 }
 
-enum {
-	OPT_PCAP = 256,
-	OPT_CONFIG,
-	OPT_EVENTS,
-	OPT_REPORT,
-	OPT_DRAIN,
-	OPT_TIMEOUT,
-	OPT_MAX_FLOWS,
-	OPT_MAX_FLOWS_V6,
-	OPT_PICKUP,
-	OPT_RST_HOLD,
-	OPT_TICK_US,
-	OPT_DIAG,
-	OPT_QUIET,
-	OPT_HELP,
-	OPT_PAIRS,
-	OPT_RX_DESC,
-	OPT_TX_DESC,
-	OPT_MBUFS,
-	OPT_BURST,
-	OPT_TX_DRAIN_US,
-	OPT_MALFORMED,
-	OPT_STATS_INTERVAL,
-	OPT_WHEEL_SLOTS,
-	OPT_EXPIRE_BUDGET,
-	OPT_EVICT,
-	OPT_WORKERS,
-};
-
-static const struct option long_opts[] = {
-	{ "pcap", required_argument, NULL, OPT_PCAP },
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "events", required_argument, NULL, OPT_EVENTS },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "drain", no_argument, NULL, OPT_DRAIN },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-	{ "max-flows-v6", required_argument, NULL, OPT_MAX_FLOWS_V6 },
-	{ "pickup", required_argument, NULL, OPT_PICKUP },
-	{ "rst-hold", required_argument, NULL, OPT_RST_HOLD },
-	{ "tick-us", required_argument, NULL, OPT_TICK_US },
-	{ "diag", required_argument, NULL, OPT_DIAG },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "pairs", required_argument, NULL, OPT_PAIRS },
-	{ "rx-desc", required_argument, NULL, OPT_RX_DESC },
-	{ "tx-desc", required_argument, NULL, OPT_TX_DESC },
-	{ "mbufs", required_argument, NULL, OPT_MBUFS },
-	{ "burst", required_argument, NULL, OPT_BURST },
-	{ "tx-drain-us", required_argument, NULL, OPT_TX_DRAIN_US },
-	{ "malformed", required_argument, NULL, OPT_MALFORMED },
-	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
-	{ "wheel-slots", required_argument, NULL, OPT_WHEEL_SLOTS },
-	{ "expire-budget", required_argument, NULL, OPT_EXPIRE_BUDGET },
-	{ "evict", required_argument, NULL, OPT_EVICT },
-	{ "workers", required_argument, NULL, OPT_WORKERS },
-	{ NULL, 0, NULL, 0 },
-};
-
-static void
-defaults(struct ft_app_cfg *cfg)
+/* The getopt_long() table: every key of the list, then --help. */
+static const struct option *
+long_options(void)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	ft_engine_conf_init(&cfg->engine);
-	cfg->engine.name = "ft0";
-	cfg->engine.max_flows = 1048576;
-	cfg->engine.max_flows_v6 = 65536;
-	cfg->diag[FT_TCP_FIN_WAIT1] = 1;
-	cfg->diag[FT_TCP_FIN_WAIT2] = 1;
-	cfg->diag[FT_TCP_CLOSE_WAIT] = 1;
-	cfg->diag[FT_TCP_LAST_ACK] = 1;
-	cfg->diag[FT_TCP_CLOSING] = 1;
-	cfg->diag[FT_TCP_TIME_WAIT] = 1000;
-	cfg->rx_desc = 1024;
-	cfg->tx_desc = 1024;
-	cfg->mbufs = 16383;
-	cfg->burst = 32;
-	cfg->tx_drain_us = 100;
-	cfg->stats_interval_ms = 1000;
+	static struct option opts[NKEYS + 2];
+	unsigned int i;
+
+	for (i = 0; i < NKEYS; i++) {
+		opts[i].name = cfg_keys[i].option;
+		opts[i].has_arg = cfg_keys[i].type == CFG_FLAG ? no_argument : required_argument;
+		opts[i].flag = NULL;
+		opts[i].val = OPT_BASE + (int)i;
+	}
+	opts[NKEYS] = (struct option){ "help", no_argument, NULL, OPT_HELP };
+	opts[NKEYS + 1] = (struct option){ NULL, 0, NULL, 0 };
+	return opts;
 }
 
 int
 ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv)
 {
+	const struct option *opts = long_options();
 	const char *prog = argc > 0 ? argv[0] : "fintrack";
 	int opt, ret = 0;
 
-	defaults(cfg);
+	if (defaults(cfg) != 0)
+		return -EINVAL;
 	/* First pass: the config file, so that command-line options override it. */
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1)
-		if (opt == OPT_CONFIG)
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (opt >= OPT_BASE && opt < OPT_HELP &&
+				strcmp(cfg_keys[opt - OPT_BASE].option, "config") == 0)
 			cfg->config = optarg;
 	if (cfg->config != NULL && load_file(cfg, cfg->config) != 0)
 		return -EINVAL;
 
 	opterr = 1;
 	optind = 1;
-	while (ret == 0 && (opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_PCAP:
-			cfg->pcap = optarg;
-			break;
-		case OPT_CONFIG:
-			break;
-		case OPT_EVENTS:
-			cfg->events = optarg;
-			break;
-		case OPT_REPORT:
-			cfg->report = optarg;
-			break;
-		case OPT_DRAIN:
-			cfg->drain = 1;
-			break;
-		case OPT_TIMEOUT:
-			ret = set_pair(cfg, "--timeout", optarg, set_timeout);
-			break;
-		case OPT_DIAG:
-			ret = set_pair(cfg, "--diag", optarg, set_diag);
-			break;
-		case OPT_MAX_FLOWS:
-			ret = set_engine_key(cfg, "--max-flows", "max_flows", optarg);
-			break;
-		case OPT_MAX_FLOWS_V6:
-			ret = set_engine_key(cfg, "--max-flows-v6", "max_flows_v6", optarg);
-			break;
-		case OPT_PICKUP:
-			ret = set_engine_key(cfg, "--pickup", "pickup", optarg);
-			break;
-		case OPT_RST_HOLD:
-			ret = set_engine_key(cfg, "--rst-hold", "rst_hold", optarg);
-			break;
-		case OPT_TICK_US:
-			ret = set_engine_key(cfg, "--tick-us", "tick_us", optarg);
-			break;
-		case OPT_QUIET:
-			cfg->quiet = 1;
-			break;
-		case OPT_HELP:
+	while (ret == 0 && (opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == OPT_HELP) {
 			usage(prog);
 			return 1;
-		case OPT_PAIRS:
-			ret = set_live_key(cfg, "--pairs", "pairs", optarg);
-			break;
-		case OPT_RX_DESC:
-			ret = set_live_key(cfg, "--rx-desc", "rx_desc", optarg);
-			break;
-		case OPT_TX_DESC:
-			ret = set_live_key(cfg, "--tx-desc", "tx_desc", optarg);
-			break;
-		case OPT_MBUFS:
-			ret = set_live_key(cfg, "--mbufs", "mbufs", optarg);
-			break;
-		case OPT_BURST:
-			ret = set_live_key(cfg, "--burst", "burst", optarg);
-			break;
-		case OPT_MALFORMED:
-			ret = set_live_key(cfg, "--malformed", "malformed", optarg);
-			break;
-		case OPT_TX_DRAIN_US:
-			ret = set_live_key(cfg, "--tx-drain-us", "tx_drain_us", optarg);
-			break;
-		case OPT_WHEEL_SLOTS:
-			ret = set_engine_key(cfg, "--wheel-slots", "wheel_slots", optarg);
-			break;
-		case OPT_EXPIRE_BUDGET:
-			ret = set_engine_key(cfg, "--expire-budget", "expire_budget", optarg);
-			break;
-		case OPT_WORKERS:
-			ret = set_live_key(cfg, "--workers", "workers", optarg);
-			break;
-		case OPT_EVICT:
-			ret = set_engine_key(cfg, "--evict", "evict", optarg);
-			break;
-		case OPT_STATS_INTERVAL:
-			ret = set_live_key(cfg, "--stats-interval", "stats_interval", optarg);
-			break;
-		default:
+		}
+		if (opt < OPT_BASE || opt > OPT_HELP) {
 			fprintf(stderr, "fintrack: bad option; see %s -- --help\n", prog);
 			return -EINVAL;
 		}
+		ret = set_option(cfg, &cfg_keys[opt - OPT_BASE], optarg);
 	}
 	if (ret != 0)
 		return -EINVAL;
@@ -560,8 +895,10 @@ ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv)
 		return -EINVAL;
 	}
 	if (cfg->pcap == NULL && cfg->drain) {
-		fprintf(stderr, "fintrack: --drain replays a trace to its end: give --pcap FILE "
-				"(see %s -- --help)\n", prog);
+		fprintf(stderr,
+				"fintrack: --drain replays a trace to its end: give --pcap FILE "
+				"(see %s -- --help)\n",
+				prog);
 		return -EINVAL;
 	}
 	if (cfg->pcap != NULL && cfg->npairs != 0) {

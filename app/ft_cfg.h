@@ -5,7 +5,16 @@
 #ifndef _FT_CFG_H_
 #define _FT_CFG_H_
 
+/**
+ * @file
+ * fintrack's settings: one list, FT_CFG_KEY_LIST, from which the command-line
+ * options, the INI reader, the --help text and the /fintrack/config telemetry
+ * reply are all generated.
+ */
+
 #include <stdint.h>
+
+#include <rte_config.h>
 
 #include "ft_engine.h"
 
@@ -13,28 +22,146 @@
 #define FT_MAX_PAIRS 16
 /** Largest RX burst. */
 #define FT_MAX_BURST 64
+/** Largest IPv4 or IPv6 flow table. */
+#define FT_CFG_MAX_FLOWS (1u << 28)
+/** Longest state timeout in seconds: below half the wrapping tick space at 1 ms. */
+#define FT_CFG_MAX_TIMEOUT_S (20 * 24 * 3600)
+
+/**
+ * The sections of the INI file, in the order the file is applied and --help lists them.
+ * X(name, INI section or NULL for options of the command line only, --help heading).
+ */
+/* clang-format off */
+#define FT_CFG_SECTION_LIST(X) \
+	X(CMDLINE, NULL, "Command line only") \
+	X(ENGINE, "engine", "Flow tracking, both modes (in live mode, per worker)") \
+	X(TIMEOUTS, "timeouts", "State timeouts, both modes") \
+	X(DIAGNOSIS, "diagnosis", "Diagnosis, both modes") \
+	X(PORTS, "ports", "Live mode: ports") \
+	X(LIVE, "live", "Live mode")
+/* clang-format on */
+
+/* clang-format off */
+enum ft_cfg_section {
+#define FT_CFG_SECTION_ENUM(name, ini, heading) FT_CFG_S_##name,
+	FT_CFG_SECTION_LIST(FT_CFG_SECTION_ENUM)
+#undef FT_CFG_SECTION_ENUM
+	FT_CFG_S_MAX
+};
+/* clang-format on */
+
+/**
+ * Every setting, once: X(section, key, option, type, field, default, help).
+ *
+ * - section: a FT_CFG_SECTION_LIST name; CMDLINE settings have no INI key.
+ * - key: the INI key; NULL for a STATE_* type, whose keys are the state names.
+ * - option: the command-line option, without its "--".
+ * - type: how a value is written and checked.
+ *   - U64(min, max): an integer in min..max.
+ *   - U64_POW2(min, max): a power of two in min..max.
+ *   - U64_OFF(min, max): 0 (off) or an integer in min..max.
+ *   - SECONDS(min, max): seconds in min..max, fractions allowed, kept in milliseconds.
+ *   - ONOFF: on or off (also yes or no, 1 or 0).
+ *   - WORDS({ word, value }, ...): one of the words, kept as its value.
+ *   - STATE_SECONDS(min, max): STATE=SECONDS, the field an array indexed by state.
+ *   - STATE_U64(min, max): STATE=N, the field an array indexed by state.
+ *   - PAIRS: port pairs P:Q,P:Q, kept in pairs and npairs.
+ *   - PATH: a file name (command line only: it is not copied).
+ *   - FLAG: an option without a value.
+ * - field: where the value is kept in struct ft_app_cfg.
+ * - default: the value as the INI file writes it (STATE=VALUE,... for a STATE_* type);
+ *   NULL keeps ft_engine_conf_init()'s value for an engine field, else zero.
+ * - help: what it does, for --help.
+ *
+ * config/fintrack.ini must list every INI key with its default (tests/unit/test_cfg.c).
+ */
+/* clang-format off */
+#define FT_CFG_KEY_LIST(X) \
+	X(CMDLINE, NULL, "pcap", PATH, pcap, NULL, \
+		"replay this trace with its own clock (pcap or pcapng; Ethernet, Linux cooked " \
+		"capture or raw IP); without --pcap, fintrack runs live between DPDK ports") \
+	X(CMDLINE, NULL, "drain", FLAG, drain, NULL, \
+		"after the last packet, run the clock on until every timer has fired") \
+	X(CMDLINE, NULL, "config", PATH, config, NULL, \
+		"INI configuration (see config/fintrack.ini); the command line wins over it") \
+	X(CMDLINE, NULL, "events", PATH, events, NULL, \
+		"write every state change and flow end as JSON lines ('-' for stdout)") \
+	X(CMDLINE, NULL, "report", PATH, report, NULL, \
+		"write counters, gauges and tracked flows as JSON ('-' for stdout)") \
+	X(CMDLINE, NULL, "quiet", FLAG, quiet, NULL, \
+		"no summary on stdout") \
+	X(ENGINE, "max_flows", "max-flows", U64(8, FT_CFG_MAX_FLOWS), engine.max_flows, NULL, \
+		"IPv4 flow capacity") \
+	X(ENGINE, "max_flows_v6", "max-flows-v6", U64_OFF(8, FT_CFG_MAX_FLOWS), \
+		engine.max_flows_v6, NULL, \
+		"IPv6 flow capacity (0 disables IPv6 tracking; IPv6 packets are still forwarded)") \
+	X(ENGINE, "pickup", "pickup", ONOFF, engine.pickup, NULL, \
+		"track flows first seen without a SYN as ESTABLISHED") \
+	X(ENGINE, "rst_hold", "rst-hold", SECONDS(0, 3600), engine.rst_hold_ms, NULL, \
+		"hold time of a flow closed by RST, so that late packets do not pick it up again") \
+	X(ENGINE, "tick_us", "tick-us", U64(1, 1000000), engine.tick_us, NULL, \
+		"timer wheel tick in microseconds") \
+	X(ENGINE, "wheel_slots", "wheel-slots", U64_POW2(64, 1u << 24), engine.wheel_slots, NULL, \
+		"timer wheel slots") \
+	X(ENGINE, "expire_budget", "expire-budget", U64(1, 65536), engine.expire_budget, NULL, \
+		"most flows expired per timer batch") \
+	X(ENGINE, "evict", "evict", WORDS({ "closing", 1 }, { "none", 0 }), engine.evict, NULL, \
+		"when the table is full, evict closing flows (held after RST, TIME_WAIT, then " \
+		"other closing states) or refuse new flows; refusals are counted either way") \
+	X(ENGINE, "evict_scan", "evict-scan", U64(1, 1u << 20), engine.evict_scan, NULL, \
+		"most timers inspected to find a flow to evict") \
+	X(TIMEOUTS, NULL, "timeout", STATE_SECONDS(0.001, FT_CFG_MAX_TIMEOUT_S), \
+		engine.timeout_ms, NULL, \
+		"seconds an endpoint may stay in a state before it is taken as CLOSED; " \
+		"repeatable (e.g. FIN_WAIT2=3)") \
+	X(DIAGNOSIS, NULL, "diag", STATE_U64(0, UINT32_MAX), diag, \
+		"FIN_WAIT1=1,FIN_WAIT2=1,CLOSING=1,CLOSE_WAIT=1,LAST_ACK=1,TIME_WAIT=1000", \
+		"diagnosis threshold of a state (0: not diagnosed); repeatable. Replay reports " \
+		"a state once this many endpoints timed out in it (TIME_WAIT: were in it at " \
+		"once); live mode warns once this many endpoints are in it") \
+	X(PORTS, "pairs", "pairs", PAIRS, pairs, NULL, \
+		"port pairs; every packet received on one port of a pair is sent out of the " \
+		"other (default: ports paired in order, 0:1, 2:3, ...)") \
+	X(LIVE, "workers", "workers", U64(0, RTE_MAX_LCORE - 1), workers, "0", \
+		"use the first N worker lcores (0: every one); each has a queue on every port") \
+	X(LIVE, "rx_desc", "rx-desc", U64(64, 16384), rx_desc, "1024", \
+		"descriptors per RX queue") \
+	X(LIVE, "tx_desc", "tx-desc", U64(64, 16384), tx_desc, "1024", \
+		"descriptors per TX queue") \
+	X(LIVE, "mbufs", "mbufs", U64(1023, 16777215), mbufs, "16383", \
+		"mbufs per NUMA socket") \
+	X(LIVE, "burst", "burst", U64(1, FT_MAX_BURST), burst, "32", \
+		"RX burst") \
+	X(LIVE, "tx_drain_us", "tx-drain-us", U64(1, 100000), tx_drain_us, "100", \
+		"longest wait in microseconds before buffered packets are sent") \
+	X(LIVE, "malformed", "malformed", WORDS({ "forward", 0 }, { "drop", 1 }), \
+		drop_malformed, "forward", \
+		"what to do with malformed packets (counted by reason either way)") \
+	X(LIVE, "stats_interval", "stats-interval", SECONDS(0, 86400), stats_interval_ms, "1", \
+		"seconds between rate lines on stdout (0: none)")
+/* clang-format on */
 
 /** Everything fintrack is told, from defaults, the config file and the command line. */
 struct ft_app_cfg {
 	struct ft_engine_conf engine;
-	const char *pcap;          /**< Trace to replay. */
-	const char *config;        /**< INI file. */
-	const char *events;        /**< JSON-lines event output, "-" for stdout. */
-	const char *report;        /**< JSON report output, "-" for stdout. */
-	int drain;                 /**< Run the clock on until every timer fired. */
-	int quiet;                 /**< No summary on stdout. */
+	const char *pcap;		 /**< Trace to replay. */
+	const char *config;		 /**< INI file. */
+	const char *events;		 /**< JSON-lines event output, "-" for stdout. */
+	const char *report;		 /**< JSON report output, "-" for stdout. */
+	int drain;			 /**< Run the clock on until every timer fired. */
+	int quiet;			 /**< No summary on stdout. */
 	uint64_t diag[FT_TCP_STATE_MAX]; /**< Diagnosis thresholds (0: not diagnosed). */
 	/* Live mode. */
-	uint16_t npairs;                          /**< Port pairs given (0: pair in order). */
-	uint16_t pairs[FT_MAX_PAIRS][2];          /**< Port ids of each pair. */
-	uint16_t rx_desc;                         /**< RX descriptors per queue. */
-	uint16_t tx_desc;                         /**< TX descriptors per queue. */
-	uint32_t mbufs;                           /**< Mbufs per NUMA socket. */
-	uint16_t burst;                           /**< RX burst size. */
-	uint32_t tx_drain_us;                     /**< Longest wait before a TX flush. */
-	uint8_t drop_malformed;                   /**< Drop malformed packets, not forward. */
-	uint32_t stats_interval_ms;               /**< Rate lines on stdout (0: none). */
-	uint32_t workers;                         /**< Worker lcores used (0: every one). */
+	uint16_t npairs;		 /**< Port pairs given (0: pair in order). */
+	uint16_t pairs[FT_MAX_PAIRS][2]; /**< Port ids of each pair. */
+	uint16_t rx_desc;		 /**< RX descriptors per queue. */
+	uint16_t tx_desc;		 /**< TX descriptors per queue. */
+	uint32_t mbufs;			 /**< Mbufs per NUMA socket. */
+	uint16_t burst;			 /**< RX burst size. */
+	uint32_t tx_drain_us;		 /**< Longest wait before a TX flush. */
+	uint8_t drop_malformed;		 /**< Drop malformed packets, not forward. */
+	uint32_t stats_interval_ms;	 /**< Rate lines on stdout (0: none). */
+	uint32_t workers;		 /**< Worker lcores used (0: every one). */
 };
 
 /**
@@ -45,5 +172,29 @@ struct ft_app_cfg {
  *   0, 1 if --help was printed, or -EINVAL after printing what is wrong.
  */
 int ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv);
+
+/**
+ * Called by ft_cfg_foreach() for one value.
+ *
+ * @param section
+ *   INI section, or NULL for a setting of the command line only.
+ * @param name
+ *   INI key, the state for a [timeouts] or [diagnosis] value, or the option of a
+ *   command-line-only setting.
+ * @param value
+ *   The value as the INI file or command line writes it ("" for an unset file name).
+ * @param num
+ *   The value when it is an integer, else NULL.
+ */
+typedef void(ft_cfg_visit_fn)(void *arg, const char *section, const char *name, const char *value,
+		const uint64_t *num);
+
+/**
+ * Call fn for every value of every setting of cfg: the settings of the command
+ * line only first, then section by section in FT_CFG_SECTION_LIST order (so the
+ * values of one section come one after the other), a [timeouts] or [diagnosis]
+ * setting once per state that has a timer.
+ */
+void ft_cfg_foreach(const struct ft_app_cfg *cfg, ft_cfg_visit_fn *fn, void *arg);
 
 #endif /* _FT_CFG_H_ */

@@ -28,12 +28,12 @@
 RTE_LOG_REGISTER(ft_logtype_live, ft.live, INFO);
 #define LOG(level, ...) rte_log(RTE_LOG_##level, ft_logtype_live, "fintrack: " __VA_ARGS__)
 
-#define STEER_RING_SIZE  16384
+#define STEER_RING_SIZE 16384
 /* Largest frame linearised to be parsed (the engine linearises as much). */
-#define STEER_SCRATCH    16384
-#define EVENT_RING_SIZE  65536
+#define STEER_SCRATCH	  16384
+#define EVENT_RING_SIZE	  65536
 #define CONTROL_PERIOD_US 10000
-#define MBUF_CACHE       256
+#define MBUF_CACHE	  256
 
 volatile bool ft_force_quit;
 
@@ -58,7 +58,7 @@ ft_live_now_ns(const struct ft_live *live)
 	uint64_t d = rte_rdtsc() - live->tsc0;
 
 	return live->epoch_ns + (d / live->tsc_hz) * FT_NS_PER_SEC +
-		(d % live->tsc_hz) * FT_NS_PER_SEC / live->tsc_hz;
+			(d % live->tsc_hz) * FT_NS_PER_SEC / live->tsc_hz;
 }
 
 static uint64_t
@@ -87,9 +87,11 @@ plan_pairs(struct ft_live *live)
 		ids[n++] = p;
 	if (cfg->npairs == 0) {
 		if (avail < 2 || avail % 2 != 0) {
-			fprintf(stderr, "fintrack: live mode pairs ports 0:1, 2:3, ...: %u port%s "
+			fprintf(stderr,
+					"fintrack: live mode pairs ports 0:1, 2:3, ...: %u port%s "
 					"found; give an even number (e.g. --vdev net_null0 --vdev "
-					"net_null1) or --pairs\n", avail, avail == 1 ? "" : "s");
+					"net_null1) or --pairs\n",
+					avail, avail == 1 ? "" : "s");
 			return -EINVAL;
 		}
 		for (i = 0; i + 1 < n; i += 2) {
@@ -104,8 +106,10 @@ plan_pairs(struct ft_live *live)
 		for (k = 0; k < 2; k++) {
 			p = cfg->pairs[i][k];
 			if (!rte_eth_dev_is_valid_port(p)) {
-				fprintf(stderr, "fintrack: --pairs: port %u does not exist (%u "
-						"port%s found)\n", p, avail, avail == 1 ? "" : "s");
+				fprintf(stderr,
+						"fintrack: --pairs: port %u does not exist (%u "
+						"port%s found)\n",
+						p, avail, avail == 1 ? "" : "s");
 				return -EINVAL;
 			}
 			if (seen[p]) {
@@ -131,9 +135,10 @@ pool_for(struct ft_live *live, int socket)
 	live->pool[s] = rte_pktmbuf_pool_create(name, live->cfg->mbufs, MBUF_CACHE, 0,
 			RTE_MBUF_DEFAULT_BUF_SIZE, (int)s);
 	if (live->pool[s] == NULL)
-		fprintf(stderr, "fintrack: cannot create %u mbufs on socket %u: %s (lower "
-				"--mbufs or give EAL more memory)\n", live->cfg->mbufs, s,
-				rte_strerror(rte_errno));
+		fprintf(stderr,
+				"fintrack: cannot create %u mbufs on socket %u: %s (lower "
+				"--mbufs or give EAL more memory)\n",
+				live->cfg->mbufs, s, rte_strerror(rte_errno));
 	return live->pool[s];
 }
 
@@ -154,9 +159,10 @@ choose_steering(struct ft_live *live)
 				!(info.flow_type_rss_offloads & RTE_ETH_RSS_NONFRAG_IPV4_TCP) ||
 				info.max_rx_queues < live->nworkers || info.hash_key_size == 0) {
 			live->steering = FT_STEER_SOFTWARE;
-			LOG(INFO, "port %u (%s) has no symmetric RSS for %u queues: steering by a "
-					"symmetric hash in software\n", p, info.driver_name,
-					live->nworkers);
+			LOG(INFO,
+					"port %u (%s) has no symmetric RSS for %u queues: steering by a "
+					"symmetric hash in software\n",
+					p, info.driver_name, live->nworkers);
 			return;
 		}
 	}
@@ -192,8 +198,8 @@ port_setup(struct ft_live *live, uint16_t p)
 		symmetric_key(key, RTE_MIN(info.hash_key_size, (uint8_t)sizeof(key)));
 		conf.rx_adv_conf.rss_conf.rss_key = key;
 		conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size;
-		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
-			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP);
+		conf.rx_adv_conf.rss_conf.rss_hf =
+				info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP);
 	}
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
@@ -201,8 +207,10 @@ port_setup(struct ft_live *live, uint16_t p)
 	if (ret == 0)
 		ret = rte_eth_dev_adjust_nb_rx_tx_desc(p, &nrxd, &ntxd);
 	if (ret != 0) {
-		fprintf(stderr, "fintrack: port %u (%s): cannot configure %u RX / %u TX queues: "
-				"%s\n", p, info.driver_name, live->nrxq[p], live->ntxq[p],
+		fprintf(stderr,
+				"fintrack: port %u (%s): cannot configure %u RX / %u TX queues: "
+				"%s\n",
+				p, info.driver_name, live->nrxq[p], live->ntxq[p],
 				rte_strerror(-ret));
 		return ret;
 	}
@@ -239,9 +247,10 @@ port_setup(struct ft_live *live, uint16_t p)
 		wp->rxq = w < live->nrxq[p] ? (uint16_t)w : UINT16_MAX;
 		wp->txq = (uint16_t)(w % live->ntxq[p]);
 		if (socket >= 0 && wsock != socket)
-			LOG(WARNING, "port %u is on NUMA node %d but worker lcore %u is on node %d: "
-					"packets cross the interconnect\n", p, socket,
-					live->workers[w]->lcore, wsock);
+			LOG(WARNING,
+					"port %u is on NUMA node %d but worker lcore %u is on node %d: "
+					"packets cross the interconnect\n",
+					p, socket, live->workers[w]->lcore, wsock);
 	}
 	ret = rte_eth_promiscuous_enable(p);
 	if (ret != 0 && ret != -ENOTSUP)
@@ -279,8 +288,10 @@ check_links(const struct ft_live *live)
 		if (link.link_status == RTE_ETH_LINK_UP)
 			LOG(INFO, "port %u: link up, %u Mbps\n", p, link.link_speed);
 		else
-			LOG(WARNING, "port %u: link down after 3 s; it forwards nothing until it comes "
-					"up (memif: both ends need the same queue count)\n", p);
+			LOG(WARNING,
+					"port %u: link down after 3 s; it forwards nothing until it comes "
+					"up (memif: both ends need the same queue count)\n",
+					p);
 	}
 }
 
@@ -335,9 +346,11 @@ workers_create(struct ft_live *live)
 		ec.socket_id = socket;
 		w->engine = ft_engine_create(&ec);
 		if (w->engine == NULL) {
-			fprintf(stderr, "fintrack: lcore %u: cannot create the engine for %u IPv4 + "
-					"%u IPv6 flows on socket %d: %s\n", lcore, ec.max_flows,
-					ec.max_flows_v6, socket, rte_strerror(rte_errno));
+			fprintf(stderr,
+					"fintrack: lcore %u: cannot create the engine for %u IPv4 + "
+					"%u IPv6 flows on socket %d: %s\n",
+					lcore, ec.max_flows, ec.max_flows_v6, socket,
+					rte_strerror(rte_errno));
 			return -rte_errno;
 		}
 		live->engines[n] = w->engine;
@@ -347,12 +360,15 @@ workers_create(struct ft_live *live)
 	}
 	live->nworkers = n;
 	if (cfg->workers != 0 && n < cfg->workers) {
-		fprintf(stderr, "fintrack: --workers %u: only %u worker lcore%s given to EAL "
-				"(-l/--lcores)\n", cfg->workers, n, n == 1 ? "" : "s");
+		fprintf(stderr,
+				"fintrack: --workers %u: only %u worker lcore%s given to EAL "
+				"(-l/--lcores)\n",
+				cfg->workers, n, n == 1 ? "" : "s");
 		return -EINVAL;
 	}
 	if (n == 0) {
-		fprintf(stderr, "fintrack: live mode needs a worker lcore besides the main one "
+		fprintf(stderr,
+				"fintrack: live mode needs a worker lcore besides the main one "
 				"(e.g. -l 0-1)\n");
 		return -EINVAL;
 	}
@@ -379,14 +395,14 @@ tx_buffers_create(struct ft_live *live)
 			struct ft_worker *wk = live->workers[w];
 			struct ft_worker_port *wp = &wk->port[live->ports[i]];
 
-			wp->txb = rte_zmalloc_socket("ft_txb", RTE_ETH_TX_BUFFER_SIZE(FT_MAX_BURST), 0,
-					(int)rte_lcore_to_socket_id(wk->lcore));
+			wp->txb = rte_zmalloc_socket("ft_txb", RTE_ETH_TX_BUFFER_SIZE(FT_MAX_BURST),
+					0, (int)rte_lcore_to_socket_id(wk->lcore));
 			if (wp->txb == NULL)
 				return -ENOMEM;
 			rte_eth_tx_buffer_init(wp->txb, live->cfg->burst);
 			/* Packets the NIC refuses are freed and counted, never leaked. */
-			rte_eth_tx_buffer_set_err_callback(wp->txb, rte_eth_tx_buffer_count_callback,
-					&wp->tx_dropped);
+			rte_eth_tx_buffer_set_err_callback(wp->txb,
+					rte_eth_tx_buffer_count_callback, &wp->tx_dropped);
 		}
 	return 0;
 }
@@ -454,7 +470,7 @@ owner_of(const struct ft_pkt *p, uint8_t status, unsigned int nworkers, unsigned
 	if (status != FT_PKT_TCP)
 		return self;
 	h = p->is_v6 ? rte_hash_crc(&p->key.v6, sizeof(p->key.v6), 0) :
-		rte_hash_crc(&p->key.v4, sizeof(p->key.v4), 0);
+		       rte_hash_crc(&p->key.v4, sizeof(p->key.v4), 0);
 	return (unsigned int)(((uint64_t)h * nworkers) >> 32);
 }
 
@@ -466,7 +482,7 @@ static uint16_t
 steer(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, struct ft_pkt *parsed,
 		uint8_t *st, uint16_t n)
 {
-	struct ft_steered (*out)[FT_MAX_BURST] = w->steer_out;
+	struct ft_steered(*out)[FT_MAX_BURST] = w->steer_out;
 	uint16_t nout[RTE_MAX_LCORE];
 	uint16_t keep = 0, i;
 	unsigned int o;
@@ -676,8 +692,8 @@ print_rates(const struct ft_live *live, struct port_totals *last, double secs)
 
 		port_totals(live, p, &t);
 		printf("port %u: rx %.0f pps (forwarded to port %u), tx %.0f pps; totals rx %" PRIu64
-		       " tx %" PRIu64 " tx-dropped %" PRIu64 "%s", p,
-				(double)(t.rx - last[p].rx) / secs, live->peer[p],
+		       " tx %" PRIu64 " tx-dropped %" PRIu64 "%s",
+				p, (double)(t.rx - last[p].rx) / secs, live->peer[p],
 				(double)(t.tx - last[p].tx) / secs, t.rx, t.tx, t.dropped,
 				i + 1 == live->nports ? "" : "\n");
 		last[p] = t;
@@ -703,10 +719,11 @@ check_diagnosis(const struct ft_live *live, uint8_t *raised)
 				n += ft_engine_stats(live->engines[w])->gauge[r][s];
 			if (thr != 0 && n >= (int64_t)thr && !raised[s * 2 + r]) {
 				raised[s * 2 + r] = 1;
-				LOG(WARNING, "%" PRId64 " %s endpoints in %s (threshold %" PRIu64
-						"): %s; /fintrack/diagnosis names them\n", n,
-						ft_engine_role_name(r), ft_tcp_state_name(s), thr,
-						ft_output_advice(s, 0));
+				LOG(WARNING,
+						"%" PRId64 " %s endpoints in %s (threshold %" PRIu64
+						"): %s; /fintrack/diagnosis names them\n",
+						n, ft_engine_role_name(r), ft_tcp_state_name(s),
+						thr, ft_output_advice(s, 0));
 			} else if (n < (int64_t)thr / 2 + 1) {
 				raised[s * 2 + r] = 0;
 			}
@@ -770,10 +787,12 @@ print_ports(const struct ft_live *live)
 		port_totals(live, q, &out);
 		memset(&es, 0, sizeof(es));
 		rte_eth_stats_get(p, &es);
-		printf("  port %u -> %u: rx %" PRIu64 ", sent out of port %u %" PRIu64 ", refused by "
+		printf("  port %u -> %u: rx %" PRIu64 ", sent out of port %u %" PRIu64
+		       ", refused by "
 		       "port %u %" PRIu64 ", NIC rx missed %" PRIu64 ", NIC rx errors %" PRIu64
-		       ", NIC rx no mbuf %" PRIu64 "\n", p, q, t.rx, q, out.tx - out.dropped, q,
-				out.dropped, es.imissed, es.ierrors, es.rx_nombuf);
+		       ", NIC rx no mbuf %" PRIu64 "\n",
+				p, q, t.rx, q, out.tx - out.dropped, q, out.dropped, es.imissed,
+				es.ierrors, es.rx_nombuf);
 	}
 	for (w = 0; w < live->nworkers; w++) {
 		steered += live->workers[w]->steered_out;
@@ -783,9 +802,8 @@ print_ports(const struct ft_live *live)
 	}
 	printf("  steering: %s; %u worker%s; packets steered between workers %" PRIu64
 	       ", lost to full steering rings %" PRIu64 ", events lost %" PRIu64 "\n",
-			ft_live_steering_name(live),
-			live->nworkers, live->nworkers == 1 ? "" : "s", steered, steer_dropped,
-			ev_dropped);
+			ft_live_steering_name(live), live->nworkers, live->nworkers == 1 ? "" : "s",
+			steered, steer_dropped, ev_dropped);
 	printf("  malformed packets (--malformed %s): %" PRIu64 " dropped\n",
 			live->cfg->drop_malformed ? "drop" : "forward", mal_dropped);
 	for (w = 0; w < live->nworkers; w++) {
@@ -793,7 +811,8 @@ print_ports(const struct ft_live *live)
 		uint64_t all = wk->busy_tsc + wk->idle_tsc;
 
 		printf("  worker %u (lcore %u): %" PRIu64 " packets, busy %.1f%% of its cycles, "
-		       "%.0f TSC cycles per packet while busy\n", wk->index, wk->lcore, wk->pkts,
+		       "%.0f TSC cycles per packet while busy\n",
+				wk->index, wk->lcore, wk->pkts,
 				all ? 100.0 * (double)wk->busy_tsc / (double)all : 0.0,
 				wk->pkts ? (double)wk->busy_tsc / (double)wk->pkts : 0.0);
 	}
@@ -848,7 +867,8 @@ ft_live_run(const struct ft_app_cfg *cfg)
 	ret = plan_pairs(&live);
 	if (ret == 0)
 		ret = workers_create(&live);
-	if (ret == 0 && cfg->events != NULL && (events = ft_output_open("--events", cfg->events)) == NULL)
+	if (ret == 0 && cfg->events != NULL &&
+			(events = ft_output_open("--events", cfg->events)) == NULL)
 		ret = -EIO;
 	if (ret != 0)
 		goto out;

@@ -18,7 +18,7 @@
 
 /** How packets of one connection are brought to one worker. */
 enum ft_steering {
-	FT_STEER_RSS,      /**< The NIC's symmetric RSS does it. */
+	FT_STEER_RSS,	   /**< The NIC's symmetric RSS does it. */
 	FT_STEER_SOFTWARE, /**< Workers hand packets to the owner of their symmetric hash. */
 };
 
@@ -29,15 +29,15 @@ enum ft_steering {
 struct ft_steered {
 	struct rte_mbuf *m;
 	struct ft_pkt pkt;
-	uint8_t status;      /**< enum ft_pkt_status of the parse. */
+	uint8_t status; /**< enum ft_pkt_status of the parse. */
 };
 
 /** Per-port counters of one worker. */
 struct ft_worker_port {
-	uint16_t rxq;        /**< RX queue this worker polls, or UINT16_MAX for none. */
-	uint16_t txq;        /**< TX queue this worker sends on. */
-	uint64_t rx;         /**< Packets received. */
-	uint64_t tx;         /**< Packets handed to the TX buffer. */
+	uint16_t rxq;	     /**< RX queue this worker polls, or UINT16_MAX for none. */
+	uint16_t txq;	     /**< TX queue this worker sends on. */
+	uint64_t rx;	     /**< Packets received. */
+	uint64_t tx;	     /**< Packets handed to the TX buffer. */
 	uint64_t tx_dropped; /**< Packets the NIC refused (freed). */
 	struct rte_eth_dev_tx_buffer *txb; /**< Buffered TX towards this port. */
 };
@@ -50,18 +50,18 @@ struct ft_worker {
 	unsigned int lcore;
 	unsigned int index;
 	struct ft_engine *engine;
-	struct rte_ring *steer_ring;  /**< Packets other workers steered to this one, parsed. */
-	uint8_t *scratch;             /**< Multi-segment headers linearised for steering. */
+	struct rte_ring *steer_ring; /**< Packets other workers steered to this one, parsed. */
+	uint8_t *scratch;	     /**< Multi-segment headers linearised for steering. */
 	struct ft_steered (*steer_out)[FT_MAX_BURST]; /**< Outgoing bursts, one per worker. */
-	struct rte_ring *event_ring;  /**< Events for the control lcore (NULL: no events). */
-	uint64_t steered_out;         /**< Packets handed to another worker. */
-	uint64_t steer_dropped;       /**< Packets lost because a steering ring was full. */
-	uint64_t malformed_dropped;   /**< Malformed packets dropped (--malformed drop). */
-	uint64_t events_dropped;      /**< Events lost because the event ring was full. */
-	uint64_t loops;               /**< Polling loop iterations. */
-	uint64_t pkts;                /**< Packets this worker handled (after steering). */
-	uint64_t busy_tsc;            /**< TSC cycles of loop iterations that did work. */
-	uint64_t idle_tsc;            /**< TSC cycles of loop iterations that found nothing. */
+	struct rte_ring *event_ring; /**< Events for the control lcore (NULL: no events). */
+	uint64_t steered_out;	     /**< Packets handed to another worker. */
+	uint64_t steer_dropped;	     /**< Packets lost because a steering ring was full. */
+	uint64_t malformed_dropped;  /**< Malformed packets dropped (--malformed drop). */
+	uint64_t events_dropped;     /**< Events lost because the event ring was full. */
+	uint64_t loops;		     /**< Polling loop iterations. */
+	uint64_t pkts;		     /**< Packets this worker handled (after steering). */
+	uint64_t busy_tsc;	     /**< TSC cycles of loop iterations that did work. */
+	uint64_t idle_tsc;	     /**< TSC cycles of loop iterations that found nothing. */
 	struct ft_worker_port port[RTE_MAX_ETHPORTS];
 } __rte_cache_aligned;
 
@@ -71,17 +71,17 @@ struct ft_live {
 	enum ft_steering steering;
 	unsigned int nworkers;
 	uint16_t nports;
-	uint16_t ports[RTE_MAX_ETHPORTS];        /**< Ports in use. */
-	uint16_t peer[RTE_MAX_ETHPORTS];         /**< Where each port's packets go. */
+	uint16_t ports[RTE_MAX_ETHPORTS]; /**< Ports in use. */
+	uint16_t peer[RTE_MAX_ETHPORTS];  /**< Where each port's packets go. */
 	uint16_t nrxq[RTE_MAX_ETHPORTS];
 	uint16_t ntxq[RTE_MAX_ETHPORTS];
 	rte_spinlock_t txlock[RTE_MAX_ETHPORTS]; /**< Taken when workers share TX queues. */
 	uint8_t tx_shared[RTE_MAX_ETHPORTS];
-	uint8_t started[RTE_MAX_ETHPORTS];       /**< rte_eth_dev_start() succeeded. */
+	uint8_t started[RTE_MAX_ETHPORTS]; /**< rte_eth_dev_start() succeeded. */
 	struct rte_mempool *pool[RTE_MAX_NUMA_NODES];
 	uint64_t tsc_hz;
 	uint64_t tsc0;
-	uint64_t epoch_ns;                       /**< Wall clock at tsc0. */
+	uint64_t epoch_ns; /**< Wall clock at tsc0. */
 	struct ft_worker *workers[RTE_MAX_LCORE];
 	struct ft_engine *engines[RTE_MAX_LCORE]; /**< Same order as workers. */
 };

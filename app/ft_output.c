@@ -12,8 +12,16 @@
 
 /* The states in the order operators read them (as ss and the seed list them). */
 static const unsigned int state_order[] = {
-	FT_TCP_SYN_SENT, FT_TCP_SYN_RECV, FT_TCP_ESTABLISHED, FT_TCP_FIN_WAIT1, FT_TCP_FIN_WAIT2,
-	FT_TCP_CLOSING, FT_TCP_TIME_WAIT, FT_TCP_CLOSE_WAIT, FT_TCP_LAST_ACK, FT_TCP_CLOSED,
+	FT_TCP_SYN_SENT,
+	FT_TCP_SYN_RECV,
+	FT_TCP_ESTABLISHED,
+	FT_TCP_FIN_WAIT1,
+	FT_TCP_FIN_WAIT2,
+	FT_TCP_CLOSING,
+	FT_TCP_TIME_WAIT,
+	FT_TCP_CLOSE_WAIT,
+	FT_TCP_LAST_ACK,
+	FT_TCP_CLOSED,
 };
 
 FILE *
@@ -77,19 +85,21 @@ ft_output_event_line(FILE *f, const struct ft_event *ev, int lcore)
 	ft_endpoint_str(&ev->client, c, sizeof(c));
 	ft_endpoint_str(&ev->server, s, sizeof(s));
 	if (ev->type == FT_EVENT_STATE) {
-		fprintf(f, "{\"type\":\"state\",\"ts\":%.6f,\"ep\":\"%s\",\"peer\":\"%s\","
-			   "\"from\":\"%s\",\"to\":\"%s\",\"cause\":\"%s\"%s}\n",
+		fprintf(f,
+				"{\"type\":\"state\",\"ts\":%.6f,\"ep\":\"%s\",\"peer\":\"%s\","
+				"\"from\":\"%s\",\"to\":\"%s\",\"cause\":\"%s\"%s}\n",
 				ts, ev->role == FT_ROLE_CLIENT ? c : s,
 				ev->role == FT_ROLE_CLIENT ? s : c, ft_tcp_state_name(ev->from),
 				ft_tcp_state_name(ev->to), ft_tcp_event_cause(ev->cause), lc);
 		return;
 	}
-	fprintf(f, "{\"type\":\"end\",\"ts\":%.6f,\"client\":\"%s\",\"server\":\"%s\","
-		   "\"first_closer\":\"%s\",\"how\":\"%s%s%s\",\"pkts_c2s\":%" PRIu64
-		   ",\"pkts_s2c\":%" PRIu64 ",\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64
-		   ",\"duration\":%.6f%s}\n",
-			ts, c, s, ft_engine_closer_word(ev->first_closer), ft_engine_how_word(ev->how),
-			ev->how == FT_END_TIMEOUT ? "_" : "",
+	fprintf(f,
+			"{\"type\":\"end\",\"ts\":%.6f,\"client\":\"%s\",\"server\":\"%s\","
+			"\"first_closer\":\"%s\",\"how\":\"%s%s%s\",\"pkts_c2s\":%" PRIu64
+			",\"pkts_s2c\":%" PRIu64 ",\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64
+			",\"duration\":%.6f%s}\n",
+			ts, c, s, ft_engine_closer_word(ev->first_closer),
+			ft_engine_how_word(ev->how), ev->how == FT_END_TIMEOUT ? "_" : "",
 			ev->how == FT_END_TIMEOUT ? ft_tcp_state_name(ev->how_state) : "",
 			ev->pkts[0], ev->pkts[1], ev->bytes[0], ev->bytes[1],
 			(double)(ev->ts_ns - ev->start_ns) / 1e9, lc);
@@ -123,9 +133,10 @@ report_flow(void *arg, const struct ft_flow_info *fl)
 
 	ft_endpoint_str(&fl->client, c, sizeof(c));
 	ft_endpoint_str(&fl->server, s, sizeof(s));
-	fprintf(l->f, "%s\n    {\"client\":\"%s\",\"server\":\"%s\",\"client_state\":\"%s\","
-		      "\"server_state\":\"%s\",\"held\":%s,\"client_expires_s\":%.3f,"
-		      "\"server_expires_s\":%.3f}",
+	fprintf(l->f,
+			"%s\n    {\"client\":\"%s\",\"server\":\"%s\",\"client_state\":\"%s\","
+			"\"server_state\":\"%s\",\"held\":%s,\"client_expires_s\":%.3f,"
+			"\"server_expires_s\":%.3f}",
 			l->n == 0 ? "" : ",", c, s, ft_tcp_state_name(fl->state[0]),
 			ft_tcp_state_name(fl->state[1]), fl->held ? "true" : "false",
 			(double)fl->expires_ns[0] / 1e9, (double)fl->expires_ns[1] / 1e9);
@@ -146,12 +157,13 @@ ft_output_report(FILE *f, struct ft_engine *const *e, unsigned int n)
 		table_bytes += ft_engine_mem_bytes(e[i]);
 	fprintf(f, "{\n  \"counters\": {");
 	for (i = 0; i < FT_CNT_MAX; i++)
-		fprintf(f, "%s\n    \"%s\": %" PRIu64, i == 0 ? "" : ",",
-				ft_engine_counter_name(i), st->cnt[i]);
+		fprintf(f, "%s\n    \"%s\": %" PRIu64, i == 0 ? "" : ",", ft_engine_counter_name(i),
+				st->cnt[i]);
 	for (i = 0; i < FT_PKT_STATUS_MAX; i++)
 		fprintf(f, ",\n    \"%s\": %" PRIu64, ft_pkt_status_counter(i), st->pkt[i]);
-	fprintf(f, ",\n    \"flows_tracked\": %" PRIu64 ",\n    \"flows_peak\": %" PRIu64
-		   ",\n    \"table_bytes\": %" PRIu64 "\n  },\n  \"gauges\": {",
+	fprintf(f,
+			",\n    \"flows_tracked\": %" PRIu64 ",\n    \"flows_peak\": %" PRIu64
+			",\n    \"table_bytes\": %" PRIu64 "\n  },\n  \"gauges\": {",
 			st->flows, st->flows_peak, table_bytes);
 	json_state_rows(f, st->gauge);
 	fprintf(f, "\n  },\n  \"peaks\": {");
@@ -187,8 +199,7 @@ struct diag_rule {
 };
 
 static const struct diag_rule diag_rules[] = {
-#define FT_DIAG_RULE(state, measure, meaning, brief) \
-	{ FT_TCP_##state, measure, meaning, brief },
+#define FT_DIAG_RULE(state, measure, meaning, brief) { FT_TCP_##state, measure, meaning, brief },
 	FT_DIAG_LIST(FT_DIAG_RULE)
 #undef FT_DIAG_RULE
 };
@@ -222,8 +233,8 @@ diag_count(const struct ft_engine_stats *st, const struct ft_run *ri, unsigned i
 	case FT_TCP_CLOSING:
 		return st->entered[r][s];
 	case FT_TCP_CLOSE_WAIT:
-		return st->expired[r][s] + (uint64_t)(ri->drained_to_ns != 0 ? 0 :
-				ri->at_end.gauge[r][s]);
+		return st->expired[r][s] +
+				(uint64_t)(ri->drained_to_ns != 0 ? 0 : ri->at_end.gauge[r][s]);
 	default:
 		return st->expired[r][s];
 	}
@@ -243,8 +254,9 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 		fprintf(f, "fintrack replay of %s\n", ri->trace);
 	else
 		fprintf(f, "fintrack live: per-state summary at stop\n");
-	fprintf(f, "  packets %" PRIu64 " (TCP %" PRIu64 ", not tracked %" PRIu64
-		   ", malformed %" PRIu64 ")",
+	fprintf(f,
+			"  packets %" PRIu64 " (TCP %" PRIu64 ", not tracked %" PRIu64
+			", malformed %" PRIu64 ")",
 			ri->packets, st->pkt[FT_PKT_TCP],
 			st->pkt[FT_PKT_NOT_IP] + st->pkt[FT_PKT_NOT_TCP] + st->pkt[FT_PKT_FRAGMENT],
 			malformed);
@@ -254,9 +266,11 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 	if (ri->drained_to_ns != 0)
 		fprintf(f, ", drained %.3f s past the last packet",
 				(double)(ri->drained_to_ns - ri->last_ns) / 1e9);
-	fprintf(f, "\n  flows: created %" PRIu64 ", ended %" PRIu64 ", evicted %" PRIu64
-		   ", refused %" PRIu64 ", picked up %" PRIu64 ", tracked at last packet %" PRIu64
-		   ", now %" PRIu64 ", peak %" PRIu64 "\n\n",
+	fprintf(f,
+			"\n  flows: created %" PRIu64 ", ended %" PRIu64 ", evicted %" PRIu64
+			", refused %" PRIu64 ", picked up %" PRIu64
+			", tracked at last packet %" PRIu64 ", now %" PRIu64 ", peak %" PRIu64
+			"\n\n",
 			st->cnt[FT_CNT_FLOWS_CREATED], st->cnt[FT_CNT_FLOWS_ENDED],
 			st->cnt[FT_CNT_FLOWS_EVICTED], st->cnt[FT_CNT_TABLE_FULL],
 			st->cnt[FT_CNT_PICKUPS], ri->at_end.flows, st->flows, st->flows_peak);
@@ -268,11 +282,13 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 	for (i = 0; i < RTE_DIM(state_order); i++) {
 		unsigned int s = state_order[i];
 
-		fprintf(f, "%-12s %10" PRId64 " %10" PRId64 " %10" PRId64 " %10" PRId64 " %10" PRId64
-			   " %10" PRId64 " %10" PRIu64 " %10" PRIu64 "\n",
-				ft_tcp_state_name(s), ri->at_end.gauge[0][s], ri->at_end.gauge[1][s],
-				st->gauge[0][s], st->gauge[1][s], st->peak[0][s], st->peak[1][s],
-				st->expired[0][s], st->expired[1][s]);
+		fprintf(f,
+				"%-12s %10" PRId64 " %10" PRId64 " %10" PRId64 " %10" PRId64
+				" %10" PRId64 " %10" PRId64 " %10" PRIu64 " %10" PRIu64 "\n",
+				ft_tcp_state_name(s), ri->at_end.gauge[0][s],
+				ri->at_end.gauge[1][s], st->gauge[0][s], st->gauge[1][s],
+				st->peak[0][s], st->peak[1][s], st->expired[0][s],
+				st->expired[1][s]);
 	}
 
 	fprintf(f, "\nFlow ends\n");
@@ -297,8 +313,9 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 			if (cfg->diag[d->state] == 0 || n < cfg->diag[d->state])
 				continue;
 			fprintf(f, "  %-10s %" PRIu64 " %s endpoint%s %s %s: %s.\n",
-					ft_tcp_state_name(d->state), n, ft_engine_role_name(r), n == 1 ? "" : "s",
-					d->measure, ft_tcp_state_name(d->state), d->meaning);
+					ft_tcp_state_name(d->state), n, ft_engine_role_name(r),
+					n == 1 ? "" : "s", d->measure, ft_tcp_state_name(d->state),
+					d->meaning);
 			findings++;
 		}
 	}
@@ -308,12 +325,14 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 		fprintf(f, "\nMalformed packets (forwarded, not tracked)\n");
 		for (i = FT_PKT_FIRST_ERROR; i < FT_PKT_STATUS_MAX; i++)
 			if (st->pkt[i] != 0)
-				fprintf(f, "  %-60s %10" PRIu64 "\n", ft_pkt_status_desc(i), st->pkt[i]);
+				fprintf(f, "  %-60s %10" PRIu64 "\n", ft_pkt_status_desc(i),
+						st->pkt[i]);
 	}
 	fprintf(f, "\nCounters\n");
 	for (i = 0; i < FT_CNT_MAX; i++)
 		if (st->cnt[i] != 0 && i != FT_CNT_RX_BYTES)
-			fprintf(f, "  %-70s %12" PRIu64 "\n", ft_engine_counter_desc(i), st->cnt[i]);
+			fprintf(f, "  %-70s %12" PRIu64 "\n", ft_engine_counter_desc(i),
+					st->cnt[i]);
 }
 
 int

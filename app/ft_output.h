@@ -31,6 +31,7 @@ void ft_output_event_json(void *arg, const struct ft_event *ev);
  * of endpoints there means. X(STATE, measure, meaning, brief): brief is a
  * version of the meaning under 128 bytes, for telemetry strings.
  */
+/* clang-format off */
 #define FT_DIAG_LIST(X) \
 	X(CLOSE_WAIT, "timed out in or still in", \
 	  "the application on this side is not calling close() after its peer closed (the " \
@@ -56,6 +57,7 @@ void ft_output_event_json(void *arg, const struct ft_event *ev);
 	  "normal on the active closer, but watch concurrency, socket handles, memory and " \
 	  "local port exhaustion on this side (2 MSL per closed connection)", \
 	  "normal on the active closer; watch socket handles, memory and local port exhaustion")
+/* clang-format on */
 
 /** The diagnosed states, in the order of FT_DIAG_LIST. */
 extern const unsigned int ft_diag_states[];
@@ -72,11 +74,11 @@ struct ft_snapshot {
 
 /** What the summary says about the run itself, live or replay. */
 struct ft_run {
-	const char *trace;       /**< Trace replayed, or NULL in live mode. */
-	uint64_t packets;        /**< Packets read from the trace or the ports. */
-	uint64_t first_ns;       /**< Time of the first packet (replay). */
-	uint64_t last_ns;        /**< Time of the last packet (replay). */
-	uint64_t drained_to_ns;  /**< Where --drain moved the clock to; 0 without --drain. */
+	const char *trace;	   /**< Trace replayed, or NULL in live mode. */
+	uint64_t packets;	   /**< Packets read from the trace or the ports. */
+	uint64_t first_ns;	   /**< Time of the first packet (replay). */
+	uint64_t last_ns;	   /**< Time of the last packet (replay). */
+	uint64_t drained_to_ns;	   /**< Where --drain moved the clock to; 0 without --drain. */
 	struct ft_snapshot at_end; /**< At the last packet (replay) or at stop (live). */
 };
 

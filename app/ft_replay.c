@@ -18,11 +18,11 @@
 #include "ft_output.h"
 #include "ft_replay.h"
 
-#define REPLAY_BURST    32
-#define PROGRESS_EVERY  1000000
-#define ETH_LEN         14
+#define REPLAY_BURST   32
+#define PROGRESS_EVERY 1000000
+#define ETH_LEN	       14
 /* Frames up to this size fit the arena whatever the file's snap length says. */
-#define FRAME_MAX       65535
+#define FRAME_MAX 65535
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -31,8 +31,8 @@
 /* How to turn one captured frame of a link type into an Ethernet frame. */
 struct link_fmt {
 	int dlt;
-	uint32_t skip;   /* Link header bytes dropped. */
-	int make_eth;    /* Prepend an Ethernet header carrying the EtherType. */
+	uint32_t skip; /* Link header bytes dropped. */
+	int make_eth;  /* Prepend an Ethernet header carrying the EtherType. */
 };
 
 /* The EtherType of a frame without an Ethernet header, or 0 if unknown. */
@@ -86,10 +86,14 @@ link_format(pcap_t *pc, const char *path, struct link_fmt *lf)
 		lf->skip = 4;
 		return 0;
 	default:
-		fprintf(stderr, "fintrack: %s: link type %s (%d) is not supported (Ethernet, Linux "
-				"cooked capture, raw IP and BSD loopback are)\n", path,
-				pcap_datalink_val_to_name(lf->dlt) ? pcap_datalink_val_to_name(lf->dlt) :
-				"unknown", lf->dlt);
+		fprintf(stderr,
+				"fintrack: %s: link type %s (%d) is not supported (Ethernet, Linux "
+				"cooked capture, raw IP and BSD loopback are)\n",
+				path,
+				pcap_datalink_val_to_name(lf->dlt) ?
+						pcap_datalink_val_to_name(lf->dlt) :
+						"unknown",
+				lf->dlt);
 		return -ENOTSUP;
 	}
 }
@@ -101,11 +105,11 @@ link_format(pcap_t *pc, const char *path, struct link_fmt *lf)
  */
 struct burst {
 	uint8_t *arena;
-	size_t room;                       /* Bytes per frame in the arena. */
+	size_t room; /* Bytes per frame in the arena. */
 	uint16_t n;
 	const uint8_t *data[REPLAY_BURST];
-	uint32_t cap[REPLAY_BURST];        /* Bytes captured (with the made-up header). */
-	uint32_t wire[REPLAY_BURST];       /* Length on the wire: a small snap length cuts frames. */
+	uint32_t cap[REPLAY_BURST];  /* Bytes captured (with the made-up header). */
+	uint32_t wire[REPLAY_BURST]; /* Length on the wire: a small snap length cuts frames. */
 };
 
 static int
@@ -221,8 +225,10 @@ replay(const struct ft_app_cfg *cfg, struct ft_engine *e, struct ft_run *ri)
 			flush_burst(e, &b, ri->last_ns);
 			arena = realloc(b.arena, ((size_t)h->caplen + ETH_LEN) * REPLAY_BURST);
 			if (arena == NULL) {
-				fprintf(stderr, "fintrack: out of memory for a %u-byte frame at packet "
-						"%" PRIu64 "\n", h->caplen, ri->packets + 1);
+				fprintf(stderr,
+						"fintrack: out of memory for a %u-byte frame at packet "
+						"%" PRIu64 "\n",
+						h->caplen, ri->packets + 1);
 				ret = -ENOMEM;
 				break;
 			}
@@ -234,9 +240,11 @@ replay(const struct ft_app_cfg *cfg, struct ft_engine *e, struct ft_run *ri)
 		ri->packets++;
 		ri->last_ns = ts > ri->last_ns ? ts : ri->last_ns;
 		if (ri->packets % PROGRESS_EVERY == 0)
-			fprintf(stderr, "fintrack: %" PRIu64 " packets, %" PRIu64
-					" flows tracked, trace time +%.1f s\n", ri->packets,
-					ft_engine_stats(e)->flows, (double)(ts - ri->first_ns) / 1e9);
+			fprintf(stderr,
+					"fintrack: %" PRIu64 " packets, %" PRIu64
+					" flows tracked, trace time +%.1f s\n",
+					ri->packets, ft_engine_stats(e)->flows,
+					(double)(ts - ri->first_ns) / 1e9);
 	}
 	if (ret == PCAP_ERROR) {
 		fprintf(stderr, "fintrack: --pcap %s: %s (after %" PRIu64 " packets)\n", cfg->pcap,
@@ -263,8 +271,8 @@ replay(const struct ft_app_cfg *cfg, struct ft_engine *e, struct ft_run *ri)
 				when = ft_engine_now(e);
 			run_timers(e, when);
 		}
-		ri->drained_to_ns = ft_engine_now(e) > ri->last_ns ? ft_engine_now(e) :
-			ri->last_ns + 1;
+		ri->drained_to_ns =
+				ft_engine_now(e) > ri->last_ns ? ft_engine_now(e) : ri->last_ns + 1;
 	}
 	return 0;
 }
@@ -293,7 +301,8 @@ ft_replay_run(const struct ft_app_cfg *cfg)
 		fprintf(stderr, "fintrack: cannot create the engine for %u IPv4 + %u IPv6 flows: %s%s\n",
 				ec.max_flows, ec.max_flows_v6, rte_strerror(rte_errno),
 				rte_errno == ENOMEM ? " (give EAL more memory with -m, or lower "
-						      "--max-flows)" : "");
+						      "--max-flows)" :
+						      "");
 		ret = -rte_errno;
 		goto out;
 	}

@@ -143,7 +143,8 @@ cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "pkts", w->pkts);
 	rte_tel_data_add_dict_u64(d, "busy_tsc_cycles", w->busy_tsc);
 	rte_tel_data_add_dict_u64(d, "idle_tsc_cycles", w->idle_tsc);
-	rte_tel_data_add_dict_u64(d, "busy_tsc_cycles_per_pkt", w->pkts ? w->busy_tsc / w->pkts : 0);
+	rte_tel_data_add_dict_u64(d, "busy_tsc_cycles_per_pkt",
+			w->pkts ? w->busy_tsc / w->pkts : 0);
 	rte_tel_data_add_dict_u64(d, "events_dropped", w->events_dropped);
 	add_stats(d, ft_engine_stats(w->engine));
 	pthread_mutex_unlock(&tel_lock);
@@ -167,54 +168,65 @@ pairs_string(const struct ft_live *live, char *buf, size_t len)
 	}
 }
 
+/* The /fintrack/config reply being built: a dictionary per INI section. */
+struct config_reply {
+	struct rte_tel_data *d;
+	struct rte_tel_data *section; /* Dictionary of the section called name, or NULL. */
+	const char *name;
+};
+
+static void
+config_section_end(struct config_reply *r)
+{
+	if (r->section != NULL)
+		rte_tel_data_add_dict_container(r->d, r->name, r->section, 0);
+	r->section = NULL;
+}
+
+/* ft_cfg_foreach() callback: command-line settings at the top, the others by section. */
+static void
+config_value(void *arg, const char *section, const char *name, const char *value,
+		const uint64_t *num)
+{
+	struct config_reply *r = arg;
+	struct rte_tel_data *to = r->d;
+
+	if (section != NULL) {
+		if (r->name == NULL || strcmp(r->name, section) != 0) {
+			config_section_end(r);
+			r->name = section;
+			r->section = rte_tel_data_alloc();
+			if (r->section != NULL)
+				rte_tel_data_start_dict(r->section);
+		}
+		to = r->section;
+	}
+	if (to == NULL)
+		return;
+	if (num != NULL)
+		rte_tel_data_add_dict_u64(to, name, *num);
+	else
+		rte_tel_data_add_dict_string(to, name, value);
+}
+
 static int
 cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const struct ft_app_cfg *cfg;
-	struct rte_tel_data *t, *g;
+	struct config_reply r = { .d = d };
 	char pairs[RTE_TEL_MAX_STRING_LEN];
-	unsigned int s;
 
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
 	if (!live_lock(d))
 		return 0;
-	cfg = tel_live->cfg;
 	rte_tel_data_start_dict(d);
 	pairs_string(tel_live, pairs, sizeof(pairs));
 	rte_tel_data_add_dict_string(d, "pairs", pairs);
 	rte_tel_data_add_dict_u64(d, "workers", tel_live->nworkers);
 	rte_tel_data_add_dict_string(d, "steering", ft_live_steering_name(tel_live));
-	rte_tel_data_add_dict_u64(d, "max_flows_per_worker", cfg->engine.max_flows);
-	rte_tel_data_add_dict_u64(d, "max_flows_v6_per_worker", cfg->engine.max_flows_v6);
-	rte_tel_data_add_dict_string(d, "pickup", cfg->engine.pickup ? "on" : "off");
-	rte_tel_data_add_dict_u64(d, "rst_hold_ms", cfg->engine.rst_hold_ms);
-	rte_tel_data_add_dict_u64(d, "tick_us", cfg->engine.tick_us);
-	rte_tel_data_add_dict_u64(d, "wheel_slots", cfg->engine.wheel_slots);
-	rte_tel_data_add_dict_u64(d, "expire_budget", cfg->engine.expire_budget);
-	rte_tel_data_add_dict_string(d, "evict", cfg->engine.evict ? "closing" : "none");
-	rte_tel_data_add_dict_u64(d, "burst", cfg->burst);
-	rte_tel_data_add_dict_u64(d, "rx_desc", cfg->rx_desc);
-	rte_tel_data_add_dict_u64(d, "tx_desc", cfg->tx_desc);
-	rte_tel_data_add_dict_u64(d, "mbufs", cfg->mbufs);
-	rte_tel_data_add_dict_u64(d, "tx_drain_us", cfg->tx_drain_us);
-	t = rte_tel_data_alloc();
-	if (t != NULL) {
-		rte_tel_data_start_dict(t);
-		for (s = 0; s < FT_TCP_STATE_MAX; s++)
-			if (s != FT_TCP_CLOSED)
-				rte_tel_data_add_dict_u64(t, ft_tcp_state_name(s),
-						cfg->engine.timeout_ms[s]);
-		rte_tel_data_add_dict_container(d, "timeouts_ms", t, 0);
-	}
-	g = rte_tel_data_alloc();
-	if (g != NULL) {
-		rte_tel_data_start_dict(g);
-		for (s = 0; s < FT_TCP_STATE_MAX; s++)
-			if (cfg->diag[s] != 0)
-				rte_tel_data_add_dict_u64(g, ft_tcp_state_name(s), cfg->diag[s]);
-		rte_tel_data_add_dict_container(d, "diagnosis_thresholds", g, 0);
-	}
+	/* Every setting as the config file writes it. */
+	ft_cfg_foreach(tel_live->cfg, config_value, &r);
+	config_section_end(&r);
 	pthread_mutex_unlock(&tel_lock);
 	return 0;
 }
@@ -246,8 +258,7 @@ quiesce(const struct ft_live *live)
 }
 
 static void
-add_flow(struct rte_tel_data *d, unsigned int n, const struct ft_flow_info *fi,
-		unsigned int lcore)
+add_flow(struct rte_tel_data *d, unsigned int n, const struct ft_flow_info *fi, unsigned int lcore)
 {
 	struct rte_tel_data *c = rte_tel_data_alloc();
 	char name[16], ep[64];
@@ -412,8 +423,9 @@ add_diag_state(struct rte_tel_data *d, unsigned int s, struct tally *t, const in
 	rte_tel_data_add_dict_u64(c, "client_endpoints", ends[0] < 0 ? 0 : (uint64_t)ends[0]);
 	rte_tel_data_add_dict_u64(c, "server_endpoints", ends[1] < 0 ? 0 : (uint64_t)ends[1]);
 	rte_tel_data_add_dict_u64(c, "threshold", threshold);
-	rte_tel_data_add_dict_string(c, "alert", threshold != 0 &&
-			(uint64_t)RTE_MAX(ends[0], ends[1]) >= threshold ? "yes" : "no");
+	rte_tel_data_add_dict_string(c, "alert",
+			threshold != 0 && (uint64_t)RTE_MAX(ends[0], ends[1]) >= threshold ? "yes" :
+											     "no");
 	rte_tel_data_add_dict_string(c, "advice", ft_output_advice(s, 1));
 	/* The endpoints holding the most connections in this state, most first. */
 	for (k = 0; k < DIAG_TOP; k++) {
@@ -430,8 +442,8 @@ add_diag_state(struct rte_tel_data *d, unsigned int s, struct tally *t, const in
 		if (r == FT_ROLE_CLIENT)
 			*strrchr(ep, ':') = '\0';
 		snprintf(name, sizeof(name), "top%u", k + 1);
-		snprintf(val, sizeof(val), "%s %s: %" PRIu64 " connections", ft_engine_role_name(r), ep,
-				best->n);
+		snprintf(val, sizeof(val), "%s %s: %" PRIu64 " connections", ft_engine_role_name(r),
+				ep, best->n);
 		rte_tel_data_add_dict_string(c, name, val);
 		best->n = 0;
 	}
@@ -483,9 +495,11 @@ cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 	ft_engine_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
 	rte_tel_data_start_dict(d);
 	for (i = 0; i < ft_diag_nstates; i++) {
-		int64_t ends[2] = { sum.gauge[0][ft_diag_states[i]], sum.gauge[1][ft_diag_states[i]] };
+		int64_t ends[2] = { sum.gauge[0][ft_diag_states[i]],
+			sum.gauge[1][ft_diag_states[i]] };
 
-		add_diag_state(d, ft_diag_states[i], &t[i], ends, tel_live->cfg->diag[ft_diag_states[i]]);
+		add_diag_state(d, ft_diag_states[i], &t[i], ends,
+				tel_live->cfg->diag[ft_diag_states[i]]);
 	}
 	pthread_mutex_unlock(&tel_lock);
 	for (i = 0; i < ft_diag_nstates; i++)
@@ -498,13 +512,14 @@ static const struct {
 	telemetry_cb fn;
 	const char *help;
 } commands[] = {
-	{ "/fintrack/summary", cmd_summary, "Endpoints per state (client, server), flows, counters" },
+	{ "/fintrack/summary", cmd_summary,
+			"Endpoints per state (client, server), flows, counters" },
 	{ "/fintrack/lcore", cmd_lcore, "One worker's gauges and counters. Parameter: lcore id" },
 	{ "/fintrack/flows", cmd_flows,
-	  "Flows with an endpoint in a state. Parameters: STATE[,cursor] (cursor: 'next')" },
+			"Flows with an endpoint in a state. Parameters: STATE[,cursor] (cursor: 'next')" },
 	{ "/fintrack/config", cmd_config, "The running configuration" },
 	{ "/fintrack/diagnosis", cmd_diagnosis,
-	  "Per closing state: endpoints, the hosts holding most, what it means" },
+			"Per closing state: endpoints, the hosts holding most, what it means" },
 };
 
 void
@@ -524,7 +539,7 @@ ft_telemetry_register(struct ft_live *live)
 	/* Help texts must stay under RTE_TEL_MAX_STRING_LEN or registration fails. */
 	for (w = 0; w < RTE_DIM(commands); w++)
 		if (rte_telemetry_register_cmd(commands[w].name, commands[w].fn,
-					commands[w].help) != 0)
+				    commands[w].help) != 0)
 			fprintf(stderr, "fintrack: telemetry command %s not registered\n",
 					commands[w].name);
 }

@@ -101,7 +101,7 @@ main(int argc, char **argv)
 	}
 	argc -= ret;
 	argv += ret;
-	argv[0] = (char *)(uintptr_t)"fintrack";
+	argv[0] = (char *)(uintptr_t) "fintrack";
 
 	ret = ft_cfg_parse(&cfg, argc, argv);
 	if (ret != 0)

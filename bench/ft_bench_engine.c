@@ -45,10 +45,10 @@
 #include "ft_engine.h"
 #include "ft_test_pkt.h"
 
-#define BURST 32
-#define FRAME FT_TEST_FRAME_MAX
-#define CLIENT_BASE 0xc6120000u /* 198.18.0.0 */
-#define SERVER_BASE 0xc6130000u /* 198.19.0.0 */
+#define BURST	     32
+#define FRAME	     FT_TEST_FRAME_MAX
+#define CLIENT_BASE  0xc6120000u /* 198.18.0.0 */
+#define SERVER_BASE  0xc6130000u /* 198.19.0.0 */
 #define PORTS_PER_IP 60000u
 
 struct bench {
@@ -56,8 +56,8 @@ struct bench {
 	uint32_t nflows;
 	uint64_t npackets;
 	uint64_t seed;
-	uint32_t *cseq;  /* Client's next sequence number, per flow. */
-	uint32_t *sseq;  /* Server's next sequence number, per flow. */
+	uint32_t *cseq;	 /* Client's next sequence number, per flow. */
+	uint32_t *sseq;	 /* Server's next sequence number, per flow. */
 	uint32_t *order; /* Flows in the random order the lifecycle steps visit them. */
 	uint8_t frames[BURST][FRAME];
 	const uint8_t *data[BURST];
@@ -249,7 +249,8 @@ run_trace(const char *path, const char *cmdline, uint32_t max_flows)
 		return 1;
 	}
 	for (i = 0; i < t.n; i++)
-		if (ft_pkt_parse(t.buf + t.off[i], t.len[i], &pk[i]) == FT_PKT_TCP && !pk[i].is_v6) {
+		if (ft_pkt_parse(t.buf + t.off[i], t.len[i], &pk[i]) == FT_PKT_TCP &&
+				!pk[i].is_v6) {
 			pk[ntcp++] = pk[i];
 			ft_flow_table_add(ft, &pk[ntcp - 1]);
 		}
@@ -269,8 +270,8 @@ run_trace(const char *path, const char *cmdline, uint32_t max_flows)
 	printf("  %-44s %12.1f ticks/pkt  %8.2f Mpps\n", "whole trace, whole engine, timers too",
 			tpp, (double)hz / tpp / 1e6);
 	printf("  %-44s %12.1f ticks/pkt  %8.2f Mpps  (%" PRIu64 " distinct IPv4 keys)\n",
-			"floor: rte_hash_lookup_bulk, same keys", fpp, fpp ? (double)hz / fpp / 1e6 : 0,
-			nkeys);
+			"floor: rte_hash_lookup_bulk, same keys", fpp,
+			fpp ? (double)hz / fpp / 1e6 : 0, nkeys);
 	printf("  %-44s %12.2f\n", "ratio engine / floor", fpp ? tpp / fpp : 0);
 	printf("  %-44s %12" PRIu64 "\n", "most flows tracked at once", peak);
 	printf("  %-44s %12.0f /s  (%" PRIu64 " flows)\n", "new flows", created / secs, created);
@@ -330,7 +331,8 @@ step_all(struct bench *b, int from_client, uint8_t flags)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ft-bench-engine [EAL options] -- --flows N [--packets M] "
+	fprintf(stderr,
+			"usage: ft-bench-engine [EAL options] -- --flows N [--packets M] "
 			"[--seed S] [--max-flows N]\n"
 			"       ft-bench-engine [EAL options] -- --pcap FILE [--max-flows N]\n");
 }
@@ -415,9 +417,10 @@ main(int argc, char **argv)
 	b.sseq = calloc(b.nflows, sizeof(uint32_t));
 	b.order = calloc(b.nflows, sizeof(uint32_t));
 	if (b.e == NULL || b.cseq == NULL || b.sseq == NULL || b.order == NULL) {
-		fprintf(stderr, "ft-bench-engine: cannot create an engine for %u flows: %s (give "
-				"EAL more memory, e.g. -m 4096, or hugepages)\n", b.nflows,
-				rte_strerror(rte_errno));
+		fprintf(stderr,
+				"ft-bench-engine: cannot create an engine for %u flows: %s (give "
+				"EAL more memory, e.g. -m 4096, or hugepages)\n",
+				b.nflows, rte_strerror(rte_errno));
 		return 1;
 	}
 	rng = b.seed;
@@ -432,7 +435,8 @@ main(int argc, char **argv)
 	 * that expire together are scattered over the table.
 	 */
 	for (i = (int)b.nflows - 1; i > 0; i--) {
-		uint32_t j = (uint32_t)(ft_bench_rng_next(&rng) % (uint64_t)(i + 1)), t = b.order[i];
+		uint32_t j = (uint32_t)(ft_bench_rng_next(&rng) % (uint64_t)(i + 1)),
+			 t = b.order[i];
 
 		b.order[i] = b.order[j];
 		b.order[j] = t;
@@ -552,9 +556,10 @@ main(int argc, char **argv)
 			(double)ft_engine_mem_bytes(b.e) / b.nflows);
 	ret = ft_engine_stats(b.e)->flows == 0 && expired == b.nflows ? 0 : 1;
 	if (ret != 0)
-		fprintf(stderr, "ft-bench-engine: %" PRIu64 " flows left, %" PRIu64
-				" TIME_WAIT expiries for %u flows\n", ft_engine_stats(b.e)->flows, expired,
-				b.nflows);
+		fprintf(stderr,
+				"ft-bench-engine: %" PRIu64 " flows left, %" PRIu64
+				" TIME_WAIT expiries for %u flows\n",
+				ft_engine_stats(b.e)->flows, expired, b.nflows);
 	ft_engine_free(b.e);
 	free(b.cseq);
 	free(b.sseq);

@@ -41,18 +41,26 @@
 #include "ft_bench_common.h"
 #include "ft_flow.h"
 
-#define BURST 32
-#define MAX_SIZES 8
+#define BURST	    32
+#define MAX_SIZES   8
 #define MIN_LOOKUPS 4000000u /* Bulk lookups per measurement, whatever N is. */
 
 enum op { OP_INSERT, OP_BULK_HIT, OP_SINGLE_HIT, OP_BULK_MISS, OP_DELETE, OP_MAX };
 
 static const char *const op_name[OP_MAX] = {
-	"insert", "bulk lookup, hits", "single lookup, hits", "bulk lookup, misses", "delete",
+	"insert",
+	"bulk lookup, hits",
+	"single lookup, hits",
+	"bulk lookup, misses",
+	"delete",
 };
 
 static const char *const op_json[OP_MAX] = {
-	"insert", "bulk_hit", "single_hit", "bulk_miss", "delete",
+	"insert",
+	"bulk_hit",
+	"single_hit",
+	"bulk_miss",
+	"delete",
 };
 
 /* One size's results, printed as JSON at the end. */
@@ -70,11 +78,11 @@ struct __rte_packed key13 {
 };
 
 struct side {
-	struct rte_hash *h;       /* The baseline's table. */
+	struct rte_hash *h;	  /* The baseline's table. */
 	struct ft_flow_table *ft; /* fintrack's side: every operation goes through it. */
-	struct ft_pkt *pkts;      /* fintrack's side: the keys as parsed packets. */
-	int32_t *pos;             /* fintrack's side: each key's flow id. */
-	const void **keys;   /* N present keys, then N absent ones. */
+	struct ft_pkt *pkts;	  /* fintrack's side: the keys as parsed packets. */
+	int32_t *pos;		  /* fintrack's side: each key's flow id. */
+	const void **keys;	  /* N present keys, then N absent ones. */
 	uint64_t mem;
 	uint64_t ticks[OP_MAX];
 	uint64_t ops[OP_MAX];
@@ -224,7 +232,8 @@ parse_sizes(const char *arg, uint32_t *sizes, unsigned int *nsizes)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ft-bench-table [EAL options] -- [--sizes N,N,...] [--seed S]\n"
+	fprintf(stderr,
+			"usage: ft-bench-table [EAL options] -- [--sizes N,N,...] [--seed S]\n"
 			"  default sizes 65536,1000000,4000000,10000000; 10M needs about 3 GB\n"
 			"  of EAL memory (hugepages, or --no-huge -m 4096)\n");
 }
@@ -302,8 +311,8 @@ main(int argc, char **argv)
 		probe = malloc(sizeof(uint32_t) * n);
 		del = malloc(sizeof(uint32_t) * n);
 		if (k16 == NULL || k13 == NULL || ft.keys == NULL || base.keys == NULL ||
-				ft.pkts == NULL || ft.pos == NULL ||
-				ins == NULL || probe == NULL || del == NULL) {
+				ft.pkts == NULL || ft.pos == NULL || ins == NULL || probe == NULL ||
+				del == NULL) {
 			fprintf(stderr, "ft-bench-table: no memory for %u keys\n", n);
 			return 1;
 		}
@@ -339,14 +348,18 @@ main(int argc, char **argv)
 		before = heap_used();
 		tbl = ft_flow_table_create("bench_tbl", cap, 0, 1, (int)rte_socket_id());
 		if (tbl == NULL) {
-			fprintf(stderr, "ft-bench-table: cannot create a table of %u: %s (give EAL "
-					"more memory)\n", cap, rte_strerror(rte_errno));
+			fprintf(stderr,
+					"ft-bench-table: cannot create a table of %u: %s (give EAL "
+					"more memory)\n",
+					cap, rte_strerror(rte_errno));
 			return 1;
 		}
 		/* The flow slots are not part of this layer: their bytes are left out. */
 		ft.ft = tbl;
-		ft.mem = heap_used() - before - (uint64_t)cap *
-			(sizeof(struct ft_flow) + sizeof(struct ft_flow_cold));
+		ft.mem = heap_used() - before -
+				(uint64_t)cap *
+						(sizeof(struct ft_flow) +
+								sizeof(struct ft_flow_cold));
 		if (run_side(&ft, n, ins, probe, del) < 0) {
 			fprintf(stderr, "ft-bench-table: fintrack's table lost keys at %u\n", n);
 			return 1;
@@ -363,8 +376,10 @@ main(int argc, char **argv)
 		}
 		base.mem = heap_used() - before;
 		if (run_side(&base, n, ins, probe, del) < 0) {
-			fprintf(stderr, "ft-bench-table: the baseline refused keys at %u (no "
-					"extendable buckets)\n", n);
+			fprintf(stderr,
+					"ft-bench-table: the baseline refused keys at %u (no "
+					"extendable buckets)\n",
+					n);
 			return 1;
 		}
 		rte_hash_free(base.h);
@@ -375,8 +390,8 @@ main(int argc, char **argv)
 
 			printf("  %-10u %-22s %12.1f %12.1f %8.2f\n", n, op_name[o], a, b, b / a);
 		}
-		printf("  %-10u %-22s %12.1f %12.1f\n", n, "hash bytes per key",
-				(double)ft.mem / n, (double)base.mem / n);
+		printf("  %-10u %-22s %12.1f %12.1f\n", n, "hash bytes per key", (double)ft.mem / n,
+				(double)base.mem / n);
 		res[z].keys = n;
 		for (o = 0; o < OP_MAX; o++) {
 			res[z].ft[o] = (double)ft.ticks[o] / (double)ft.ops[o];
@@ -404,8 +419,8 @@ main(int argc, char **argv)
 		for (o = 0; o < OP_MAX; o++)
 			printf(",\"%s\":%.1f,\"%s_baseline\":%.1f", op_json[o], res[z].ft[o],
 					op_json[o], res[z].base[o]);
-		printf(",\"bytes_per_key\":%.1f,\"bytes_per_key_baseline\":%.1f}",
-				res[z].ft_bytes, res[z].base_bytes);
+		printf(",\"bytes_per_key\":%.1f,\"bytes_per_key_baseline\":%.1f}", res[z].ft_bytes,
+				res[z].base_bytes);
 	}
 	printf("]}\n");
 	rte_eal_cleanup();

@@ -58,7 +58,7 @@ main(int argc, char **argv)
 	};
 	uint32_t n = 1000000, i, *order, *dl, *out, nstop, nleft;
 	uint64_t rng = 1, t0, w_start, w_later, w_earlier, w_expire, r_start, r_later, r_earlier,
-		r_expire, w_stop, r_stop, expired = 0, hz;
+		 r_expire, w_stop, r_stop, expired = 0, hz;
 	struct rec *recs;
 	struct rte_timer *tims;
 	struct ft_twheel *tw;
@@ -90,8 +90,8 @@ main(int argc, char **argv)
 	order = malloc(sizeof(*order) * n);
 	dl = malloc(sizeof(*dl) * n);
 	out = malloc(sizeof(*out) * 4096);
-	tw = recs == NULL ? NULL : ft_twheel_create(recs, sizeof(*recs), 0, n, 1u << 16, 0,
-			SOCKET_ID_ANY);
+	tw = recs == NULL ? NULL :
+			    ft_twheel_create(recs, sizeof(*recs), 0, n, 1u << 16, 0, SOCKET_ID_ANY);
 	if (recs == NULL || tims == NULL || order == NULL || dl == NULL || out == NULL ||
 			tw == NULL || rte_timer_subsystem_init() < 0) {
 		fprintf(stderr, "ft-bench-timer: no memory for %u timers (give EAL more, -m)\n", n);
@@ -150,8 +150,8 @@ main(int argc, char **argv)
 	r_later = rte_rdtsc_precise() - t0;
 	t0 = rte_rdtsc_precise();
 	for (i = 0; i < n; i++)
-		rte_timer_reset(&tims[order[i]], (uint64_t)(dl[order[i]] / 2) * (hz / 1000),
-				SINGLE, rte_lcore_id(), on_timer, NULL);
+		rte_timer_reset(&tims[order[i]], (uint64_t)(dl[order[i]] / 2) * (hz / 1000), SINGLE,
+				rte_lcore_id(), on_timer, NULL);
 	r_earlier = rte_rdtsc_precise() - t0;
 	t0 = rte_rdtsc_precise();
 	for (i = 0; i < nstop; i++)
@@ -184,8 +184,8 @@ main(int argc, char **argv)
 	       "\"timer_stop\":%.1f,\"wheel_expire\":%.1f,\"timer_expire\":%.1f}\n",
 			n, (double)w_start / n, (double)r_start / n, (double)w_later / n,
 			(double)r_later / n, (double)r_later / (double)w_later,
-			(double)w_stop / nstop, (double)r_stop / nstop,
-			(double)w_expire / nleft, (double)r_expire / nleft);
+			(double)w_stop / nstop, (double)r_stop / nstop, (double)w_expire / nleft,
+			(double)r_expire / nleft);
 	ret = expired == nleft && fired == nleft ? 0 : 1;
 	ft_twheel_free(tw);
 	rte_free(recs);

@@ -24,9 +24,9 @@
 #include "ft_pkt.h"
 #include "fuzz_engine_input.h"
 
-#define PROG         "ft-corpus"
-#define MAX_FLOWS    4096
-#define TICK_NS      FZ_NS_MS
+#define PROG	  "ft-corpus"
+#define MAX_FLOWS 4096
+#define TICK_NS	  FZ_NS_MS
 /* Time code of the timer run closing every flow file: 121 s on. */
 #define FINAL_GAP_NS (121 * FZ_NS_S)
 
@@ -45,9 +45,9 @@ struct flow {
 struct opts {
 	const char *pkt_dir;
 	const char *eng_dir;
-	unsigned int max_pkt;      /* Frame files in all. */
-	unsigned int max_flows;    /* Flow files per trace. */
-	unsigned int mix_frames;   /* Frames in a trace's burst file. */
+	unsigned int max_pkt;	 /* Frame files in all. */
+	unsigned int max_flows;	 /* Flow files per trace. */
+	unsigned int mix_frames; /* Frames in a trace's burst file. */
 };
 
 /* Frame files written for the current trace, and its share of --max-frames. */
@@ -227,13 +227,14 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: " PROG " [-p PKT_DIR] [-e ENGINE_DIR] [--max-frames N] [--max-flows N]\n"
-		"                 [--mix-frames N] TRACE.pcap...\n"
-		"\n"
-		"Writes one fuzz_pkt seed per frame into PKT_DIR (at most --max-frames in all,\n"
-		"default 400, shared equally by the traces) and fuzz_engine seeds into\n"
-		"ENGINE_DIR: one per flow (at most --max-flows per trace, default 64) and one\n"
-		"per trace with its first --mix-frames frames (default 256) of all flows.\n");
+			"Usage: " PROG
+			" [-p PKT_DIR] [-e ENGINE_DIR] [--max-frames N] [--max-flows N]\n"
+			"                 [--mix-frames N] TRACE.pcap...\n"
+			"\n"
+			"Writes one fuzz_pkt seed per frame into PKT_DIR (at most --max-frames in all,\n"
+			"default 400, shared equally by the traces) and fuzz_engine seeds into\n"
+			"ENGINE_DIR: one per flow (at most --max-flows per trace, default 64) and one\n"
+			"per trace with its first --mix-frames frames (default 256) of all flows.\n");
 }
 
 int

@@ -54,44 +54,45 @@
 #include "ft_engine.h"
 #include "fuzz_engine_input.h"
 
-#define MAX_V4      64
-#define MAX_V6      16
-#define MAX_BURST   256
-#define MAX_FLOWS   (MAX_V4 + MAX_V6)
+#define MAX_V4	  64
+#define MAX_V6	  16
+#define MAX_BURST 256
+#define MAX_FLOWS (MAX_V4 + MAX_V6)
 /*
  * 10 ms ticks: reaching a timer N ticks away costs the wheel a scan of N / 64
  * bitmap words, so a 43200 s CLOSE_WAIT at 1 ms ticks would cost milliseconds
  * per input under the sanitizers.
  */
-#define TICK_US     10000
-#define TICK_NS     (TICK_US * FZ_NS_US)
+#define TICK_US 10000
+#define TICK_NS (TICK_US * FZ_NS_US)
 /* Flows expired per ft_engine_tick() call (the default, 256, is more than the table). */
 #define EXPIRE_BUDGET 16
 /* The clock starts 65 s before the 32-bit tick counter wraps. */
-#define START_NS    (((UINT64_C(1) << 32) - 65 * FZ_NS_S / TICK_NS) * TICK_NS)
+#define START_NS (((UINT64_C(1) << 32) - 65 * FZ_NS_S / TICK_NS) * TICK_NS)
 /* Address families, as bits. */
-#define FAM_V4      1u
-#define FAM_V6      2u
+#define FAM_V4 1u
+#define FAM_V6 2u
 /* A real driver ticks all the time; never leave the wheel alone for this long. */
 #define TICK_GAP_MAX (7 * 86400 * FZ_NS_S)
 /* Timer runs allowed per call and while draining (a far-off timer needs about 70). */
-#define DRAIN_MAX   100000
+#define DRAIN_MAX 100000
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct ft_engine *eng;
-static uint64_t now;          /* Driver clock (may run back; the engine clamps). */
-static uint64_t last_tick;    /* Driver time of the last timer run. */
-static uint64_t ends_seen;    /* FT_EVENT_END events of this input. */
+static uint64_t now;		  /* Driver clock (may run back; the engine clamps). */
+static uint64_t last_tick;	  /* Driver time of the last timer run. */
+static uint64_t ends_seen;	  /* FT_EVENT_END events of this input. */
 static unsigned int evicted_fams; /* Families of the flows evicted in this burst (FAM_*). */
-static int evicting_closing;  /* The flow being evicted had a closing endpoint. */
-static const char *phase;     /* What the driver was doing, for failure reports. */
+static int evicting_closing;	  /* The flow being evicted had a closing endpoint. */
+static const char *phase;	  /* What the driver was doing, for failure reports. */
 
 static void
 fail(const char *what, int line)
 {
-	fprintf(stderr, "fuzz_engine: invariant violated (line %d, %s): %s\n"
+	fprintf(stderr,
+			"fuzz_engine: invariant violated (line %d, %s): %s\n"
 			"  now %" PRIu64 " ns, engine now %" PRIu64 " ns, flows %" PRIu64 "\n",
 			line, phase, what, now, eng != NULL ? ft_engine_now(eng) : 0,
 			eng != NULL ? ft_engine_stats(eng)->flows : 0);
@@ -121,7 +122,7 @@ static int
 same_endpoint(const struct ft_endpoint *a, const struct ft_endpoint *b)
 {
 	return a->is_v6 == b->is_v6 && a->port == b->port &&
-		memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+			memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
 
 static void
@@ -145,8 +146,8 @@ on_event(void *arg, const struct ft_event *ev)
 		CHECK(ev->cause < FT_TCP_EV_MAX);
 		CHECK(ft_tcp_next[ev->cause][ev->from] == ev->to);
 		CHECK(fi.state[ev->role] == ev->to);
-		if (ev->cause == FT_TCP_EV_EVICT && (ev->from == FT_TCP_TIME_WAIT ||
-				ft_tcp_state_is_closing(ev->from)))
+		if (ev->cause == FT_TCP_EV_EVICT &&
+				(ev->from == FT_TCP_TIME_WAIT || ft_tcp_state_is_closing(ev->from)))
 			evicting_closing = 1;
 		return;
 	}
@@ -194,7 +195,8 @@ static int
 same_connection(const struct ft_flow_info *a, const struct ft_flow_info *b)
 {
 	return (same_endpoint(&a->client, &b->client) && same_endpoint(&a->server, &b->server)) ||
-		(same_endpoint(&a->client, &b->server) && same_endpoint(&a->server, &b->client));
+			(same_endpoint(&a->client, &b->server) &&
+					same_endpoint(&a->server, &b->client));
 }
 
 /*
@@ -352,11 +354,16 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static char prefix[64];
 	char *eal_argv[] = {
-		(char *)(uintptr_t)"fuzz_engine", (char *)(uintptr_t)"--no-huge",
-		(char *)(uintptr_t)"--no-pci", (char *)(uintptr_t)"-m", (char *)(uintptr_t)"256",
-		(char *)(uintptr_t)"--file-prefix", prefix,
-		(char *)(uintptr_t)"--log-level=lib.eal:error",
-		(char *)(uintptr_t)"--no-telemetry", NULL,
+		(char *)(uintptr_t) "fuzz_engine",
+		(char *)(uintptr_t) "--no-huge",
+		(char *)(uintptr_t) "--no-pci",
+		(char *)(uintptr_t) "-m",
+		(char *)(uintptr_t) "256",
+		(char *)(uintptr_t) "--file-prefix",
+		prefix,
+		(char *)(uintptr_t) "--log-level=lib.eal:error",
+		(char *)(uintptr_t) "--no-telemetry",
+		NULL,
 	};
 
 	(void)argc;

@@ -25,18 +25,18 @@
 
 #include <stdint.h>
 
-#define FZ_NS_US  UINT64_C(1000)
-#define FZ_NS_MS  UINT64_C(1000000)
-#define FZ_NS_S   UINT64_C(1000000000)
+#define FZ_NS_US UINT64_C(1000)
+#define FZ_NS_MS UINT64_C(1000000)
+#define FZ_NS_S	 UINT64_C(1000000000)
 
 /** Bytes of a record header. */
 #define FZ_REC_HDR 3
 /** Time code bits. */
-#define FZ_CODE_STEP_MASK  0x1f
+#define FZ_CODE_STEP_MASK   0x1f
 #define FZ_CODE_EXTRA_SHIFT 5
-#define FZ_CODE_EXTRA_MASK 0x3
-#define FZ_CODE_EXTRA_NS   (250 * FZ_NS_US)
-#define FZ_CODE_JOIN       0x80
+#define FZ_CODE_EXTRA_MASK  0x3
+#define FZ_CODE_EXTRA_NS    (250 * FZ_NS_US)
+#define FZ_CODE_JOIN	    0x80
 /** Number of step entries. */
 #define FZ_NSTEPS 32
 
@@ -85,7 +85,8 @@ static inline int64_t
 fz_code_step(uint8_t code)
 {
 	return fz_time_steps[code & FZ_CODE_STEP_MASK] +
-		(int64_t)(((code >> FZ_CODE_EXTRA_SHIFT) & FZ_CODE_EXTRA_MASK) * FZ_CODE_EXTRA_NS);
+			(int64_t)(((code >> FZ_CODE_EXTRA_SHIFT) & FZ_CODE_EXTRA_MASK) *
+					FZ_CODE_EXTRA_NS);
 }
 
 /**

@@ -25,11 +25,11 @@
 
 #include "ft_pkt.h"
 
-#define ETH_HDR_LEN   14
-#define VLAN_TAG_LEN  4
-#define IPV6_HDR_LEN  40
-#define IPPROTO_TCP_  6
-#define FILL          0xa5
+#define ETH_HDR_LEN  14
+#define VLAN_TAG_LEN 4
+#define IPV6_HDR_LEN 40
+#define IPPROTO_TCP_ 6
+#define FILL	     0xa5
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -114,8 +114,8 @@ tcp_offset(const uint8_t *frame, const struct ft_pkt *pkt, size_t l3)
 
 /* Compare (address, port) pairs as big-endian numbers, as the key order does. */
 static int
-ep_cmp(const uint8_t *a_addr, const uint8_t *a_port, const uint8_t *b_addr,
-		const uint8_t *b_port, size_t alen)
+ep_cmp(const uint8_t *a_addr, const uint8_t *a_port, const uint8_t *b_addr, const uint8_t *b_port,
+		size_t alen)
 {
 	int c = memcmp(a_addr, b_addr, alen);
 
@@ -139,8 +139,7 @@ check_tcp(const uint8_t *frame, size_t size, const struct ft_pkt *pkt)
 	CHECK(pkt->has_ts || pkt->tsval == 0, frame, size);
 	CHECK(pkt->wscale == FT_PKT_NO_WSCALE || pkt->wscale <= 14, frame, size);
 	CHECK(pkt->flags != 0 && (pkt->flags & ~0x3f) == 0, frame, size);
-	CHECK(!((pkt->flags & FT_TH_SYN) && (pkt->flags & (FT_TH_FIN | FT_TH_RST))), frame,
-			size);
+	CHECK(!((pkt->flags & FT_TH_SYN) && (pkt->flags & (FT_TH_FIN | FT_TH_RST))), frame, size);
 	CHECK(pkt->payload_len < size, frame, size);
 	if (pkt->is_v6) {
 		CHECK(pkt->key.v6.proto == IPPROTO_TCP_, frame, size);
@@ -154,8 +153,12 @@ check_tcp(const uint8_t *frame, size_t size, const struct ft_pkt *pkt)
 	l4 = tcp_offset(frame, pkt, l3);
 	CHECK(l4 + 20 <= size, frame, size);
 	CHECK(l4 + 20 + pkt->payload_len <= size, frame, size);
-	CHECK(pkt->seq == ((uint32_t)frame[l4 + 4] << 24 | (uint32_t)frame[l4 + 5] << 16 |
-			(uint32_t)frame[l4 + 6] << 8 | frame[l4 + 7]), frame, size);
+	CHECK(pkt->seq ==
+					((uint32_t)frame[l4 + 4] << 24 |
+							(uint32_t)frame[l4 + 5] << 16 |
+							(uint32_t)frame[l4 + 6] << 8 |
+							frame[l4 + 7]),
+			frame, size);
 	CHECK(pkt->flags == (frame[l4 + 13] & 0x3f), frame, size);
 	if (pkt->is_v6) {
 		alen = 16;
@@ -199,16 +202,17 @@ check_tcp(const uint8_t *frame, size_t size, const struct ft_pkt *pkt)
 	CHECK(parse_exact(swapped, size, &sw) == FT_PKT_TCP, frame, size);
 	free(swapped);
 	CHECK(sw.is_v6 == pkt->is_v6, frame, size);
-	CHECK(memcmp(&sw.key, &pkt->key, pkt->is_v6 ? sizeof(pkt->key.v6) :
-			sizeof(pkt->key.v4)) == 0, frame, size);
+	CHECK(memcmp(&sw.key, &pkt->key, pkt->is_v6 ? sizeof(pkt->key.v6) : sizeof(pkt->key.v4)) ==
+					0,
+			frame, size);
 	if (ep_cmp(src, frame + l4, dst, frame + l4 + 2, alen) == 0)
 		CHECK(sw.dir == pkt->dir, frame, size);
 	else
 		CHECK(sw.dir == !pkt->dir, frame, size);
 	CHECK(sw.seq == pkt->seq && sw.ack == pkt->ack && sw.win == pkt->win, frame, size);
 	CHECK(sw.flags == pkt->flags && sw.payload_len == pkt->payload_len, frame, size);
-	CHECK(sw.wscale == pkt->wscale && sw.has_ts == pkt->has_ts && sw.tsval == pkt->tsval,
-			frame, size);
+	CHECK(sw.wscale == pkt->wscale && sw.has_ts == pkt->has_ts && sw.tsval == pkt->tsval, frame,
+			size);
 	CHECK(sw.vlans == pkt->vlans, frame, size);
 }
 

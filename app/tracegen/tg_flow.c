@@ -43,7 +43,7 @@ _Static_assert(CLIENT_TUPLES == TG_MAX_FLOWS, "client tuple space");
 #define TW_REUSE_ISN_STEP   100000U
 #define HALF_CLOSE_SEGMENTS 3
 
-static const uint16_t server_ports[] = {80, 443, 8080, 8443, 8000, 3128};
+static const uint16_t server_ports[] = { 80, 443, 8080, 8443, 8000, 3128 };
 
 static void *
 grow_or_die(void *ptr, size_t nmemb, size_t size)
@@ -429,44 +429,44 @@ build_syn_refused(struct tg_flow *f)
 }
 
 const struct tg_kind tg_kinds[] = {
-	{"client_close", "client FIN, server ACK, server FIN, client ACK", "fin", "client",
-		build_client_close},
-	{"server_close", "server FIN, client ACK, client FIN, server ACK", "fin", "server",
-		build_server_close},
-	{"simultaneous", "FINs cross in flight, client FIN first; then both ACK", "simultaneous",
-		"client", build_simultaneous},
-	{"rst_client", "established, client sends RST+ACK at SND.NXT", "rst_client", "client",
-		build_rst_client},
-	{"rst_server", "established, server sends RST+ACK at SND.NXT", "rst_server", "server",
-		build_rst_server},
-	{"rst_fin_wait1", "client FIN, server aborts with RST+ACK before acking the FIN",
-		"rst_server", "client", build_rst_fin_wait1},
-	{"rst_fin_wait2", "client FIN, server ACK, later server RST+ACK", "rst_server", "client",
-		build_rst_fin_wait2},
-	{"rst_close_wait", "server FIN, client ACK, then the client (CLOSE_WAIT) sends RST+ACK",
-		"rst_client", "server", build_rst_close_wait},
-	{"rst_last_ack", "client FIN, server ACK, server FIN, client RST instead of the last ACK",
-		"rst_client", "client", build_rst_last_ack},
-	{"rst_closing", "FINs cross in flight, then server RST+ACK instead of the ACKs",
-		"rst_server", "client", build_rst_closing},
-	{"half_close", "client FIN, server keeps sending 3 data segments, then server FIN", "fin",
-		"client", build_half_close},
-	{"fin_data", "FIN+PSH+ACK carrying payload from both sides", "fin", "client",
-		build_fin_data},
-	{"fin_retrans", "client FIN retransmitted after 200 ms, then normal close", "fin", "client",
-		build_fin_retrans},
-	{"lost_last_ack", "server FIN retransmitted twice, the final client ACK never appears",
-		"timeout_LAST_ACK", "client", build_lost_last_ack},
-	{"fin_wait2_timeout", "server FIN, client ACK, then the client never closes",
-		"timeout_FIN_WAIT2", "server", build_fin_wait2_timeout},
-	{"tw_reuse", "server close (TIME_WAIT), then a new SYN on the same tuple 500 ms later",
-		"fin", "server", build_tw_reuse},
-	{"fin_reorder", "client data A, FIN, data B: FIN seen before the data in front of it",
-		"fin", "client", build_fin_reorder},
-	{"syn_refused", "client SYN answered by RST+ACK (connection refused)", "rst_server",
-		"server", build_syn_refused},
-	{"crossing_server_first", "FINs cross in flight, server FIN first; then both ACK",
-		"simultaneous", "server", build_crossing_server_first},
+	{ "client_close", "client FIN, server ACK, server FIN, client ACK", "fin", "client",
+			build_client_close },
+	{ "server_close", "server FIN, client ACK, client FIN, server ACK", "fin", "server",
+			build_server_close },
+	{ "simultaneous", "FINs cross in flight, client FIN first; then both ACK", "simultaneous",
+			"client", build_simultaneous },
+	{ "rst_client", "established, client sends RST+ACK at SND.NXT", "rst_client", "client",
+			build_rst_client },
+	{ "rst_server", "established, server sends RST+ACK at SND.NXT", "rst_server", "server",
+			build_rst_server },
+	{ "rst_fin_wait1", "client FIN, server aborts with RST+ACK before acking the FIN",
+			"rst_server", "client", build_rst_fin_wait1 },
+	{ "rst_fin_wait2", "client FIN, server ACK, later server RST+ACK", "rst_server", "client",
+			build_rst_fin_wait2 },
+	{ "rst_close_wait", "server FIN, client ACK, then the client (CLOSE_WAIT) sends RST+ACK",
+			"rst_client", "server", build_rst_close_wait },
+	{ "rst_last_ack", "client FIN, server ACK, server FIN, client RST instead of the last ACK",
+			"rst_client", "client", build_rst_last_ack },
+	{ "rst_closing", "FINs cross in flight, then server RST+ACK instead of the ACKs",
+			"rst_server", "client", build_rst_closing },
+	{ "half_close", "client FIN, server keeps sending 3 data segments, then server FIN", "fin",
+			"client", build_half_close },
+	{ "fin_data", "FIN+PSH+ACK carrying payload from both sides", "fin", "client",
+			build_fin_data },
+	{ "fin_retrans", "client FIN retransmitted after 200 ms, then normal close", "fin",
+			"client", build_fin_retrans },
+	{ "lost_last_ack", "server FIN retransmitted twice, the final client ACK never appears",
+			"timeout_LAST_ACK", "client", build_lost_last_ack },
+	{ "fin_wait2_timeout", "server FIN, client ACK, then the client never closes",
+			"timeout_FIN_WAIT2", "server", build_fin_wait2_timeout },
+	{ "tw_reuse", "server close (TIME_WAIT), then a new SYN on the same tuple 500 ms later",
+			"fin", "server", build_tw_reuse },
+	{ "fin_reorder", "client data A, FIN, data B: FIN seen before the data in front of it",
+			"fin", "client", build_fin_reorder },
+	{ "syn_refused", "client SYN answered by RST+ACK (connection refused)", "rst_server",
+			"server", build_syn_refused },
+	{ "crossing_server_first", "FINs cross in flight, server FIN first; then both ACK",
+			"simultaneous", "server", build_crossing_server_first },
 };
 
 const unsigned int tg_nkinds = sizeof(tg_kinds) / sizeof(tg_kinds[0]);
@@ -481,7 +481,7 @@ client_endpoint(struct tg_flow *f)
 
 	memset(ep->addr, 0, sizeof(ep->addr));
 	if (f->ipv6) {
-		static const uint8_t prefix[6] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01};
+		static const uint8_t prefix[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01 };
 
 		memcpy(ep->addr, prefix, sizeof(prefix));
 		ep->addr[14] = (uint8_t)(host >> 8);
@@ -503,7 +503,7 @@ server_endpoint(struct tg_flow *f)
 
 	memset(ep->addr, 0, sizeof(ep->addr));
 	if (f->ipv6) {
-		static const uint8_t prefix[6] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x02};
+		static const uint8_t prefix[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x02 };
 
 		memcpy(ep->addr, prefix, sizeof(prefix));
 		ep->addr[14] = (uint8_t)((srv + 1) >> 8);
@@ -519,7 +519,7 @@ server_endpoint(struct tg_flow *f)
 
 void
 tg_flow_setup(struct tg_flow *f, const struct tg_cfg *cfg, uint64_t idx, unsigned int kind,
-	const struct tg_rng *rng, uint64_t start_us)
+		const struct tg_rng *rng, uint64_t start_us)
 {
 	unsigned int i;
 
@@ -537,7 +537,8 @@ tg_flow_setup(struct tg_flow *f, const struct tg_cfg *cfg, uint64_t idx, unsigne
 	if (tg_rng_pct(&f->rng, cfg->qinq_pct))
 		f->nvlan = 2;
 	else if (tg_rng_pct(&f->rng,
-			 cfg->qinq_pct < 100 ? cfg->vlan_pct * 100 / (100 - cfg->qinq_pct) : 0))
+				 cfg->qinq_pct < 100 ? cfg->vlan_pct * 100 / (100 - cfg->qinq_pct) :
+						       0))
 		f->nvlan = 1;
 	else
 		f->nvlan = 0;

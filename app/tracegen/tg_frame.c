@@ -33,8 +33,8 @@
 #define FILLER_PERIOD 26
 static uint8_t filler[TG_MAX_PAYLOAD + FILLER_PERIOD];
 
-static const uint8_t client_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
-static const uint8_t server_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+static const uint8_t client_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+static const uint8_t server_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
 
 void
 tg_frame_init(void)
@@ -69,7 +69,7 @@ csum_add(uint64_t sum, const uint8_t *p, size_t len)
 {
 	while (len >= 8) {
 		sum += ((uint32_t)p[0] << 8 | p[1]) + ((uint32_t)p[2] << 8 | p[3]) +
-		       ((uint32_t)p[4] << 8 | p[5]) + ((uint32_t)p[6] << 8 | p[7]);
+				((uint32_t)p[4] << 8 | p[5]) + ((uint32_t)p[6] << 8 | p[7]);
 		p += 8;
 		len -= 8;
 	}
@@ -108,7 +108,7 @@ size_t
 tg_frame_len(const struct tg_flow *f, const struct tg_pkt *p)
 {
 	return ETH_HLEN + (size_t)VLAN_HLEN * f->nvlan + (f->ipv6 ? IPV6_HLEN : IPV4_HLEN) +
-	       TCP_HLEN + tcp_optlen(p) + p->len;
+			TCP_HLEN + tcp_optlen(p) + p->len;
 }
 
 /* Writes the TCP options of a segment and returns the position after them. */

@@ -59,33 +59,33 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ft-tracegen -o FILE [-n FLOWS] [-s SEED] [--mix SPEC] [--ipv6 PCT]\n"
-		"                   [--vlan PCT] [--qinq PCT] [--rate FLOWS_PER_S] [--rtt-us US]\n"
-		"                   [--data-segments N] [--expect FILE] [--list-kinds] [-h]\n"
-		"\n"
-		"Writes a pcap file of synthetic TCP connection lifecycles, deterministic from\n"
-		"the arguments.\n"
-		"\n"
-		"  -o, --output FILE      pcap file to write (\"-\" for stdout)\n"
-		"  -n, --flows FLOWS      number of flows to generate (default 1000)\n"
-		"  -s, --seed SEED        PRNG seed (default 1)\n"
-		"      --mix SPEC         \"all\" (every kind, equal weight; default),\n"
-		"                         \"roundrobin\" (flow i gets kind i %% number of kinds)\n"
-		"                         or a list kind=weight,... of non-negative integers\n"
-		"      --ipv6 PCT         percentage of flows over IPv6 (default 0)\n"
-		"      --vlan PCT         percentage of flows with one 802.1Q tag (default 0)\n"
-		"      --qinq PCT         percentage of flows with 802.1ad+802.1Q tags (default "
-		"0)\n"
-		"      --rate FLOWS_PER_S new flows per second (default 1000)\n"
-		"      --rtt-us US        round-trip time in microseconds (default 1000)\n"
-		"      --data-segments N  request/response exchanges per flow (default 2)\n"
-		"      --linktype TYPE    ether (default), sll (Linux cooked capture) or raw (raw IP);\n"
-		"                         VLAN tags are dropped with sll and raw\n"
-		"      --snaplen N        keep only the first N bytes of each frame (64..65535, default\n"
-		"                         65535), as tcpdump -s N does; lengths stay those on the wire\n"
-		"      --expect FILE      write the expected outcome of every flow as JSON lines\n"
-		"      --list-kinds       list the flow kinds and exit\n"
-		"  -h, --help             show this help and exit\n");
+			"Usage: ft-tracegen -o FILE [-n FLOWS] [-s SEED] [--mix SPEC] [--ipv6 PCT]\n"
+			"                   [--vlan PCT] [--qinq PCT] [--rate FLOWS_PER_S] [--rtt-us US]\n"
+			"                   [--data-segments N] [--expect FILE] [--list-kinds] [-h]\n"
+			"\n"
+			"Writes a pcap file of synthetic TCP connection lifecycles, deterministic from\n"
+			"the arguments.\n"
+			"\n"
+			"  -o, --output FILE      pcap file to write (\"-\" for stdout)\n"
+			"  -n, --flows FLOWS      number of flows to generate (default 1000)\n"
+			"  -s, --seed SEED        PRNG seed (default 1)\n"
+			"      --mix SPEC         \"all\" (every kind, equal weight; default),\n"
+			"                         \"roundrobin\" (flow i gets kind i %% number of kinds)\n"
+			"                         or a list kind=weight,... of non-negative integers\n"
+			"      --ipv6 PCT         percentage of flows over IPv6 (default 0)\n"
+			"      --vlan PCT         percentage of flows with one 802.1Q tag (default 0)\n"
+			"      --qinq PCT         percentage of flows with 802.1ad+802.1Q tags (default "
+			"0)\n"
+			"      --rate FLOWS_PER_S new flows per second (default 1000)\n"
+			"      --rtt-us US        round-trip time in microseconds (default 1000)\n"
+			"      --data-segments N  request/response exchanges per flow (default 2)\n"
+			"      --linktype TYPE    ether (default), sll (Linux cooked capture) or raw (raw IP);\n"
+			"                         VLAN tags are dropped with sll and raw\n"
+			"      --snaplen N        keep only the first N bytes of each frame (64..65535, default\n"
+			"                         65535), as tcpdump -s N does; lengths stay those on the wire\n"
+			"      --expect FILE      write the expected outcome of every flow as JSON lines\n"
+			"      --list-kinds       list the flow kinds and exit\n"
+			"  -h, --help             show this help and exit\n");
 }
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -143,7 +143,7 @@ parse_u64(const char *opt, const char *s, int base, uint64_t min, uint64_t max)
 		die_usage("invalid number '%s' for %s", s, opt);
 	if (v < min || v > max)
 		die_usage("%s must be between %" PRIu64 " and %" PRIu64 " (got %s)", opt, min, max,
-			s);
+				s);
 	return v;
 }
 
@@ -182,7 +182,7 @@ find_kind(const char *name, size_t len)
 static void
 parse_mix(struct options *o, const char *spec)
 {
-	bool seen[64] = {false};
+	bool seen[64] = { false };
 	const char *item = spec;
 	unsigned int i;
 
@@ -211,7 +211,7 @@ parse_mix(struct options *o, const char *spec)
 		k = find_kind(item, name_len);
 		if (k < 0)
 			die_usage("unknown kind '%.*s' in --mix (see --list-kinds)", (int)name_len,
-				item);
+					item);
 		if (seen[k])
 			die_usage("kind '%s' given twice in --mix", tg_kinds[k].name);
 		seen[k] = true;
@@ -220,7 +220,7 @@ parse_mix(struct options *o, const char *spec)
 
 			if (wlen == 0 || wlen >= sizeof(wbuf))
 				die_usage("invalid weight '%.*s' for kind '%s' in --mix", (int)wlen,
-					eq + 1, tg_kinds[k].name);
+						eq + 1, tg_kinds[k].name);
 			memcpy(wbuf, eq + 1, wlen);
 			wbuf[wlen] = '\0';
 			w = parse_u64("--mix weight", wbuf, 10, 0, MAX_WEIGHT);
@@ -242,7 +242,7 @@ list_kinds(void)
 
 	for (i = 0; i < tg_nkinds; i++)
 		printf("%-22s %s (expect %s / %s)\n", tg_kinds[i].name, tg_kinds[i].desc,
-			tg_kinds[i].how, tg_kinds[i].first_closer);
+				tg_kinds[i].how, tg_kinds[i].first_closer);
 }
 
 /*
@@ -268,8 +268,8 @@ relink(int linktype, uint8_t *frame, uint32_t len, bool outgoing)
 		return len - l2;
 	}
 	sll[1] = outgoing ? 4 : 0; /* Packet type: outgoing or to us. */
-	sll[3] = 1;                /* ARPHRD_ETHER. */
-	sll[5] = 6;                /* Address length. */
+	sll[3] = 1;		   /* ARPHRD_ETHER. */
+	sll[5] = 6;		   /* Address length. */
 	memcpy(sll + 6, frame + 6, 6);
 	sll[14] = (uint8_t)(type >> 8);
 	sll[15] = (uint8_t)type;
@@ -295,22 +295,22 @@ parse_args(struct options *o, int argc, char **argv)
 		OPT_SNAPLEN,
 	};
 	static const struct option longopts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"flows", required_argument, NULL, 'n'},
-		{"seed", required_argument, NULL, 's'},
-		{"mix", required_argument, NULL, OPT_MIX},
-		{"ipv6", required_argument, NULL, OPT_IPV6},
-		{"vlan", required_argument, NULL, OPT_VLAN},
-		{"qinq", required_argument, NULL, OPT_QINQ},
-		{"rate", required_argument, NULL, OPT_RATE},
-		{"rtt-us", required_argument, NULL, OPT_RTT},
-		{"data-segments", required_argument, NULL, OPT_DATA},
-		{"expect", required_argument, NULL, OPT_EXPECT},
-		{"list-kinds", no_argument, NULL, OPT_LIST},
-		{"linktype", required_argument, NULL, OPT_LINKTYPE},
-		{"snaplen", required_argument, NULL, OPT_SNAPLEN},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "output", required_argument, NULL, 'o' },
+		{ "flows", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "mix", required_argument, NULL, OPT_MIX },
+		{ "ipv6", required_argument, NULL, OPT_IPV6 },
+		{ "vlan", required_argument, NULL, OPT_VLAN },
+		{ "qinq", required_argument, NULL, OPT_QINQ },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{ "rtt-us", required_argument, NULL, OPT_RTT },
+		{ "data-segments", required_argument, NULL, OPT_DATA },
+		{ "expect", required_argument, NULL, OPT_EXPECT },
+		{ "list-kinds", no_argument, NULL, OPT_LIST },
+		{ "linktype", required_argument, NULL, OPT_LINKTYPE },
+		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -357,8 +357,8 @@ parse_args(struct options *o, int argc, char **argv)
 			o->cfg.rtt_us = (uint32_t)parse_u64("--rtt-us", optarg, 10, 1, MAX_RTT_US);
 			break;
 		case OPT_DATA:
-			o->cfg.data_segments = (unsigned int)parse_u64(
-				"--data-segments", optarg, 10, 0, MAX_DATA_SEGMENTS);
+			o->cfg.data_segments = (unsigned int)parse_u64("--data-segments", optarg,
+					10, 0, MAX_DATA_SEGMENTS);
 			break;
 		case OPT_EXPECT:
 			if (optarg[0] == '\0')
@@ -402,7 +402,7 @@ parse_args(struct options *o, int argc, char **argv)
 		die_usage("--vlan and --qinq add up to more than 100 percent");
 	if ((double)(o->nflows - 1) / o->rate > MAX_TRACE_SECONDS)
 		die_usage("%" PRIu64 " flows at %g flows/s would make the trace longer than %g s",
-			o->nflows, o->rate, MAX_TRACE_SECONDS);
+				o->nflows, o->rate, MAX_TRACE_SECONDS);
 }
 
 static inline bool
@@ -504,13 +504,14 @@ write_expect(FILE *out, const struct tg_flow *f)
 		const struct tg_incarnation *inc = &f->inc[i];
 
 		fprintf(out,
-			"{\"client\":\"%s\",\"server\":\"%s\",\"kind\":\"%s\",\"how\":\"%s\","
-			"\"first_closer\":\"%s\",\"pkts_c2s\":%" PRIu64 ",\"pkts_s2c\":%" PRIu64 ","
-			"\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64 ",\"vlan\":%u,"
-			"\"ipv6\":%s}\n",
-			client, server, tg_kinds[f->kind].name, inc->how, inc->first_closer,
-			inc->pkts[TG_CLIENT], inc->pkts[TG_SERVER], inc->bytes[TG_CLIENT],
-			inc->bytes[TG_SERVER], f->nvlan, f->ipv6 ? "true" : "false");
+				"{\"client\":\"%s\",\"server\":\"%s\",\"kind\":\"%s\",\"how\":\"%s\","
+				"\"first_closer\":\"%s\",\"pkts_c2s\":%" PRIu64
+				",\"pkts_s2c\":%" PRIu64 ","
+				"\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64 ",\"vlan\":%u,"
+				"\"ipv6\":%s}\n",
+				client, server, tg_kinds[f->kind].name, inc->how, inc->first_closer,
+				inc->pkts[TG_CLIENT], inc->pkts[TG_SERVER], inc->bytes[TG_CLIENT],
+				inc->bytes[TG_SERVER], f->nvlan, f->ipv6 ? "true" : "false");
 	}
 }
 
@@ -535,11 +536,11 @@ int
 main(int argc, char **argv)
 {
 	static uint8_t frame[TG_MAX_FRAME];
-	struct flow_heap heap = {NULL, 0, 0};
+	struct flow_heap heap = { NULL, 0, 0 };
 	struct tg_flow **pool = NULL;
 	size_t npool = 0;
 	size_t nalloc = 0;
-	bool used[64] = {false};
+	bool used[64] = { false };
 	unsigned int nused = 0;
 	uint64_t next_idx = 0;
 	uint64_t npkts = 0;
@@ -603,10 +604,10 @@ main(int argc, char **argv)
 				next_idx++;
 				if (next_idx % PROGRESS_EVERY == 0)
 					fprintf(stderr,
-						PROG ": %" PRIu64 "/%" PRIu64
-						     " flows started, %" PRIu64
-						     " packets written\n",
-						next_idx, o.nflows, npkts);
+							PROG ": %" PRIu64 "/%" PRIu64
+							     " flows started, %" PRIu64
+							     " packets written\n",
+							next_idx, o.nflows, npkts);
 				continue;
 			}
 		}
@@ -653,6 +654,6 @@ main(int argc, char **argv)
 	free(heap.v);
 
 	fprintf(stderr, PROG ": wrote %" PRIu64 " packets, %" PRIu64 " flows (%u kinds) to %s\n",
-		npkts, o.nflows, nused, o.output);
+			npkts, o.nflows, nused, o.output);
 	return 0;
 }

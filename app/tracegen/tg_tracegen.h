@@ -171,7 +171,7 @@ tg_rng_pct(struct tg_rng *r, double pct)
 static inline void
 tg_rng_seed(struct tg_rng *r, uint64_t seed, uint64_t idx)
 {
-	struct tg_rng m = {.s = seed};
+	struct tg_rng m = { .s = seed };
 
 	r->s = tg_rng_next(&m) ^ (idx * 0xd1342543de82ef95ULL);
 	(void)tg_rng_next(r);
@@ -179,7 +179,7 @@ tg_rng_seed(struct tg_rng *r, uint64_t seed, uint64_t idx)
 
 /* tg_flow.c */
 void tg_flow_setup(struct tg_flow *f, const struct tg_cfg *cfg, uint64_t idx, unsigned int kind,
-	const struct tg_rng *rng, uint64_t start_us);
+		const struct tg_rng *rng, uint64_t start_us);
 void tg_endpoint_str(const struct tg_flow *f, unsigned int side, char *buf, size_t size);
 
 /* tg_frame.c */

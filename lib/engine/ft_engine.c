@@ -85,8 +85,8 @@ ft_engine_create(const struct ft_engine_conf *conf)
 	nflows = conf->max_flows + conf->max_flows_v6;
 	e->flows = ft_flow_table_hot(e->table);
 	e->cold = ft_flow_table_cold(e->table);
-	e->wheel = ft_twheel_create(e->flows, sizeof(struct ft_flow),
-			offsetof(struct ft_flow, tw), nflows, conf->wheel_slots, 0, conf->socket_id);
+	e->wheel = ft_twheel_create(e->flows, sizeof(struct ft_flow), offsetof(struct ft_flow, tw),
+			nflows, conf->wheel_slots, 0, conf->socket_id);
 	if (e->wheel == NULL)
 		goto fail;
 	ft_twheel_init_links(e->wheel);
@@ -135,7 +135,6 @@ set_clock(struct ft_engine *e, uint64_t now_ns)
 	e->now_ns = now_ns;
 	e->now_tick = (uint32_t)(now_ns / e->tick_ns);
 }
-
 
 /* ---------------------------------------------------------------------------
  * Flow lifecycle
@@ -215,7 +214,7 @@ struct evict_search {
 	const struct ft_engine *e;
 	uint32_t best;
 	unsigned int rank;
-	int v6;           /* Family that needs room: only its table can give it. */
+	int v6; /* Family that needs room: only its table can give it. */
 };
 
 /* Rank of a flow as an eviction victim: 0 held, 1 TIME_WAIT, 2 other closing, 3 never. */
@@ -290,8 +289,9 @@ flow_miss(struct ft_engine *e, int32_t id, const struct ft_pkt *p, uint32_t len)
 		while (ret == -ENOSPC && e->conf.evict && evict_one(e, p->is_v6) == 0)
 			ret = ft_flow_table_add(e->table, p);
 		if (ret < 0) {
-			e->stats.cnt[ret == -EINVAL ? FT_CNT_NO_V6_TABLE : ret == -EBUSY ?
-					FT_CNT_TABLE_BUSY : FT_CNT_TABLE_FULL]++;
+			e->stats.cnt[ret == -EINVAL		      ? FT_CNT_NO_V6_TABLE :
+							ret == -EBUSY ? FT_CNT_TABLE_BUSY :
+									FT_CNT_TABLE_FULL]++;
 			return;
 		}
 		id = ret;
@@ -389,7 +389,7 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *c
 			struct ft_flow *f = &e->flows[id];
 
 			if (!ft_eng_segment_fast(e, (uint32_t)id, f, &pkts[i], len[i],
-					ft_eng_sender(f, &pkts[i]), fast_want))
+					    ft_eng_sender(f, &pkts[i]), fast_want))
 				ft_eng_flow_packet(e, (uint32_t)id, &pkts[i], len[i]);
 		} else {
 			flow_miss(e, id, &pkts[i], len[i]);

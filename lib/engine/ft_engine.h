@@ -34,6 +34,7 @@
  * Engine counters. X(NAME, name, description): the enum name, the name reports and
  * telemetry show, and what it counts.
  */
+/* clang-format off */
 #define FT_ENGINE_COUNTER_LIST(X) \
 	X(RX_PKTS, rx_pkts, "packets seen") \
 	X(RX_BYTES, rx_bytes, "bytes seen") \
@@ -70,15 +71,19 @@
 	X(CLOSE_TRANSITIONS, close_transitions, "transitions into closing states or CLOSED") \
 	X(TIMEOUTS, timeouts, "endpoint state timeouts") \
 	X(TW_EXPIRIES, tw_expiries, "TIME_WAIT expiries")
+/* clang-format on */
 
+/* clang-format off */
 enum ft_engine_counter {
 #define FT_ENGINE_CNT_ENUM(name, lname, desc) FT_CNT_##name,
 	FT_ENGINE_COUNTER_LIST(FT_ENGINE_CNT_ENUM)
 #undef FT_ENGINE_CNT_ENUM
 	FT_CNT_MAX
 };
+/* clang-format on */
 
 /** How a flow ended. X(name, word in flow-end records). */
+/* clang-format off */
 #define FT_END_HOW_LIST(X) \
 	X(FIN, "fin") \
 	X(SIMULTANEOUS, "simultaneous") \
@@ -86,13 +91,16 @@ enum ft_engine_counter {
 	X(RST_SERVER, "rst_server") \
 	X(TIMEOUT, "timeout") \
 	X(EVICTED, "evicted")
+/* clang-format on */
 
+/* clang-format off */
 enum ft_end_how {
 #define FT_END_HOW_ENUM(name, word) FT_END_##name,
 	FT_END_HOW_LIST(FT_END_HOW_ENUM)
 #undef FT_END_HOW_ENUM
 	FT_END_HOW_MAX
 };
+/* clang-format on */
 
 /** First closer values of a flow-end record. */
 enum ft_closer {
@@ -103,54 +111,54 @@ enum ft_closer {
 
 /** One endpoint address. */
 struct ft_endpoint {
-	uint8_t is_v6;     /**< addr holds 16 bytes, else 4. */
-	uint8_t addr[16];  /**< Network order. */
-	uint16_t port;     /**< Host order. */
+	uint8_t is_v6;	  /**< addr holds 16 bytes, else 4. */
+	uint8_t addr[16]; /**< Network order. */
+	uint16_t port;	  /**< Host order. */
 };
 
 enum ft_event_type {
 	FT_EVENT_STATE, /**< An endpoint changed state. */
-	FT_EVENT_END,   /**< A flow ended. */
+	FT_EVENT_END,	/**< A flow ended. */
 };
 
 /** An event delivered to the engine's callback. Valid during the call only. */
 struct ft_event {
 	enum ft_event_type type;
-	uint64_t ts_ns;           /**< Engine time of the event. */
+	uint64_t ts_ns; /**< Engine time of the event. */
 	uint32_t flow_id;
 	struct ft_endpoint client;
 	struct ft_endpoint server;
 	/* FT_EVENT_STATE */
-	uint8_t role;             /**< FT_ROLE_CLIENT or FT_ROLE_SERVER: the endpoint. */
-	uint8_t from;             /**< enum ft_tcp_state. */
-	uint8_t to;               /**< enum ft_tcp_state. */
-	uint8_t cause;            /**< enum ft_tcp_event. */
+	uint8_t role;  /**< FT_ROLE_CLIENT or FT_ROLE_SERVER: the endpoint. */
+	uint8_t from;  /**< enum ft_tcp_state. */
+	uint8_t to;    /**< enum ft_tcp_state. */
+	uint8_t cause; /**< enum ft_tcp_event. */
 	/* FT_EVENT_END */
-	uint8_t how;              /**< enum ft_end_how. */
-	uint8_t how_state;        /**< State that timed out, for FT_END_TIMEOUT. */
-	uint8_t first_closer;     /**< enum ft_closer. */
-	uint64_t pkts[2];         /**< Packets sent by client and server. */
-	uint64_t bytes[2];        /**< Frame bytes sent by client and server. */
-	uint64_t start_ns;        /**< Time the flow started. */
+	uint8_t how;	      /**< enum ft_end_how. */
+	uint8_t how_state;    /**< State that timed out, for FT_END_TIMEOUT. */
+	uint8_t first_closer; /**< enum ft_closer. */
+	uint64_t pkts[2];     /**< Packets sent by client and server. */
+	uint64_t bytes[2];    /**< Frame bytes sent by client and server. */
+	uint64_t start_ns;    /**< Time the flow started. */
 };
 
 typedef void(ft_engine_event_fn)(void *arg, const struct ft_event *ev);
 
 /** Engine configuration. Fill with ft_engine_conf_init() first. */
 struct ft_engine_conf {
-	const char *name;            /**< Unique name (hash tables are named after it). */
-	int socket_id;               /**< NUMA socket of the engine's memory. */
-	uint32_t max_flows;          /**< IPv4 flow capacity. */
-	uint32_t max_flows_v6;       /**< IPv6 flow capacity (0: IPv6 not tracked). */
-	uint32_t max_readers;        /**< Lock-free reader threads that may register. */
+	const char *name;		       /**< Unique name (hash tables are named after it). */
+	int socket_id;			       /**< NUMA socket of the engine's memory. */
+	uint32_t max_flows;		       /**< IPv4 flow capacity. */
+	uint32_t max_flows_v6;		       /**< IPv6 flow capacity (0: IPv6 not tracked). */
+	uint32_t max_readers;		       /**< Lock-free reader threads that may register. */
 	uint32_t timeout_ms[FT_TCP_STATE_MAX]; /**< Per-state timeouts. */
-	uint32_t rst_hold_ms;        /**< Hold time of a flow closed by RST. */
-	uint32_t tick_us;            /**< Timer wheel tick. */
-	uint32_t wheel_slots;        /**< Timer wheel slots (power of two). */
-	uint32_t expire_budget;      /**< Most flows expired per tick call. */
-	uint32_t evict_scan;         /**< Most timers inspected to find an eviction victim. */
-	uint8_t evict;               /**< When full, evict closing flows (else refuse). */
-	uint8_t pickup;              /**< Track flows first seen without a SYN. */
+	uint32_t rst_hold_ms;		       /**< Hold time of a flow closed by RST. */
+	uint32_t tick_us;		       /**< Timer wheel tick. */
+	uint32_t wheel_slots;		       /**< Timer wheel slots (power of two). */
+	uint32_t expire_budget;		       /**< Most flows expired per tick call. */
+	uint32_t evict_scan; /**< Most timers inspected to find an eviction victim. */
+	uint8_t evict;	     /**< When full, evict closing flows (else refuse). */
+	uint8_t pickup;	     /**< Track flows first seen without a SYN. */
 	/**
 	 * Take the established fast path for plain ACKs between two ESTABLISHED
 	 * endpoints (1, the default); 0 sends every segment through the general
@@ -158,21 +166,21 @@ struct ft_engine_conf {
 	 */
 	uint8_t fast_path;
 	ft_engine_event_fn *on_event; /**< Event callback, or NULL. */
-	void *event_arg;             /**< Argument of on_event. */
+	void *event_arg;	      /**< Argument of on_event. */
 };
 
 /** Engine statistics. Written by the owning lcore only. */
 struct ft_engine_stats {
-	uint64_t cnt[FT_CNT_MAX];                         /**< Counters. */
-	uint64_t pkt[FT_PKT_STATUS_MAX];                  /**< Parse outcomes. */
-	int64_t gauge[2][FT_TCP_STATE_MAX];               /**< Endpoints per role and state. */
-	int64_t peak[2][FT_TCP_STATE_MAX];                /**< Highest value of each gauge. */
-	uint64_t entered[2][FT_TCP_STATE_MAX];            /**< Entries into each state. */
-	uint64_t expired[2][FT_TCP_STATE_MAX];            /**< Timeouts in each state. */
-	uint64_t ends[FT_END_HOW_MAX];                    /**< Flow ends by how. */
-	uint64_t ends_timeout[FT_TCP_STATE_MAX];          /**< Timeout ends by state. */
-	uint64_t flows;                                   /**< Flows tracked now. */
-	uint64_t flows_peak;                              /**< Most flows tracked at once. */
+	uint64_t cnt[FT_CNT_MAX];		 /**< Counters. */
+	uint64_t pkt[FT_PKT_STATUS_MAX];	 /**< Parse outcomes. */
+	int64_t gauge[2][FT_TCP_STATE_MAX];	 /**< Endpoints per role and state. */
+	int64_t peak[2][FT_TCP_STATE_MAX];	 /**< Highest value of each gauge. */
+	uint64_t entered[2][FT_TCP_STATE_MAX];	 /**< Entries into each state. */
+	uint64_t expired[2][FT_TCP_STATE_MAX];	 /**< Timeouts in each state. */
+	uint64_t ends[FT_END_HOW_MAX];		 /**< Flow ends by how. */
+	uint64_t ends_timeout[FT_TCP_STATE_MAX]; /**< Timeout ends by state. */
+	uint64_t flows;				 /**< Flows tracked now. */
+	uint64_t flows_peak;			 /**< Most flows tracked at once. */
 } __rte_cache_aligned;
 
 /** The engine of one lcore; its layout is private to lib/engine. */
@@ -256,9 +264,9 @@ struct ft_flow_info {
 	uint32_t flow_id;
 	struct ft_endpoint client;
 	struct ft_endpoint server;
-	uint8_t state[2];        /**< Client and server state. */
-	uint8_t held;            /**< Closed by RST, held against late packets. */
-	uint64_t expires_ns[2];  /**< Time left on each endpoint's timer (0: none). */
+	uint8_t state[2];	/**< Client and server state. */
+	uint8_t held;		/**< Closed by RST, held against late packets. */
+	uint64_t expires_ns[2]; /**< Time left on each endpoint's timer (0: none). */
 	uint64_t pkts[2];
 	uint64_t bytes[2];
 	uint64_t start_ns;
@@ -291,8 +299,7 @@ const struct ft_engine_stats *ft_engine_stats(const struct ft_engine *e);
  * Add the statistics of n engines into *sum. Peaks are summed per engine: a
  * bound on the peak of the sum, not the peak itself.
  */
-void ft_engine_stats_sum(struct ft_engine_stats *sum, struct ft_engine *const *e,
-		unsigned int n);
+void ft_engine_stats_sum(struct ft_engine_stats *sum, struct ft_engine *const *e, unsigned int n);
 
 /** The engine's time: that of its latest call, in nanoseconds (never earlier than before). */
 uint64_t ft_engine_now(const struct ft_engine *e);

@@ -46,19 +46,19 @@
 struct ft_engine {
 	struct ft_engine_conf conf;
 	struct ft_flow_table *table;
-	struct ft_flow *flows;                  /* The table's hot slots. */
-	struct ft_flow_cold *cold;              /* The table's cold slots. */
+	struct ft_flow *flows;	   /* The table's hot slots. */
+	struct ft_flow_cold *cold; /* The table's cold slots. */
 	struct ft_twheel *wheel;
-	uint64_t tick_ns;                       /* Nanoseconds per wheel tick. */
-	uint32_t tmo[FT_TCP_STATE_MAX];         /* Timeouts in ticks. */
-	uint32_t hold_ticks;                    /* RST hold in ticks. */
-	uint64_t now_ns;                        /* Time of the current call. */
-	uint32_t now_tick;                      /* now_ns in ticks (wrapping). */
-	uint8_t clock_set;                      /* now_ns has been set once. */
-	uint8_t dirty;                          /* Ids of this batch may be stale. */
-	uint32_t batch_inserts;                 /* Flows added during this batch. */
-	uint32_t *expired;                      /* Scratch for wheel expiries. */
-	uint8_t *scratch;                       /* Linearised multi-segment headers. */
+	uint64_t tick_ns;		/* Nanoseconds per wheel tick. */
+	uint32_t tmo[FT_TCP_STATE_MAX]; /* Timeouts in ticks. */
+	uint32_t hold_ticks;		/* RST hold in ticks. */
+	uint64_t now_ns;		/* Time of the current call. */
+	uint32_t now_tick;		/* now_ns in ticks (wrapping). */
+	uint8_t clock_set;		/* now_ns has been set once. */
+	uint8_t dirty;			/* Ids of this batch may be stale. */
+	uint32_t batch_inserts;		/* Flows added during this batch. */
+	uint32_t *expired;		/* Scratch for wheel expiries. */
+	uint8_t *scratch;		/* Linearised multi-segment headers. */
 	struct ft_engine_stats stats;
 };
 
@@ -69,8 +69,7 @@ void ft_eng_flow_finish(struct ft_engine *e, uint32_t id);
 
 /* ft_engine_tcp.c: the TCP step. */
 void ft_eng_flow_packet(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, uint32_t len);
-void ft_eng_start_from_syn(struct ft_engine *e, uint32_t id, const struct ft_pkt *p,
-		uint32_t len);
+void ft_eng_start_from_syn(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, uint32_t len);
 void ft_eng_learn_syn(struct ft_flow *f, struct ft_flow_cold *c, unsigned int snd,
 		const struct ft_pkt *p);
 
@@ -81,8 +80,7 @@ unsigned int ft_eng_end_how(const struct ft_flow *f, const struct ft_flow_cold *
 void ft_eng_flow_end(struct ft_engine *e, uint32_t id, unsigned int how);
 
 static inline void
-ft_eng_gauge_move(struct ft_engine_stats *st, unsigned int role, unsigned int from,
-		unsigned int to)
+ft_eng_gauge_move(struct ft_engine_stats *st, unsigned int role, unsigned int from, unsigned int to)
 {
 	st->gauge[role][from]--;
 	if (++st->gauge[role][to] > st->peak[role][to])
@@ -211,14 +209,13 @@ ft_eng_data_advance(struct ft_flow *f, unsigned int snd, uint32_t seq, uint32_t 
 static inline int
 ft_eng_acks_fin(const struct ft_flow *f, unsigned int role, uint32_t ack)
 {
-	return (f->flags & FLAG(FT_FLOW_F_FIN_SENT, role)) &&
-		ft_seq_ge(ack, f->fin_seq[role] + 1);
+	return (f->flags & FLAG(FT_FLOW_F_FIN_SENT, role)) && ft_seq_ge(ack, f->fin_seq[role] + 1);
 }
 
 /* Flags of a flow that the established fast path handles: both streams known, no FIN, no hold. */
-#define FT_ENG_FAST_MASK (FT_FLOW_F_HOLD | FLAG(FT_FLOW_F_FIN_SENT, 0) | \
-		FLAG(FT_FLOW_F_FIN_SENT, 1) | FLAG(FT_FLOW_F_NXT_VALID, 0) | \
-		FLAG(FT_FLOW_F_NXT_VALID, 1))
+#define FT_ENG_FAST_MASK \
+	(FT_FLOW_F_HOLD | FLAG(FT_FLOW_F_FIN_SENT, 0) | FLAG(FT_FLOW_F_FIN_SENT, 1) | \
+			FLAG(FT_FLOW_F_NXT_VALID, 0) | FLAG(FT_FLOW_F_NXT_VALID, 1))
 #define FT_ENG_FAST_WANT (FLAG(FT_FLOW_F_NXT_VALID, 0) | FLAG(FT_FLOW_F_NXT_VALID, 1))
 /* A want no flow's masked flags equal: with it, every segment takes the general path. */
 #define FT_ENG_FAST_NEVER 0xffffu
@@ -239,8 +236,7 @@ ft_eng_segment_fast(struct ft_engine *e, uint32_t id, struct ft_flow *f, const s
 	unsigned int rcv = snd ^ 1;
 	uint32_t end;
 
-	if ((p->flags & ~FT_TH_PSH) != FT_TH_ACK ||
-			(f->flags & FT_ENG_FAST_MASK) != want ||
+	if ((p->flags & ~FT_TH_PSH) != FT_TH_ACK || (f->flags & FT_ENG_FAST_MASK) != want ||
 			f->state[0] != FT_TCP_ESTABLISHED || f->state[1] != FT_TCP_ESTABLISHED)
 		return 0;
 	ft_eng_note_sender(f, &e->cold[id], snd, p, len);

@@ -224,8 +224,9 @@ ft_engine_flow_info(const struct ft_engine *e, uint32_t id, struct ft_flow_info 
 		info->state[r] = f->state[r];
 		info->pkts[r] = ft_flow_pkts(f, c, r);
 		info->bytes[r] = ft_flow_bytes(f, c, r);
-		info->expires_ns[r] = f->state[r] == FT_TCP_CLOSED || left <= 0 ? 0 :
-			(uint64_t)left * e->tick_ns;
+		info->expires_ns[r] = f->state[r] == FT_TCP_CLOSED || left <= 0 ?
+				0 :
+				(uint64_t)left * e->tick_ns;
 	}
 	return 0;
 }
@@ -306,7 +307,7 @@ static int
 own_fin_state(unsigned int s)
 {
 	return s == FT_TCP_FIN_WAIT1 || s == FT_TCP_FIN_WAIT2 || s == FT_TCP_CLOSING ||
-		s == FT_TCP_TIME_WAIT || s == FT_TCP_LAST_ACK;
+			s == FT_TCP_TIME_WAIT || s == FT_TCP_LAST_ACK;
 }
 
 /* States an endpoint only reaches after its peer sent a FIN. */
@@ -314,7 +315,7 @@ static int
 peer_fin_state(unsigned int s)
 {
 	return s == FT_TCP_CLOSING || s == FT_TCP_TIME_WAIT || s == FT_TCP_CLOSE_WAIT ||
-		s == FT_TCP_LAST_ACK;
+			s == FT_TCP_LAST_ACK;
 }
 
 static int

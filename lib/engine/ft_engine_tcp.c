@@ -59,8 +59,9 @@ fin_arrives(struct ft_engine *e, uint32_t id, unsigned int snd)
 	f->flags |= FLAG(FT_FLOW_F_FIN_DLV, snd);
 	f->nxt[snd] = f->fin_seq[snd] + 1;
 	/* Does the FIN segment also ACK the receiver's own FIN? */
-	ft_eng_step(e, id, rcv, ft_eng_acks_fin(f, rcv, f->fin_ack[snd]) ?
-			FT_TCP_EV_RCV_FIN_ACK : FT_TCP_EV_RCV_FIN);
+	ft_eng_step(e, id, rcv,
+			ft_eng_acks_fin(f, rcv, f->fin_ack[snd]) ? FT_TCP_EV_RCV_FIN_ACK :
+								   FT_TCP_EV_RCV_FIN);
 }
 
 /* Close both endpoints by snd's RST and hold the flow against late packets. */
@@ -90,7 +91,8 @@ handle_rst(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, unsigned in
 	if (f->state[rcv] == FT_TCP_SYN_SENT) {
 		/* RFC 9293: in SYN_SENT an RST is acceptable if it ACKs the SYN. */
 		if (!(p->flags & FT_TH_ACK) ||
-				((f->flags & FLAG(FT_FLOW_F_NXT_VALID, rcv)) && p->ack != f->nxt[rcv])) {
+				((f->flags & FLAG(FT_FLOW_F_NXT_VALID, rcv)) &&
+						p->ack != f->nxt[rcv])) {
 			e->stats.cnt[FT_CNT_RST_OUT_OF_WINDOW]++;
 			return;
 		}
@@ -149,8 +151,7 @@ reuse_tuple(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, uint32_t l
 
 /* A SYN or SYN-ACK from snd on a tracked flow. */
 static void
-handle_syn(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, uint32_t len,
-		unsigned int snd)
+handle_syn(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, uint32_t len, unsigned int snd)
 {
 	struct ft_flow *f = &e->flows[id];
 	struct ft_flow_cold *c = &e->cold[id];
@@ -161,12 +162,14 @@ handle_syn(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, uint32_t le
 		/* A SYN-ACK. */
 		ft_eng_note_sender(f, c, snd, p, len);
 		if (f->state[rcv] == FT_TCP_SYN_SENT &&
-				(!(f->flags & FLAG(FT_FLOW_F_NXT_VALID, rcv)) || p->ack == f->nxt[rcv])) {
+				(!(f->flags & FLAG(FT_FLOW_F_NXT_VALID, rcv)) ||
+						p->ack == f->nxt[rcv])) {
 			ft_eng_learn_syn(f, c, snd, p);
 			ft_eng_step(e, id, snd, FT_TCP_EV_SND_SYNACK);
 			ft_eng_step(e, id, rcv, FT_TCP_EV_RCV_SYNACK);
 			ft_eng_flow_timer_update(e, id);
-		} else if ((f->flags & FLAG(FT_FLOW_F_NXT_VALID, snd)) && p->seq + 1 == f->nxt[snd]) {
+		} else if ((f->flags & FLAG(FT_FLOW_F_NXT_VALID, snd)) &&
+				p->seq + 1 == f->nxt[snd]) {
 			e->stats.cnt[FT_CNT_SYN_RETRANS]++;
 		} else {
 			e->stats.cnt[FT_CNT_SYN_UNEXPECTED]++;
@@ -181,8 +184,9 @@ handle_syn(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, uint32_t le
 	if (f->state[rcv] == FT_TCP_TIME_WAIT &&
 			(f->state[snd] == FT_TCP_CLOSED || f->state[snd] == FT_TCP_TIME_WAIT)) {
 		/* RFC 6191: the SYN must be newer than the old incarnation. */
-		newer = ft_seq_gt(p->seq, f->nxt[snd]) || (p->has_ts &&
-				(c->ts_valid & (1u << snd)) && ft_seq_gt(p->tsval, c->tsval[snd]));
+		newer = ft_seq_gt(p->seq, f->nxt[snd]) ||
+				(p->has_ts && (c->ts_valid & (1u << snd)) &&
+						ft_seq_gt(p->tsval, c->tsval[snd]));
 		if (!newer) {
 			e->stats.cnt[FT_CNT_SYN_REUSE_REJECTED]++;
 			return;
@@ -220,8 +224,7 @@ refresh_timers(struct ft_engine *e, struct ft_flow *f)
 
 /* snd sends a FIN: its first one, a retransmission, or one that moved. */
 static void
-snd_fin(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, unsigned int snd,
-		uint32_t end)
+snd_fin(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, unsigned int snd, uint32_t end)
 {
 	struct ft_flow *f = &e->flows[id];
 	unsigned int rcv = snd ^ 1;
@@ -270,7 +273,7 @@ handle_segment(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, unsigne
 
 		if (!ft_eng_in_window(f, snd, p->seq, fin_end)) {
 			e->stats.cnt[(p->flags & FT_TH_FIN) ? FT_CNT_FIN_OUT_OF_WINDOW :
-					FT_CNT_SEG_OUT_OF_WINDOW]++;
+							      FT_CNT_SEG_OUT_OF_WINDOW]++;
 			return;
 		}
 	} else {
@@ -282,7 +285,7 @@ handle_segment(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, unsigne
 	if (f->state[snd] == FT_TCP_SYN_SENT || f->state[snd] == FT_TCP_SYN_RECV ||
 			f->state[rcv] == FT_TCP_SYN_RECV) {
 		int acks_syn = !(f->flags & FLAG(FT_FLOW_F_NXT_VALID, rcv)) ||
-			ft_seq_ge(p->ack, f->nxt[rcv]);
+				ft_seq_ge(p->ack, f->nxt[rcv]);
 
 		if (acks_syn) {
 			ft_eng_step(e, id, snd, FT_TCP_EV_SND_ACK_SYN);
@@ -307,7 +310,7 @@ handle_segment(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, unsigne
 		snd_fin(e, id, p, snd, end);
 	/* snd's FIN reaches rcv once the data ahead of it has. */
 	if ((f->flags & (FLAG(FT_FLOW_F_FIN_SENT, snd) | FLAG(FT_FLOW_F_FIN_DLV, snd))) ==
-				FLAG(FT_FLOW_F_FIN_SENT, snd) &&
+					FLAG(FT_FLOW_F_FIN_SENT, snd) &&
 			f->nxt[snd] == f->fin_seq[snd]) {
 		/* That step covers the ACK of rcv's FIN this segment may carry too. */
 		rcv_fin_acked = ft_eng_acks_fin(f, rcv, p->ack);

@@ -20,14 +20,14 @@
 
 /* A flow table owned by one lcore. */
 struct ft_flow_table {
-	struct rte_hash *h4;        /* IPv4 keys. */
-	struct rte_hash *h6;        /* IPv6 keys, NULL if max_v6 is 0. */
-	struct rte_rcu_qsbr *qsbr;  /* Readers of h4/h6 other than the owner. */
-	uint32_t max_v4;            /* IPv4 capacity: IPv4 ids are [0, max_v4). */
-	uint32_t max_v6;            /* IPv6 capacity: IPv6 ids are [max_v4, max_v4 + max_v6). */
-	uint64_t mem_bytes;         /* Heap bytes the table took when created. */
-	struct ft_flow *flows;      /* max_v4 + max_v6 hot slots. */
-	struct ft_flow_cold *cold;  /* max_v4 + max_v6 cold slots. */
+	struct rte_hash *h4;	   /* IPv4 keys. */
+	struct rte_hash *h6;	   /* IPv6 keys, NULL if max_v6 is 0. */
+	struct rte_rcu_qsbr *qsbr; /* Readers of h4/h6 other than the owner. */
+	uint32_t max_v4;	   /* IPv4 capacity: IPv4 ids are [0, max_v4). */
+	uint32_t max_v6;	   /* IPv6 capacity: IPv6 ids are [max_v4, max_v4 + max_v6). */
+	uint64_t mem_bytes;	   /* Heap bytes the table took when created. */
+	struct ft_flow *flows;	   /* max_v4 + max_v6 hot slots. */
+	struct ft_flow_cold *cold; /* max_v4 + max_v6 cold slots. */
 	/* Copy of each IPv4 flow's key: deletes need no lookup to find it. */
 	struct ft_key4 *keys4;
 	/* Released ids whose keys the next flush deletes. */
@@ -47,7 +47,7 @@ struct ft_flow_table {
 	uint32_t defer_len;
 	uint32_t defer_sealed;
 	uint64_t defer_token;
-	uint64_t defer_busy;        /* Adds refused while freed positions waited for readers. */
+	uint64_t defer_busy; /* Adds refused while freed positions waited for readers. */
 };
 
 static uint64_t
@@ -101,8 +101,7 @@ key4_hash(const void *key, uint32_t key_len, uint32_t init_val)
 }
 
 static struct rte_hash *
-hash_create(const char *name, const char *suffix, uint32_t entries, uint32_t key_len,
-		int socket_id)
+hash_create(const char *name, const char *suffix, uint32_t entries, uint32_t key_len, int socket_id)
 {
 	char hname[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters params = {
@@ -112,7 +111,8 @@ hash_create(const char *name, const char *suffix, uint32_t entries, uint32_t key
 		.hash_func = key_len == 16 ? key4_hash : key_hash,
 		.hash_func_init_val = 0,
 		.socket_id = socket_id,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+				RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 
 	if (snprintf(hname, sizeof(hname), "%s_%s", name, suffix) >= (int)sizeof(hname)) {
@@ -179,13 +179,12 @@ ft_flow_table_create(const char *name, uint32_t max_v4, uint32_t max_v6, uint32_
 	return ft;
 nomem:
 	rte_errno = ENOMEM;
-fail:
-	{
-		int err = rte_errno;
+fail : {
+	int err = rte_errno;
 
-		ft_flow_table_free(ft);
-		rte_errno = err;
-	}
+	ft_flow_table_free(ft);
+	rte_errno = err;
+}
 	return NULL;
 }
 
@@ -249,7 +248,8 @@ hash_key(const struct ft_flow_table *ft, uint32_t id, struct ft_key4 *v4, struct
 		return 4;
 	}
 	if (ft->h6 == NULL || id - ft->max_v4 >= ft->max_v6 ||
-			rte_hash_get_key_with_position(ft->h6, (int32_t)(id - ft->max_v4), &key) != 0)
+			rte_hash_get_key_with_position(ft->h6, (int32_t)(id - ft->max_v4), &key) !=
+					0)
 		return -ENOENT;
 	memcpy(v6, key, sizeof(*v6));
 	return 6;

@@ -31,15 +31,15 @@ struct rte_hash;
 struct rte_rcu_qsbr;
 
 /** Flow flags (struct ft_flow.flags). Role-indexed bits use FT_FLOW_F_ROLE(bit, role). */
-#define FT_FLOW_F_LIVE        (1u << 0)  /**< Slot holds a flow. */
-#define FT_FLOW_F_CLIENT_B    (1u << 1)  /**< The client is key endpoint b. */
-#define FT_FLOW_F_HOLD        (1u << 2)  /**< Ended by RST, held against late packets. */
-#define FT_FLOW_F_CLOSING     (1u << 3)  /**< An endpoint went through CLOSING. */
-#define FT_FLOW_F_FIN_SENT    (1u << 4)  /**< Role sent a FIN (bits 4, 5). */
-#define FT_FLOW_F_FIN_DLV     (1u << 6)  /**< Role's FIN reached its peer (bits 6, 7). */
-#define FT_FLOW_F_NXT_VALID   (1u << 8)  /**< nxt[role] is known (bits 8, 9). */
-#define FT_FLOW_F_CLOSER_SHIFT 12        /**< First closer: 0 none, 1 client, 2 server. */
-#define FT_FLOW_F_RST_SHIFT    14        /**< Who reset: 0 none, 1 client, 2 server. */
+#define FT_FLOW_F_LIVE		  (1u << 0) /**< Slot holds a flow. */
+#define FT_FLOW_F_CLIENT_B	  (1u << 1) /**< The client is key endpoint b. */
+#define FT_FLOW_F_HOLD		  (1u << 2) /**< Ended by RST, held against late packets. */
+#define FT_FLOW_F_CLOSING	  (1u << 3) /**< An endpoint went through CLOSING. */
+#define FT_FLOW_F_FIN_SENT	  (1u << 4) /**< Role sent a FIN (bits 4, 5). */
+#define FT_FLOW_F_FIN_DLV	  (1u << 6) /**< Role's FIN reached its peer (bits 6, 7). */
+#define FT_FLOW_F_NXT_VALID	  (1u << 8) /**< nxt[role] is known (bits 8, 9). */
+#define FT_FLOW_F_CLOSER_SHIFT	  12	    /**< First closer: 0 none, 1 client, 2 server. */
+#define FT_FLOW_F_RST_SHIFT	  14	    /**< Who reset: 0 none, 1 client, 2 server. */
 #define FT_FLOW_F_ROLE(bit, role) ((bit) << (role))
 
 /** Role indexes: every per-endpoint array is indexed by role. */
@@ -52,17 +52,17 @@ struct rte_rcu_qsbr;
  * telemetry readers may read it without locks and must tolerate torn values.
  */
 struct ft_flow {
-	struct ft_tw_link tw;  /**< Flow timer (the earliest endpoint deadline). */
-	uint32_t dl[2];        /**< Per-endpoint deadline tick; hold deadline in dl[0]. */
-	uint32_t nxt[2];       /**< Next sequence number expected from each endpoint. */
-	uint32_t fin_seq[2];   /**< Sequence number of each endpoint's FIN. */
-	uint32_t fin_ack[2];   /**< Acknowledgment carried by each endpoint's FIN. */
-	uint32_t bytes_lo[2];  /**< Frame bytes sent by each endpoint, low 32 bits. */
-	uint16_t win[2];       /**< Last raw window advertised by each endpoint. */
-	uint16_t pkts_lo[2];   /**< Packets sent by each endpoint, low 16 bits. */
-	uint8_t state[2];      /**< enum ft_tcp_state of each endpoint. */
-	uint8_t wshift[2];     /**< Window scale applied to each endpoint's win. */
-	uint16_t flags;        /**< FT_FLOW_F_*. */
+	struct ft_tw_link tw; /**< Flow timer (the earliest endpoint deadline). */
+	uint32_t dl[2];	      /**< Per-endpoint deadline tick; hold deadline in dl[0]. */
+	uint32_t nxt[2];      /**< Next sequence number expected from each endpoint. */
+	uint32_t fin_seq[2];  /**< Sequence number of each endpoint's FIN. */
+	uint32_t fin_ack[2];  /**< Acknowledgment carried by each endpoint's FIN. */
+	uint32_t bytes_lo[2]; /**< Frame bytes sent by each endpoint, low 32 bits. */
+	uint16_t win[2];      /**< Last raw window advertised by each endpoint. */
+	uint16_t pkts_lo[2];  /**< Packets sent by each endpoint, low 16 bits. */
+	uint8_t state[2];     /**< enum ft_tcp_state of each endpoint. */
+	uint8_t wshift[2];    /**< Window scale applied to each endpoint's win. */
+	uint16_t flags;	      /**< FT_FLOW_F_*. */
 	uint16_t pad;
 } __rte_cache_aligned;
 _Static_assert(sizeof(struct ft_flow) == 64, "hot flow state must be one cache line");
@@ -73,13 +73,13 @@ _Static_assert(sizeof(struct ft_flow) == 64, "hot flow state must be one cache l
  * counter carries, not by every packet.
  */
 struct ft_flow_cold {
-	uint64_t start_ns;      /**< Time the flow (incarnation) was created. */
-	uint32_t bytes_hi[2];   /**< Frame bytes sent by each endpoint, high 32 bits. */
-	uint32_t pkts_hi[2];    /**< Packets sent by each endpoint, above the low 16 bits. */
-	uint32_t tsval[2];      /**< Last TCP timestamp sent by each endpoint once closing. */
-	uint8_t wscale[2];      /**< Window scale, FT_FLOW_WS_NONE or FT_FLOW_WS_UNKNOWN. */
-	uint8_t timeout_state;  /**< State of the first non-TIME_WAIT timeout, or 0xff. */
-	uint8_t ts_valid;       /**< Bit per role: tsval[role] is known. */
+	uint64_t start_ns;     /**< Time the flow (incarnation) was created. */
+	uint32_t bytes_hi[2];  /**< Frame bytes sent by each endpoint, high 32 bits. */
+	uint32_t pkts_hi[2];   /**< Packets sent by each endpoint, above the low 16 bits. */
+	uint32_t tsval[2];     /**< Last TCP timestamp sent by each endpoint once closing. */
+	uint8_t wscale[2];     /**< Window scale, FT_FLOW_WS_NONE or FT_FLOW_WS_UNKNOWN. */
+	uint8_t timeout_state; /**< State of the first non-TIME_WAIT timeout, or 0xff. */
+	uint8_t ts_valid;      /**< Bit per role: tsval[role] is known. */
 	uint8_t pad[4];
 };
 
@@ -98,7 +98,7 @@ ft_flow_bytes(const struct ft_flow *f, const struct ft_flow_cold *c, unsigned in
 }
 
 /** wscale value: the SYN carried no window-scale option. */
-#define FT_FLOW_WS_NONE    0xfe
+#define FT_FLOW_WS_NONE 0xfe
 /** wscale value: the SYN was not seen. */
 #define FT_FLOW_WS_UNKNOWN 0xff
 

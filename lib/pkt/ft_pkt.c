@@ -350,7 +350,8 @@ parse_plain_v4(const uint8_t *d, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
 		pkt->has_ts = 1;
 		pkt->tsval = rd32(th + TCP_HDR_MIN + 4);
 	} else if (doff > TCP_HDR_MIN &&
-			parse_tcp_options(th + TCP_HDR_MIN, doff - TCP_HDR_MIN, 0, pkt) != FT_PKT_TCP) {
+			parse_tcp_options(th + TCP_HDR_MIN, doff - TCP_HDR_MIN, 0, pkt) !=
+					FT_PKT_TCP) {
 		return 0;
 	}
 	pkt->vlans = 0;

@@ -22,6 +22,7 @@
  * Parse outcomes. Each also names a counter; the first ones are not errors.
  * X(NAME, name, counter description): the name in reports is "pkt_" name.
  */
+/* clang-format off */
 #define FT_PKT_STATUS_LIST(X) \
 	X(TCP, tcp, "TCP segments parsed") \
 	X(NOT_IP, not_ip, "non-IP frames (forwarded, not tracked)") \
@@ -38,13 +39,16 @@
 	X(ERR_TCP_DOFF, err_tcp_doff, "malformed: TCP data offset below 5 or past the segment") \
 	X(ERR_TCP_OPT, err_tcp_opt, "malformed: TCP option length runs past the header") \
 	X(ERR_TCP_FLAGS, err_tcp_flags, "malformed: impossible TCP flag combination")
+/* clang-format on */
 
+/* clang-format off */
 enum ft_pkt_status {
 #define FT_PKT_ENUM(name, lname, desc) FT_PKT_##name,
 	FT_PKT_STATUS_LIST(FT_PKT_ENUM)
 #undef FT_PKT_ENUM
 	FT_PKT_STATUS_MAX
 };
+/* clang-format on */
 
 /** First status that is a malformed-packet error. */
 #define FT_PKT_FIRST_ERROR FT_PKT_ERR_TRUNC_ETH
@@ -70,8 +74,8 @@ enum ft_pkt_status {
 struct ft_key4 {
 	uint32_t addr[2]; /**< Endpoint a and b addresses, network order. */
 	uint16_t port[2]; /**< Endpoint a and b ports, network order. */
-	uint8_t proto;    /**< IPPROTO_TCP. */
-	uint8_t pad[3];   /**< Zero. */
+	uint8_t proto;	  /**< IPPROTO_TCP. */
+	uint8_t pad[3];	  /**< Zero. */
 };
 _Static_assert(sizeof(struct ft_key4) == 16, "IPv4 key must be 16 bytes");
 
@@ -79,7 +83,7 @@ _Static_assert(sizeof(struct ft_key4) == 16, "IPv4 key must be 16 bytes");
 struct ft_key6 {
 	uint8_t addr[2][16]; /**< Endpoint a and b addresses. */
 	uint16_t port[2];    /**< Endpoint a and b ports, network order. */
-	uint8_t proto;       /**< IPPROTO_TCP. */
+	uint8_t proto;	     /**< IPPROTO_TCP. */
 	uint8_t pad[11];     /**< Zero. */
 };
 _Static_assert(sizeof(struct ft_key6) == 48, "IPv6 key must be 48 bytes");
@@ -89,18 +93,18 @@ struct ft_pkt {
 	union {
 		struct ft_key4 v4;
 		struct ft_key6 v6;
-	} key;                /**< Canonical key, same for both directions. */
-	uint32_t seq;         /**< Sequence number, host order. */
-	uint32_t ack;         /**< Acknowledgment number, host order. */
-	uint32_t tsval;       /**< TCP timestamp value if has_ts. */
+	} key;		      /**< Canonical key, same for both directions. */
+	uint32_t seq;	      /**< Sequence number, host order. */
+	uint32_t ack;	      /**< Acknowledgment number, host order. */
+	uint32_t tsval;	      /**< TCP timestamp value if has_ts. */
 	uint32_t payload_len; /**< TCP payload bytes. */
-	uint16_t win;         /**< Raw (unscaled) window, host order. */
-	uint8_t flags;        /**< TCP header flags (FT_TH_*). */
-	uint8_t dir;          /**< 0: sent by key endpoint a; 1: by b. */
-	uint8_t is_v6;        /**< Key is key.v6. */
-	uint8_t wscale;       /**< Window-scale option or FT_PKT_NO_WSCALE. */
-	uint8_t has_ts;       /**< A timestamp option was present. */
-	uint8_t vlans;        /**< VLAN tags walked (0..2). */
+	uint16_t win;	      /**< Raw (unscaled) window, host order. */
+	uint8_t flags;	      /**< TCP header flags (FT_TH_*). */
+	uint8_t dir;	      /**< 0: sent by key endpoint a; 1: by b. */
+	uint8_t is_v6;	      /**< Key is key.v6. */
+	uint8_t wscale;	      /**< Window-scale option or FT_PKT_NO_WSCALE. */
+	uint8_t has_ts;	      /**< A timestamp option was present. */
+	uint8_t vlans;	      /**< VLAN tags walked (0..2). */
 };
 
 /**

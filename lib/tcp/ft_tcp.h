@@ -18,6 +18,7 @@
  * The states of one endpoint, in the order operators read them.
  * X(name, default timeout in seconds; 0 means no timer).
  */
+/* clang-format off */
 #define FT_TCP_STATE_LIST(X) \
 	X(SYN_SENT, 120) \
 	X(SYN_RECV, 60) \
@@ -29,19 +30,23 @@
 	X(CLOSE_WAIT, 43200) \
 	X(LAST_ACK, 30) \
 	X(CLOSED, 0)
+/* clang-format on */
 
+/* clang-format off */
 enum ft_tcp_state {
 #define FT_TCP_STATE_ENUM(name, tmo) FT_TCP_##name,
 	FT_TCP_STATE_LIST(FT_TCP_STATE_ENUM)
 #undef FT_TCP_STATE_ENUM
 	FT_TCP_STATE_MAX
 };
+/* clang-format on */
 
 /**
  * Endpoint events: what one segment shows about one endpoint. "Sends" events
  * apply to the segment's sender, "receives" events to its receiver.
  * X(name, cause word written in the event stream).
  */
+/* clang-format off */
 #define FT_TCP_EVENT_LIST(X) \
 	X(SND_SYN, "syn")         /* Sends a SYN. */ \
 	X(RCV_SYN, "syn")         /* Receives a SYN. */ \
@@ -59,13 +64,16 @@ enum ft_tcp_state {
 	X(TIMEOUT, "timeout")     /* Its state timer expired. */ \
 	X(REUSE, "reuse")         /* A new incarnation replaced this one. */ \
 	X(EVICT, "evicted")       /* The table made room. */
+/* clang-format on */
 
+/* clang-format off */
 enum ft_tcp_event {
 #define FT_TCP_EVENT_ENUM(name, cause) FT_TCP_EV_##name,
 	FT_TCP_EVENT_LIST(FT_TCP_EVENT_ENUM)
 #undef FT_TCP_EVENT_ENUM
 	FT_TCP_EV_MAX
 };
+/* clang-format on */
 
 /**
  * The transition table: next state of an endpoint in state s on event e.

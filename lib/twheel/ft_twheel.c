@@ -15,8 +15,8 @@
 #include "ft_twheel.h"
 
 struct ft_twheel *
-ft_twheel_create(void *base, uint32_t stride, uint32_t link_offset, uint32_t nelem,
-		uint32_t nslots, uint32_t now, int socket_id)
+ft_twheel_create(void *base, uint32_t stride, uint32_t link_offset, uint32_t nelem, uint32_t nslots,
+		uint32_t now, int socket_id)
 {
 	struct ft_twheel *tw;
 

@@ -37,27 +37,27 @@
 
 /** The part of a timer embedded in its element. */
 struct ft_tw_link {
-	uint32_t filed;    /**< Tick of the slot the timer sits in (while armed). */
+	uint32_t filed;	   /**< Tick of the slot the timer sits in (while armed). */
 	uint32_t deadline; /**< Tick at which the timer is due (while armed). */
 };
 
 /** The list links of one timer, in the wheel's dense array. */
 struct ft_tw_chain {
-	uint32_t next;     /**< Next element in the slot, FT_TW_NIL, or FT_TW_OFF. */
-	uint32_t prev;     /**< Previous element, FT_TW_NIL for the slot head. */
+	uint32_t next; /**< Next element in the slot, FT_TW_NIL, or FT_TW_OFF. */
+	uint32_t prev; /**< Previous element, FT_TW_NIL for the slot head. */
 };
 
 /** A timer wheel. Owned and used by one lcore only. */
 struct ft_twheel {
-	uint8_t *base;     /**< First element. */
-	uint32_t stride;   /**< Element size in bytes. */
-	uint32_t nelem;    /**< Number of elements. */
-	uint32_t mask;     /**< Number of slots - 1. */
-	uint32_t cur;      /**< Next tick to process. */
-	uint64_t armed;    /**< Timers armed. */
-	uint64_t refiled;  /**< Timers moved on by lazy re-arm or the horizon. */
-	uint32_t *heads;   /**< Slot list heads. */
-	uint64_t *bitmap;  /**< One bit per non-empty slot. */
+	uint8_t *base;		   /**< First element. */
+	uint32_t stride;	   /**< Element size in bytes. */
+	uint32_t nelem;		   /**< Number of elements. */
+	uint32_t mask;		   /**< Number of slots - 1. */
+	uint32_t cur;		   /**< Next tick to process. */
+	uint64_t armed;		   /**< Timers armed. */
+	uint64_t refiled;	   /**< Timers moved on by lazy re-arm or the horizon. */
+	uint32_t *heads;	   /**< Slot list heads. */
+	uint64_t *bitmap;	   /**< One bit per non-empty slot. */
 	struct ft_tw_chain *chain; /**< List links, one per element. */
 };
 
@@ -188,8 +188,7 @@ typedef int(ft_twheel_walk_fn)(void *arg, uint32_t id);
  * @return
  *   Number of timers visited.
  */
-uint32_t ft_twheel_walk(const struct ft_twheel *tw, ft_twheel_walk_fn *fn, void *arg,
-		uint32_t max);
+uint32_t ft_twheel_walk(const struct ft_twheel *tw, ft_twheel_walk_fn *fn, void *arg, uint32_t max);
 
 /**
  * Check that element id's armed timer sits in the list of its slot, where

@@ -21,7 +21,7 @@
 #include "ft_engine.h"
 #include "ft_test_pkt.h"
 
-#define NS   UINT64_C(1000000000)
+#define NS    UINT64_C(1000000000)
 #define MAXEV 8192
 
 static struct ft_engine *eng;
@@ -42,7 +42,7 @@ on_event(void *arg, const struct ft_event *ev)
 /* A connection as the test drives it: each side's next sequence number. */
 struct conn {
 	int v6;
-	uint16_t vlan;      /* 802.1Q tag of every frame, 0 for none. */
+	uint16_t vlan; /* 802.1Q tag of every frame, 0 for none. */
 	uint32_t c, s;
 	uint16_t cp, sp;
 	uint32_t cseq, sseq;
@@ -100,8 +100,7 @@ teardown(void **state)
 
 /* Send one segment with explicit numbers. */
 static void
-raw(const struct conn *k, int from_client, uint8_t flags, uint32_t seq, uint32_t ack,
-		uint32_t len)
+raw(const struct conn *k, int from_client, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
 {
 	struct ft_test_seg s;
 	uint8_t buf[FT_TEST_FRAME_MAX];
@@ -145,10 +144,10 @@ send_seg(struct conn *k, int from_client, uint8_t flags, uint32_t len)
 
 #define C(k, fl, len) send_seg(k, 1, fl, len)
 #define S(k, fl, len) send_seg(k, 0, fl, len)
-#define A FT_TH_ACK
-#define F FT_TH_FIN
-#define R FT_TH_RST
-#define SY FT_TH_SYN
+#define A	      FT_TH_ACK
+#define F	      FT_TH_FIN
+#define R	      FT_TH_RST
+#define SY	      FT_TH_SYN
 
 static void
 handshake(struct conn *k)
@@ -841,7 +840,8 @@ test_fin_flood_moves_nothing(void **state)
 	}
 	assert_states(&k, ESTABLISHED, ESTABLISHED);
 	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FIN_OUT_OF_WINDOW] +
-			ft_engine_stats(eng)->cnt[FT_CNT_RST_OUT_OF_WINDOW], 10000);
+					ft_engine_stats(eng)->cnt[FT_CNT_RST_OUT_OF_WINDOW],
+			10000);
 	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_RST_ACCEPTED], 0);
 	/* The real close still works afterwards. */
 	C(&k, F | A, 0);

@@ -31,8 +31,8 @@
 
 #define DIM(a) (sizeof(a) / sizeof((a)[0]))
 
-#define COOKIE   UINT64_C(0x5eedf00dcafebabe)
-#define BUDGET   64
+#define COOKIE	 UINT64_C(0x5eedf00dcafebabe)
+#define BUDGET	 64
 #define MAX_JUMP 5000000
 
 /* An element with its timer link away from the start, as the flow table has it. */
@@ -175,8 +175,8 @@ test_create_bad_args(void **state)
 		assert_int_equal(rte_errno, EINVAL);
 	}
 	rte_errno = 0;
-	assert_null(ft_twheel_create(NULL, sizeof(e[0]), offsetof(struct elem, link), DIM(e), 64,
-			0, SOCKET_ID_ANY));
+	assert_null(ft_twheel_create(NULL, sizeof(e[0]), offsetof(struct elem, link), DIM(e), 64, 0,
+			SOCKET_ID_ANY));
 	assert_int_equal(rte_errno, EINVAL);
 	/* An element too small for a link, and a link that would stick out of it. */
 	rte_errno = 0;
@@ -395,7 +395,8 @@ test_lazy_update(void **state)
 	assert_int_equal(r.fired_at[6], 2999);
 
 	assert_int_equal(r.fired[1] + r.fired[2] + r.fired[3] + r.fired[4] + r.fired[5] +
-			r.fired[6], 6);
+					r.fired[6],
+			6);
 	rig_fini(&r);
 }
 
@@ -421,8 +422,30 @@ static void
 test_far_deadlines(void **state)
 {
 	static const uint32_t delta[] = {
-		1, 2, 63, 64, 65, 1000, 1022, 1023, 1024, 1025, 2045, 2046, 2047, 2048, 2049, 3000,
-		65535, 65536, 100000, 1000000, 3600000, 7440000, 43199999, 43200000,
+		1,
+		2,
+		63,
+		64,
+		65,
+		1000,
+		1022,
+		1023,
+		1024,
+		1025,
+		2045,
+		2046,
+		2047,
+		2048,
+		2049,
+		3000,
+		65535,
+		65536,
+		100000,
+		1000000,
+		3600000,
+		7440000,
+		43199999,
+		43200000,
 	};
 	const uint32_t now = 123456;
 	const uint32_t nrand = 40;
@@ -456,7 +479,22 @@ static void
 test_wrap_around(void **state)
 {
 	static const uint32_t delta[] = {
-		1, 2, 250, 499, 500, 501, 502, 503, 700, 1023, 1024, 1025, 1200, 2000, 5000, 100000,
+		1,
+		2,
+		250,
+		499,
+		500,
+		501,
+		502,
+		503,
+		700,
+		1023,
+		1024,
+		1025,
+		1200,
+		2000,
+		5000,
+		100000,
 	};
 	const uint32_t now = UINT32_MAX - 500;
 	struct rig r;
@@ -643,7 +681,7 @@ test_walk(void **state)
 	rig_fini(&r);
 }
 
-#define MODEL_N   256
+#define MODEL_N	  256
 #define MODEL_OPS 100000
 
 /* A deadline relative to now: mostly near, sometimes past the span, sometimes already past. */

@@ -19,17 +19,17 @@
 
 /** One TCP segment to build. Addresses are host order (IPv4) or bytes (IPv6). */
 struct ft_test_seg {
-	int v6;                 /**< Build IPv6 instead of IPv4. */
-	uint32_t src4, dst4;    /**< IPv4 addresses, host order. */
+	int v6;		     /**< Build IPv6 instead of IPv4. */
+	uint32_t src4, dst4; /**< IPv4 addresses, host order. */
 	uint8_t src6[16], dst6[16];
-	uint16_t sport, dport;  /**< Host order. */
-	uint8_t flags;          /**< FT_TCP_* flags. */
+	uint16_t sport, dport; /**< Host order. */
+	uint8_t flags;	       /**< FT_TCP_* flags. */
 	uint32_t seq, ack;
 	uint16_t win;
-	uint32_t payload;       /**< Payload bytes (zeros). */
-	int wscale;             /**< Window-scale option value, or -1 for none. */
-	uint32_t tsval;         /**< Timestamp option value, 0 for none. */
-	uint16_t vlan;          /**< 802.1Q tag, 0 for none. */
+	uint32_t payload; /**< Payload bytes (zeros). */
+	int wscale;	  /**< Window-scale option value, or -1 for none. */
+	uint32_t tsval;	  /**< Timestamp option value, 0 for none. */
+	uint16_t vlan;	  /**< 802.1Q tag, 0 for none. */
 };
 
 /**

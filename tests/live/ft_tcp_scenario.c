@@ -181,7 +181,7 @@ reply_endpoints(int fd)
 	char lbuf[64], pbuf[64];
 
 	if (getsockname(fd, (struct sockaddr *)&local, &llen) != 0 ||
-	    getpeername(fd, (struct sockaddr *)&peer, &plen) != 0) {
+			getpeername(fd, (struct sockaddr *)&peer, &plen) != 0) {
 		reply("err getsockname/getpeername: %s", strerror(errno));
 		return;
 	}
@@ -201,8 +201,8 @@ server_listen(struct scenario *sc)
 		return -1;
 	}
 	if (setsockopt(sc->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(sc->lfd, (struct sockaddr *)&sc->remote, sizeof(sc->remote)) != 0 ||
-	    listen(sc->lfd, 4) != 0) {
+			bind(sc->lfd, (struct sockaddr *)&sc->remote, sizeof(sc->remote)) != 0 ||
+			listen(sc->lfd, 4) != 0) {
 		fprintf(stderr, "listen: %s\n", strerror(errno));
 		return -1;
 	}
@@ -261,13 +261,13 @@ cmd_connect(struct scenario *sc)
 		local.sin_port = htons(sc->local_port);
 		local.sin_addr.s_addr = htonl(INADDR_ANY);
 		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-		    bind(fd, (struct sockaddr *)&local, sizeof(local)) != 0) {
+				bind(fd, (struct sockaddr *)&local, sizeof(local)) != 0) {
 			reply("err bind port %u: %s", sc->local_port, strerror(errno));
 			goto fail;
 		}
 	}
 	if (connect(fd, (struct sockaddr *)&sc->remote, sizeof(sc->remote)) != 0 &&
-	    errno != EINPROGRESS) {
+			errno != EINPROGRESS) {
 		reply("err connect: %s", strerror(errno));
 		goto fail;
 	}
@@ -472,22 +472,23 @@ cmd_join(struct scenario *sc)
 		int bad = sc->stream_err != 0 ? sc->stream_err : sc->drain_err;
 
 		reply("err sent=%" PRIu64 " received=%" PRIu64 " eof=%d: %s", sc->sent,
-		      sc->received, sc->eof ? 1 : 0, strerror(bad));
+				sc->received, sc->eof ? 1 : 0, strerror(bad));
 		sc->stream_err = 0;
 		sc->drain_err = 0;
 		return;
 	}
 	reply("ok sent=%" PRIu64 " received=%" PRIu64 " eof=%d", sc->sent, sc->received,
-	      sc->eof ? 1 : 0);
+			sc->eof ? 1 : 0);
 }
 
 static void
 sleep_until(uint64_t ns)
 {
-	struct timespec now, ts = {
-		.tv_sec = (time_t)(ns / 1000000000ULL),
-		.tv_nsec = (long)(ns % 1000000000ULL),
-	};
+	struct timespec now,
+			ts = {
+				.tv_sec = (time_t)(ns / 1000000000ULL),
+				.tv_nsec = (long)(ns % 1000000000ULL),
+			};
 	int rc;
 
 	if (clock_gettime(CLOCK_REALTIME, &now) != 0)
@@ -523,7 +524,7 @@ run_command(struct scenario *sc, char *line)
 			return true;
 		}
 		snprintf(rest, sizeof(rest), "%s %s %s", a2, a3 != NULL ? a3 : "",
-			 save != NULL ? save : "");
+				save != NULL ? save : "");
 		sleep_until(v1);
 		return run_command(sc, rest);
 	} else if (strcmp(cmd, "accept") == 0) {
@@ -551,7 +552,7 @@ run_command(struct scenario *sc, char *line)
 			err = read_some(sc->fd, is_eof ? 0 : v1, IO_TIMEOUT_MS, &got, &eof_seen);
 			if (err != 0)
 				reply("err %s after %" PRIu64 " bytes: %s", cmd, got,
-				      strerror(err));
+						strerror(err));
 			else if (is_eof)
 				reply("ok eof %" PRIu64, got);
 			else
@@ -593,7 +594,7 @@ run_command(struct scenario *sc, char *line)
 		}
 	} else if (strcmp(cmd, "stream") == 0) {
 		if (!parse_u64(a1, 60000, &v1) || !parse_u64(a2, BUF_LEN, &v2) || v2 == 0 ||
-		    !parse_u64(a3, 10000, &v3) || v3 == 0) {
+				!parse_u64(a3, 10000, &v3) || v3 == 0) {
 			reply("err usage: stream MS CHUNK IVL_MS");
 		} else if (need_conn(sc, cmd)) {
 			sc->stream_ms = (unsigned int)v1;
@@ -642,11 +643,11 @@ static void
 usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-w SECONDS] server ADDR PORT\n"
-		"       %s [-w SECONDS] client ADDR PORT [LOCAL_PORT]\n"
-		"Commands on stdin: accept connect send N recv N eof shutdown linger0 cork close\n"
-		"  stream MS CHUNK IVL_MS  drain  join  udp N  at NS CMD  quit\n",
-		prog, prog);
+			"usage: %s [-w SECONDS] server ADDR PORT\n"
+			"       %s [-w SECONDS] client ADDR PORT [LOCAL_PORT]\n"
+			"Commands on stdin: accept connect send N recv N eof shutdown linger0 cork close\n"
+			"  stream MS CHUNK IVL_MS  drain  join  udp N  at NS CMD  quit\n",
+			prog, prog);
 }
 
 int

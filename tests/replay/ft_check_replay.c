@@ -35,35 +35,35 @@ struct kind_path {
 	const char *server;
 };
 
-#define P_CLIENT_FIRST "SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSED"
+#define P_CLIENT_FIRST	 "SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSED"
 #define P_CLIENT_PASSIVE "SYN_SENT ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
-#define P_SERVER_FIRST "SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSED"
+#define P_SERVER_FIRST	 "SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSED"
 #define P_SERVER_PASSIVE "SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 
 static const struct kind_path paths[] = {
 	{ "client_close", P_CLIENT_FIRST, P_SERVER_PASSIVE },
 	{ "server_close", P_CLIENT_PASSIVE, P_SERVER_FIRST },
 	{ "simultaneous", "SYN_SENT ESTABLISHED FIN_WAIT1 CLOSING TIME_WAIT CLOSED",
-	  "SYN_RECV ESTABLISHED CLOSE_WAIT CLOSING TIME_WAIT CLOSED" },
+			"SYN_RECV ESTABLISHED CLOSE_WAIT CLOSING TIME_WAIT CLOSED" },
 	{ "crossing_server_first", "SYN_SENT ESTABLISHED CLOSE_WAIT CLOSING TIME_WAIT CLOSED",
-	  "SYN_RECV ESTABLISHED FIN_WAIT1 CLOSING TIME_WAIT CLOSED" },
+			"SYN_RECV ESTABLISHED FIN_WAIT1 CLOSING TIME_WAIT CLOSED" },
 	{ "rst_client", "SYN_SENT ESTABLISHED CLOSED", "SYN_RECV ESTABLISHED CLOSED" },
 	{ "rst_server", "SYN_SENT ESTABLISHED CLOSED", "SYN_RECV ESTABLISHED CLOSED" },
 	{ "rst_fin_wait1", "SYN_SENT ESTABLISHED FIN_WAIT1 CLOSED",
-	  "SYN_RECV ESTABLISHED CLOSE_WAIT CLOSED" },
+			"SYN_RECV ESTABLISHED CLOSE_WAIT CLOSED" },
 	{ "rst_fin_wait2", "SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSED",
-	  "SYN_RECV ESTABLISHED CLOSE_WAIT CLOSED" },
+			"SYN_RECV ESTABLISHED CLOSE_WAIT CLOSED" },
 	{ "rst_close_wait", "SYN_SENT ESTABLISHED CLOSE_WAIT CLOSED",
-	  "SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSED" },
+			"SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSED" },
 	{ "rst_last_ack", P_CLIENT_FIRST, P_SERVER_PASSIVE },
 	{ "rst_closing", "SYN_SENT ESTABLISHED FIN_WAIT1 CLOSING CLOSED",
-	  "SYN_RECV ESTABLISHED CLOSE_WAIT CLOSING CLOSED" },
+			"SYN_RECV ESTABLISHED CLOSE_WAIT CLOSING CLOSED" },
 	{ "half_close", P_CLIENT_FIRST, P_SERVER_PASSIVE },
 	{ "fin_data", P_CLIENT_FIRST, P_SERVER_PASSIVE },
 	{ "fin_retrans", P_CLIENT_FIRST, P_SERVER_PASSIVE },
 	{ "lost_last_ack", P_CLIENT_FIRST, P_SERVER_PASSIVE },
 	{ "fin_wait2_timeout", "SYN_SENT ESTABLISHED CLOSE_WAIT CLOSED",
-	  "SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSED" },
+			"SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSED" },
 	{ "fin_reorder", P_CLIENT_FIRST, P_SERVER_PASSIVE },
 	{ "syn_refused", "SYN_SENT CLOSED", "SYN_RECV CLOSED" },
 	/* tw_reuse: the first incarnation is a server-first close (see kind_of()). */
@@ -74,9 +74,9 @@ static const struct kind_path paths[] = {
 struct flow {
 	char expect_path[2][PATH_MAX_LEN]; /* Concatenated paths of every incarnation. */
 	char seen_path[2][PATH_MAX_LEN];
-	char last[2][FIELD_MAX];           /* Last state of each endpoint. */
-	unsigned int expected;             /* Expect lines. */
-	unsigned int ended;                /* End records matched. */
+	char last[2][FIELD_MAX]; /* Last state of each endpoint. */
+	unsigned int expected;	 /* Expect lines. */
+	unsigned int ended;	 /* End records matched. */
 	char exp_lines[4][LINE_MAX_LEN];
 };
 
@@ -290,12 +290,14 @@ read_events(const char *path)
 		}
 		if ((f = flow_get(a, b, 0)) != NULL) {
 			if (strcmp(f->last[0], from) != 0)
-				FAIL("client %s: event from %s but it was in %s", a, from, f->last[0]);
+				FAIL("client %s: event from %s but it was in %s", a, from,
+						f->last[0]);
 			snprintf(f->last[0], FIELD_MAX, "%s", to);
 			path_add(f->seen_path[0], to);
 		} else if ((f = flow_get(b, a, 0)) != NULL) {
 			if (strcmp(f->last[1], from) != 0)
-				FAIL("server %s: event from %s but it was in %s", a, from, f->last[1]);
+				FAIL("server %s: event from %s but it was in %s", a, from,
+						f->last[1]);
 			snprintf(f->last[1], FIELD_MAX, "%s", to);
 			path_add(f->seen_path[1], to);
 		} else {

@@ -19,7 +19,7 @@
 #include "ft_pkt.h"
 
 #define FRAME_MAX    512
-#define EXT_MAX      12
+#define EXT_MAX	     12
 #define ETH_TYPE_OFF 12
 
 #define ETYPE_IPV4   0x0800
@@ -29,48 +29,48 @@
 #define ETYPE_8021AD 0x88a8
 #define ETYPE_QINQ1  0x9100
 
-#define PROTO_TCP    6
-#define PROTO_UDP    17
-#define NH_HOP       0
-#define NH_ROUTE     43
-#define NH_FRAG      44
-#define NH_NONE      59
-#define NH_DEST      60
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define NH_HOP	  0
+#define NH_ROUTE  43
+#define NH_FRAG	  44
+#define NH_NONE	  59
+#define NH_DEST	  60
 
 /* What to put in a frame. Zero fields take the defaults set by spec_init(). */
 struct frame_spec {
-	uint16_t tpid[3];          /* VLAN tag protocol identifiers, outermost first. */
-	unsigned int nvlan;        /* Number of VLAN tags. */
-	uint16_t ethertype;        /* EtherType after the tags; 0 follows the IP version. */
-	int v6;                    /* IPv6 instead of IPv4. */
-	uint8_t ip_version;        /* Version nibble written; 0 follows v6. */
+	uint16_t tpid[3];	   /* VLAN tag protocol identifiers, outermost first. */
+	unsigned int nvlan;	   /* Number of VLAN tags. */
+	uint16_t ethertype;	   /* EtherType after the tags; 0 follows the IP version. */
+	int v6;			   /* IPv6 instead of IPv4. */
+	uint8_t ip_version;	   /* Version nibble written; 0 follows v6. */
 	unsigned int ip_opt_words; /* IPv4 option words (IHL - 5). */
-	uint16_t frag;             /* IPv4 flags and fragment offset field. */
-	uint8_t ext[EXT_MAX];      /* IPv6 extension header types, in chain order. */
+	uint16_t frag;		   /* IPv4 flags and fragment offset field. */
+	uint8_t ext[EXT_MAX];	   /* IPv6 extension header types, in chain order. */
 	uint8_t ext_len[EXT_MAX];  /* Hdr Ext Len field of each non-fragment header. */
-	unsigned int next;         /* Number of IPv6 extension headers. */
-	uint16_t frag6;            /* Offset and M field of an IPv6 fragment header. */
-	uint8_t proto;             /* Upper-layer protocol. */
-	uint8_t src[16];           /* Source address (first 4 bytes for IPv4). */
-	uint8_t dst[16];           /* Destination address. */
-	uint16_t sport;            /* Source port, host order. */
-	uint16_t dport;            /* Destination port, host order. */
+	unsigned int next;	   /* Number of IPv6 extension headers. */
+	uint16_t frag6;		   /* Offset and M field of an IPv6 fragment header. */
+	uint8_t proto;		   /* Upper-layer protocol. */
+	uint8_t src[16];	   /* Source address (first 4 bytes for IPv4). */
+	uint8_t dst[16];	   /* Destination address. */
+	uint16_t sport;		   /* Source port, host order. */
+	uint16_t dport;		   /* Destination port, host order. */
 	uint32_t seq;
 	uint32_t ack;
 	uint16_t win;
-	uint8_t flags;             /* Whole TCP flags byte, ECE and CWR included. */
-	uint8_t opt[40];           /* TCP options. */
-	unsigned int opt_len;      /* Option bytes, a multiple of 4. */
-	unsigned int payload;      /* TCP payload bytes. */
-	unsigned int trailer;      /* Bytes after the IP datagram (Ethernet padding). */
+	uint8_t flags;	      /* Whole TCP flags byte, ECE and CWR included. */
+	uint8_t opt[40];      /* TCP options. */
+	unsigned int opt_len; /* Option bytes, a multiple of 4. */
+	unsigned int payload; /* TCP payload bytes. */
+	unsigned int trailer; /* Bytes after the IP datagram (Ethernet padding). */
 };
 
 /* A built frame and the offsets of its headers. */
 struct frame {
 	uint8_t b[FRAME_MAX];
 	uint32_t len;
-	uint32_t l3;           /* IP header. */
-	uint32_t l4;           /* TCP header. */
+	uint32_t l3;	       /* IP header. */
+	uint32_t l4;	       /* TCP header. */
 	uint32_t ext[EXT_MAX]; /* IPv6 extension headers. */
 	uint32_t hdr_end;      /* First payload byte. */
 };
@@ -585,8 +585,12 @@ test_tcp_flags_extracted(void **state)
 	struct frame_spec s;
 	struct ft_pkt p;
 	static const uint8_t ok[] = {
-		FT_TH_SYN, FT_TH_SYN | FT_TH_ACK, FT_TH_FIN | FT_TH_ACK, FT_TH_RST,
-		FT_TH_RST | FT_TH_ACK, FT_TH_FIN | FT_TH_PSH | FT_TH_ACK | FT_TH_URG,
+		FT_TH_SYN,
+		FT_TH_SYN | FT_TH_ACK,
+		FT_TH_FIN | FT_TH_ACK,
+		FT_TH_RST,
+		FT_TH_RST | FT_TH_ACK,
+		FT_TH_FIN | FT_TH_PSH | FT_TH_ACK | FT_TH_URG,
 		FT_TH_FIN,
 	};
 	unsigned int i;

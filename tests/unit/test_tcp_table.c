@@ -105,7 +105,9 @@ test_handshake(void **state)
 	static const uint8_t client_ev[] = { FT_TCP_EV_SND_SYN, FT_TCP_EV_RCV_SYNACK };
 	static const uint8_t client_st[] = { SS, ES };
 	static const uint8_t server_ev[] = {
-		FT_TCP_EV_RCV_SYN, FT_TCP_EV_SND_SYNACK, FT_TCP_EV_RCV_ACK_SYN,
+		FT_TCP_EV_RCV_SYN,
+		FT_TCP_EV_SND_SYNACK,
+		FT_TCP_EV_RCV_ACK_SYN,
 	};
 	static const uint8_t server_st[] = { SR, SR, ES };
 
@@ -149,19 +151,30 @@ test_close(void **state)
 		{ TW, FT_TCP_EV_RCV_ACK_FIN, TW, "duplicate ACK of our FIN" },
 	};
 	static const uint8_t active_ev[] = {
-		FT_TCP_EV_SND_FIN, FT_TCP_EV_RCV_ACK_FIN, FT_TCP_EV_RCV_FIN, FT_TCP_EV_TIMEOUT,
+		FT_TCP_EV_SND_FIN,
+		FT_TCP_EV_RCV_ACK_FIN,
+		FT_TCP_EV_RCV_FIN,
+		FT_TCP_EV_TIMEOUT,
 	};
 	static const uint8_t active_st[] = { F1, F2, TW, CL };
 	static const uint8_t simul_ev[] = {
-		FT_TCP_EV_SND_FIN, FT_TCP_EV_RCV_FIN, FT_TCP_EV_RCV_ACK_FIN, FT_TCP_EV_TIMEOUT,
+		FT_TCP_EV_SND_FIN,
+		FT_TCP_EV_RCV_FIN,
+		FT_TCP_EV_RCV_ACK_FIN,
+		FT_TCP_EV_TIMEOUT,
 	};
 	static const uint8_t simul_st[] = { F1, CG, TW, CL };
 	static const uint8_t passive_ev[] = {
-		FT_TCP_EV_RCV_FIN, FT_TCP_EV_SND_FIN_ACK, FT_TCP_EV_RCV_ACK_FIN,
+		FT_TCP_EV_RCV_FIN,
+		FT_TCP_EV_SND_FIN_ACK,
+		FT_TCP_EV_RCV_ACK_FIN,
 	};
 	static const uint8_t passive_st[] = { CW, LA, CL };
 	static const uint8_t crossed_ev[] = {
-		FT_TCP_EV_RCV_FIN, FT_TCP_EV_SND_FIN, FT_TCP_EV_RCV_ACK_FIN, FT_TCP_EV_TIMEOUT,
+		FT_TCP_EV_RCV_FIN,
+		FT_TCP_EV_SND_FIN,
+		FT_TCP_EV_RCV_ACK_FIN,
+		FT_TCP_EV_TIMEOUT,
 	};
 	static const uint8_t crossed_st[] = { CW, CG, TW, CL };
 
@@ -177,7 +190,10 @@ static void
 test_abort_events_close(void **state)
 {
 	static const uint8_t abort_ev[] = {
-		FT_TCP_EV_RST, FT_TCP_EV_TIMEOUT, FT_TCP_EV_EVICT, FT_TCP_EV_REUSE,
+		FT_TCP_EV_RST,
+		FT_TCP_EV_TIMEOUT,
+		FT_TCP_EV_EVICT,
+		FT_TCP_EV_REUSE,
 	};
 	unsigned int i, s;
 
@@ -221,8 +237,8 @@ test_time_wait_is_sticky(void **state)
 
 	(void)state;
 	for (ev = 0; ev < FT_TCP_EV_MAX; ev++) {
-		leaves = ev == FT_TCP_EV_TIMEOUT || ev == FT_TCP_EV_RST ||
-				ev == FT_TCP_EV_REUSE || ev == FT_TCP_EV_EVICT;
+		leaves = ev == FT_TCP_EV_TIMEOUT || ev == FT_TCP_EV_RST || ev == FT_TCP_EV_REUSE ||
+				ev == FT_TCP_EV_EVICT;
 		to = ft_tcp_next[ev][TW];
 		if (!leaves && to != TW)
 			fail_msg("TIME_WAIT -%s-> %s: only TIMEOUT, RST, REUSE or EVICT leave it",
@@ -265,8 +281,16 @@ static void
 test_state_names(void **state)
 {
 	static const char *const names[] = {
-		"SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2", "CLOSING",
-		"TIME_WAIT", "CLOSE_WAIT", "LAST_ACK", "CLOSED",
+		"SYN_SENT",
+		"SYN_RECV",
+		"ESTABLISHED",
+		"FIN_WAIT1",
+		"FIN_WAIT2",
+		"CLOSING",
+		"TIME_WAIT",
+		"CLOSE_WAIT",
+		"LAST_ACK",
+		"CLOSED",
 	};
 	char buf[32];
 	unsigned int s, i;
@@ -326,8 +350,16 @@ test_default_timeouts(void **state)
 		uint8_t state;
 		uint32_t seconds;
 	} want[] = {
-		{ SS, 120 }, { SR, 60 }, { ES, 7440 }, { F1, 60 }, { F2, 60 },
-		{ CG, 60 }, { TW, 60 }, { CW, 43200 }, { LA, 30 }, { CL, 0 },
+		{ SS, 120 },
+		{ SR, 60 },
+		{ ES, 7440 },
+		{ F1, 60 },
+		{ F2, 60 },
+		{ CG, 60 },
+		{ TW, 60 },
+		{ CW, 43200 },
+		{ LA, 30 },
+		{ CL, 0 },
 	};
 	unsigned int i;
 
