@@ -45,6 +45,7 @@ struct ft_flow_table {
 	uint32_t defer_rd;
 	uint32_t defer_wr;
 	uint32_t defer_len;
+	uint32_t defer_v6; /* Of them, IPv6 positions. */
 	uint32_t defer_sealed;
 	uint64_t defer_token;
 	uint64_t defer_busy; /* Adds refused while freed positions waited for readers. */
@@ -292,10 +293,12 @@ defer_free(struct ft_flow_table *ft)
 		ft->defer_rd = ft->defer_rd + 1 == ft->defer_cap ? 0 : ft->defer_rd + 1;
 		ft->defer_sealed--;
 		ft->defer_len--;
-		if (id < ft->max_v4)
+		if (id < ft->max_v4) {
 			rte_hash_free_key_with_position(ft->h4, (int32_t)id);
-		else
+		} else {
+			ft->defer_v6--;
 			rte_hash_free_key_with_position(ft->h6, (int32_t)(id - ft->max_v4));
+		}
 	}
 }
 
@@ -318,6 +321,15 @@ defer_push(struct ft_flow_table *ft, uint32_t id)
 	ft->defer[ft->defer_wr] = id;
 	ft->defer_wr = ft->defer_wr + 1 == ft->defer_cap ? 0 : ft->defer_wr + 1;
 	ft->defer_len++;
+	if (id >= ft->max_v4)
+		ft->defer_v6++;
+}
+
+/* Deleted positions of the packet's family that still wait for readers. */
+static uint32_t
+defer_waiting(const struct ft_flow_table *ft, const struct ft_pkt *pkt)
+{
+	return pkt->is_v6 ? ft->defer_v6 : ft->defer_len - ft->defer_v6;
 }
 
 int32_t
@@ -326,10 +338,10 @@ ft_flow_table_add(struct ft_flow_table *ft, const struct ft_pkt *pkt)
 	int32_t pos = table_add(ft, pkt);
 
 	/* Freed positions are room too once readers have moved on; never wait for them. */
-	if (pos == -ENOSPC && ft->defer_len != 0) {
+	if (pos == -ENOSPC && defer_waiting(ft, pkt) != 0) {
 		ft_flow_table_reclaim(ft);
 		pos = table_add(ft, pkt);
-		if (pos == -ENOSPC && ft->defer_len != 0) {
+		if (pos == -ENOSPC && defer_waiting(ft, pkt) != 0) {
 			ft->defer_busy++;
 			pos = -EBUSY;
 		}
@@ -535,7 +547,8 @@ ft_flow_table_count(const struct ft_flow_table *ft)
 
 	if (ft->h6 != NULL)
 		n += (uint32_t)rte_hash_count(ft->h6);
-	return n;
+	/* rte_hash counts a deleted key's position until it is freed. */
+	return n - ft->defer_len;
 }
 
 uint64_t
@@ -553,13 +566,13 @@ ft_flow_table_busy(const struct ft_flow_table *ft)
 int
 ft_flow_table_reader_register(struct ft_flow_table *ft, unsigned int reader)
 {
-	return rte_rcu_qsbr_thread_register(ft->qsbr, reader);
+	return rte_rcu_qsbr_thread_register(ft->qsbr, reader) == 0 ? 0 : -rte_errno;
 }
 
 int
 ft_flow_table_reader_unregister(struct ft_flow_table *ft, unsigned int reader)
 {
-	return rte_rcu_qsbr_thread_unregister(ft->qsbr, reader);
+	return rte_rcu_qsbr_thread_unregister(ft->qsbr, reader) == 0 ? 0 : -rte_errno;
 }
 
 void

@@ -122,7 +122,8 @@ struct ft_flow_table;
  * @param socket_id
  *   NUMA socket of all memory.
  * @return
- *   The table, or NULL with rte_errno set (EINVAL, ENOMEM, EEXIST).
+ *   The table, or NULL with rte_errno set (EINVAL, ENOMEM, EEXIST for a name
+ *   in use, ENAMETOOLONG for a name too long for the hash tables' names).
  */
 struct ft_flow_table *ft_flow_table_create(const char *name, uint32_t max_v4, uint32_t max_v6,
 		uint32_t max_readers, int socket_id);
@@ -142,7 +143,10 @@ uint32_t ft_flow_table_capacity(const struct ft_flow_table *ft);
 /** True if flow id is a slot of the IPv6 table. */
 int ft_flow_table_is_v6(const struct ft_flow_table *ft, uint32_t id);
 
-/** Keys present in the table, both families. */
+/**
+ * Keys present in the table, both families (a deleted key is not counted,
+ * even while its position waits for readers).
+ */
 uint32_t ft_flow_table_count(const struct ft_flow_table *ft);
 
 /** Heap bytes the table took when it was created (hash tables and slot arrays). */
@@ -235,11 +239,12 @@ uint32_t ft_flow_table_released(const struct ft_flow_table *ft);
 void ft_flow_table_reclaim(struct ft_flow_table *ft);
 
 /**
- * The key of flow id, for the owning lcore: IPv4 keys come from the table's
- * own copy, without a lookup.
+ * The key of flow id, for the owning lcore, which knows the slot holds a
+ * flow: IPv4 keys come from the table's own copy, without a lookup (the key
+ * the slot was last given; undefined for a slot never used).
  *
  * @return
- *   4 or 6 for the family written to *v4 or *v6, or -ENOENT.
+ *   4 or 6 for the family written to *v4 or *v6, or -ENOENT (IPv6 only).
  */
 int ft_flow_table_key(const struct ft_flow_table *ft, uint32_t id, struct ft_key4 *v4,
 		struct ft_key6 *v6);
@@ -257,10 +262,14 @@ int ft_flow_table_read_key(const struct ft_flow_table *ft, uint32_t id, struct f
 /**
  * Lock-free readers (threads other than the owner, such as telemetry) of the
  * table, through its RCU QSBR variable: register once with an id below
- * max_readers, go online around reads, report quiescence between them.
+ * max_readers, go online around reads, report quiescence between them. A
+ * key deleted while a reader is online keeps its position until the reader
+ * has reported quiescence (or gone offline) after the delete's grace period
+ * started: a delete may wait up to two of the reader's periods.
  *
  * @return
- *   0 or a negative errno (register and unregister).
+ *   0 or a negative errno (register and unregister; -EINVAL for a reader id
+ *   of max_readers or more).
  */
 int ft_flow_table_reader_register(struct ft_flow_table *ft, unsigned int reader);
 int ft_flow_table_reader_unregister(struct ft_flow_table *ft, unsigned int reader);

@@ -46,9 +46,9 @@
 #include "ft_engine.h"
 #include "ft_tcp.h"
 
-#define BURST      32
-#define FRAME_MAX  65535
-#define WHY_LEN    256
+#define BURST	  32
+#define FRAME_MAX 65535
+#define WHY_LEN	  256
 
 #define EXIT_SAME  0
 #define EXIT_DIFF  1
@@ -73,7 +73,7 @@ struct side {
 /* The frames of one burst, copied out of libpcap's buffer. */
 struct burst {
 	uint8_t *arena;
-	size_t room;                  /* Bytes per frame in the arena. */
+	size_t room; /* Bytes per frame in the arena. */
 	uint32_t n;
 	const uint8_t *data[BURST];
 	uint32_t cap[BURST];
@@ -96,9 +96,11 @@ static struct file_list *walk_list;
 static void
 usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [EAL options] -- [--max-flows N] [--max-flows-v6 N] "
+	fprintf(stderr,
+			"usage: %s [EAL options] -- [--max-flows N] [--max-flows-v6 N] "
 			"[--skip-missing] PATH...\n"
-			"  PATH: a pcap file, or a folder searched recursively for *.pcap\n", prog);
+			"  PATH: a pcap file, or a folder searched recursively for *.pcap\n",
+			prog);
 }
 
 static void
@@ -219,21 +221,23 @@ event_print(const char *label, const struct evbuf *b, size_t idx)
 	endpoint_str(&ev.server, s, sizeof(s));
 	if (ev.type == FT_EVENT_STATE)
 		printf("    %-8s state ts %" PRIu64 ".%09" PRIu64 " flow %u %s -> %s role %s "
-				"from %s to %s cause %s\n", label, ev.ts_ns / FT_NS_PER_SEC,
-				ev.ts_ns % FT_NS_PER_SEC, ev.flow_id, c, s,
+		       "from %s to %s cause %s\n",
+				label, ev.ts_ns / FT_NS_PER_SEC, ev.ts_ns % FT_NS_PER_SEC,
+				ev.flow_id, c, s,
 				ev.role <= FT_ROLE_SERVER ? ft_engine_role_name(ev.role) : "?",
 				state_name(ev.from), state_name(ev.to),
 				ev.cause < FT_TCP_EV_MAX ? ft_tcp_event_cause(ev.cause) : "?");
 	else
 		printf("    %-8s end ts %" PRIu64 ".%09" PRIu64 " flow %u %s -> %s how %s (%s) "
-				"first_closer %s pkts %" PRIu64 "/%" PRIu64 " bytes %" PRIu64 "/%"
-				PRIu64 " start %" PRIu64 " (role %u from %u to %u cause %u)\n",
+		       "first_closer %s pkts %" PRIu64 "/%" PRIu64 " bytes %" PRIu64 "/%" PRIu64
+		       " start %" PRIu64 " (role %u from %u to %u cause %u)\n",
 				label, ev.ts_ns / FT_NS_PER_SEC, ev.ts_ns % FT_NS_PER_SEC,
 				ev.flow_id, c, s,
 				ev.how < FT_END_HOW_MAX ? ft_engine_how_word(ev.how) : "?",
 				ev.how == FT_END_TIMEOUT ? state_name(ev.how_state) : "-",
 				ev.first_closer <= FT_CLOSER_SERVER ?
-				ft_engine_closer_word(ev.first_closer) : "?",
+						ft_engine_closer_word(ev.first_closer) :
+						"?",
 				ev.pkts[0], ev.pkts[1], ev.bytes[0], ev.bytes[1], ev.start_ns,
 				ev.role, ev.from, ev.to, ev.cause);
 	if (ev.type != FT_EVENT_STATE && ev.type != FT_EVENT_END)
@@ -320,7 +324,8 @@ audit(const struct side *sd, uint64_t timers_ran_ns, const char *when, uint64_t 
 	if (ft_engine_audit(sd->e, timers_ran_ns, why, sizeof(why)) == 0)
 		return 0;
 	printf("  %s engine: audit failed %s (after %" PRIu64 " packets, time %" PRIu64
-			" ns): %s\n", sd->label, when, pkts, ft_engine_now(sd->e), why);
+	       " ns): %s\n",
+			sd->label, when, pkts, ft_engine_now(sd->e), why);
 	return -1;
 }
 
@@ -512,11 +517,12 @@ check_trace(const char *path, unsigned int seq, int *checked)
 	}
 	st = ft_engine_stats(sides[0].e);
 	printf("  %" PRIu64 " packets, %zu events, %" PRIu64 " flows (at most %" PRIu64
-			" at once), %" PRIu64 " evicted, %" PRIu64 " refused\n", packets,
-			sides[0].ev.len / sizeof(struct ft_event), st->cnt[FT_CNT_FLOWS_CREATED],
-			st->flows_peak, st->cnt[FT_CNT_FLOWS_EVICTED],
+	       " at once), %" PRIu64 " evicted, %" PRIu64 " refused\n",
+			packets, sides[0].ev.len / sizeof(struct ft_event),
+			st->cnt[FT_CNT_FLOWS_CREATED], st->flows_peak,
+			st->cnt[FT_CNT_FLOWS_EVICTED],
 			st->cnt[FT_CNT_TABLE_FULL] + st->cnt[FT_CNT_TABLE_BUSY] +
-			st->cnt[FT_CNT_NO_V6_TABLE]);
+					st->cnt[FT_CNT_NO_V6_TABLE]);
 	ret = compare_events(&sides[0], &sides[1]) != 0;
 	ret |= compare_stats(&sides[0], &sides[1]) != 0;
 	printf("  %s\n", ret == 0 ? "same" : "DIFFERENT");
@@ -607,9 +613,11 @@ main(int argc, char **argv)
 		else if (ret > 0)
 			different = 1;
 	}
-	printf("%zu traces: %s\n", files.n, different ? "the paths DIFFER" : failed ?
-			"some could not be checked" : checked ? "the paths agree" :
-			"nothing was checked");
+	printf("%zu traces: %s\n", files.n,
+			different		? "the paths DIFFER" :
+					failed	? "some could not be checked" :
+					checked ? "the paths agree" :
+						  "nothing was checked");
 	for (f = 0; f < files.n; f++)
 		free(files.path[f]);
 	free(files.path);
