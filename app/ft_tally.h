@@ -52,8 +52,7 @@ void ft_diag_tally_free(struct ft_diag_tally *dt);
  * Put reader `reader` online (1) or offline (0) on the flow table of each of
  * n engines; it must be registered with each (ft_flow_table_reader_register()).
  */
-void ft_tally_readers(struct ft_engine *const *e, unsigned int n, unsigned int reader,
-		int online);
+void ft_tally_readers(struct ft_engine *const *e, unsigned int n, unsigned int reader, int online);
 
 /**
  * Walk every flow slot of n engines as reader `reader` and count each
