@@ -99,7 +99,8 @@ enum ft_cfg_section {
 		engine.max_flows_v6, NULL, \
 		"IPv6 flow capacity (0 disables IPv6 tracking; IPv6 packets are still forwarded)") \
 	X(ENGINE, "pickup", "pickup", ONOFF, engine.pickup, NULL, \
-		"track flows first seen without a SYN as ESTABLISHED") \
+		"track flows first seen without a SYN: as ESTABLISHED, or from a FIN as " \
+		"FIN_WAIT1 (its sender) and CLOSE_WAIT (its receiver)") \
 	X(ENGINE, "rst_hold", "rst-hold", SECONDS(0, 3600), engine.rst_hold_ms, NULL, \
 		"hold time of a flow closed by RST, so that late packets do not pick it up again") \
 	X(ENGINE, "tick_us", "tick-us", U64(1, 1000000), engine.tick_us, NULL, \

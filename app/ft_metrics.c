@@ -152,7 +152,8 @@ endpoint_metrics(struct text *t, struct ft_live *live, const struct ft_engine_st
 				put(t,
 						"fintrack_state_timeouts_total{role=\"%s\",state=\"%s\"} "
 						"%" PRIu64 "\n",
-						ft_engine_role_name(r), ft_tcp_state_name(states[i]),
+						ft_engine_role_name(r),
+						ft_tcp_state_name(states[i]),
 						sum->expired[r][states[i]]);
 	family(t, "fintrack_flow_ends", "counter",
 			"flows ended, by how: fin, simultaneous, rst_client, rst_server, evicted, "
@@ -255,20 +256,22 @@ worker_metrics(struct text *t, struct ft_live *live)
 			"busy share)");
 	for (w = 0; w < live->nworkers; w++)
 		put(t, "fintrack_worker_busy_seconds_total{worker=\"%u\",lcore=\"%u\"} %.6f\n", w,
-				live->workers[w]->lcore, tsc_seconds(live, live->workers[w]->busy_tsc));
+				live->workers[w]->lcore,
+				tsc_seconds(live, live->workers[w]->busy_tsc));
 	family(t, "fintrack_worker_idle_seconds", "counter",
 			"seconds of polling loops that found nothing");
 	for (w = 0; w < live->nworkers; w++)
 		put(t, "fintrack_worker_idle_seconds_total{worker=\"%u\",lcore=\"%u\"} %.6f\n", w,
-				live->workers[w]->lcore, tsc_seconds(live, live->workers[w]->idle_tsc));
+				live->workers[w]->lcore,
+				tsc_seconds(live, live->workers[w]->idle_tsc));
 	family(t, "fintrack_worker_busy_ratio", "gauge",
 			"share of a worker's cycles spent on work since it started");
 	for (w = 0; w < live->nworkers; w++) {
 		const struct ft_worker *wk = live->workers[w];
 		uint64_t all = wk->busy_tsc + wk->idle_tsc;
 
-		put(t, "fintrack_worker_busy_ratio{worker=\"%u\",lcore=\"%u\"} %.6f\n", w, wk->lcore,
-				all ? (double)wk->busy_tsc / (double)all : 0.0);
+		put(t, "fintrack_worker_busy_ratio{worker=\"%u\",lcore=\"%u\"} %.6f\n", w,
+				wk->lcore, all ? (double)wk->busy_tsc / (double)all : 0.0);
 	}
 	family(t, "fintrack_worker_packets", "counter", "packets a worker handled");
 	for (w = 0; w < live->nworkers; w++)
@@ -311,7 +314,8 @@ diagnosis_metrics(struct text *t, struct ft_live *live)
 			"endpoints in a state at which the diagnosis warns (0: not diagnosed)");
 	for (i = 0; i < ft_diag_nstates; i++)
 		put(t, "fintrack_diagnosis_threshold{state=\"%s\"} %" PRIu64 "\n",
-				ft_tcp_state_name(ft_diag_states[i]), live->cfg->diag[ft_diag_states[i]]);
+				ft_tcp_state_name(ft_diag_states[i]),
+				live->cfg->diag[ft_diag_states[i]]);
 	if (live->cfg->metrics_top == 0 || ft_diag_tally_init(&dt) != 0)
 		return;
 	t0 = rte_rdtsc();
@@ -404,8 +408,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	RTE_SET_USED(upload_len);
 	RTE_SET_USED(state);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", strdup("GET only\n"),
-				9);
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", strdup("GET only\n"), 9);
 	if (strcmp(url, "/metrics") != 0) {
 		body = strdup("fintrack: metrics are at /metrics\n");
 		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", body, body ? strlen(body) : 0);
