@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
+
 #include <rte_cfgfile.h>
 #include <rte_common.h>
 
@@ -28,6 +30,7 @@ enum cfg_type {
 	CFG_PAIRS,
 	CFG_PATH,
 	CFG_FLAG,
+	CFG_ADDR,
 };
 
 struct cfg_word {
@@ -71,6 +74,7 @@ struct cfg_key {
 #define CFG_TYPE_PAIRS		       .type = CFG_PAIRS
 #define CFG_TYPE_PATH		       .type = CFG_PATH
 #define CFG_TYPE_FLAG		       .type = CFG_FLAG
+#define CFG_TYPE_ADDR		       .type = CFG_ADDR
 
 #define CFG_KEY(sec, k, opt, type, field, dflt, text) \
 	{ \
@@ -310,6 +314,21 @@ bad:
 	return -EINVAL;
 }
 
+/* An IPv4 or IPv6 address, copied into a field of size bytes. */
+static int
+parse_addr(const char *what, const char *val, char *field, size_t size)
+{
+	uint8_t buf[16];
+
+	if (strlen(val) >= size ||
+			(inet_pton(AF_INET, val, buf) != 1 && inet_pton(AF_INET6, val, buf) != 1)) {
+		fprintf(stderr, "fintrack: %s: '%s' is not an IPv4 or IPv6 address\n", what, val);
+		return -EINVAL;
+	}
+	snprintf(field, size, "%s", val);
+	return 0;
+}
+
 /* An integer of key k: in its range, and 0 or a power of two where it says so. */
 static int
 parse_int(const struct cfg_key *k, const char *what, const char *val, uint64_t *v)
@@ -349,6 +368,8 @@ set_key(struct ft_app_cfg *cfg, const struct cfg_key *k, const char *what, const
 	case CFG_PATH:
 		*(const char **)(void *)p = val;
 		return 0;
+	case CFG_ADDR:
+		return parse_addr(what, val, p, k->size);
 	case CFG_STATE_SECONDS:
 	case CFG_STATE_U64:
 		s = timed_state(what, state);
@@ -511,6 +532,9 @@ format_key(const struct ft_app_cfg *cfg, const struct cfg_key *k, unsigned int s
 		str = *(const char *const *)(const void *)p;
 		snprintf(buf, len, "%s", str != NULL ? str : "");
 		break;
+	case CFG_ADDR:
+		snprintf(buf, len, "%s", p);
+		break;
 	}
 	return 0;
 }
@@ -607,6 +631,9 @@ key_details(const struct ft_app_cfg *def, const struct cfg_key *k, char *buf, si
 		snprintf(range, sizeof(range), "up to %u pairs of port ids below %u", FT_MAX_PAIRS,
 				RTE_MAX_ETHPORTS);
 		break;
+	case CFG_ADDR:
+		snprintf(range, sizeof(range), "an IPv4 or IPv6 address");
+		break;
 	default:
 		break;
 	}
@@ -662,6 +689,9 @@ option_text(const struct cfg_key *k, char *buf, size_t len)
 		break;
 	case CFG_PATH:
 		arg = " FILE";
+		break;
+	case CFG_ADDR:
+		arg = " ADDR";
 		break;
 	case CFG_FLAG:
 		break;

@@ -37,6 +37,8 @@
 	X(ENGINE, "engine", "Flow tracking, both modes (in live mode, per worker)") \
 	X(TIMEOUTS, "timeouts", "State timeouts, both modes") \
 	X(DIAGNOSIS, "diagnosis", "Diagnosis, both modes") \
+	X(METRICS, "metrics", "Live mode: Prometheus / OpenMetrics endpoint") \
+	X(IPFIX, "ipfix", "IPFIX flow-end records, both modes") \
 	X(PORTS, "ports", "Live mode: ports") \
 	X(LIVE, "live", "Live mode")
 /* clang-format on */
@@ -67,6 +69,7 @@ enum ft_cfg_section {
  *   - STATE_U64(min, max): STATE=N, the field an array indexed by state.
  *   - PAIRS: port pairs P:Q,P:Q, kept in pairs and npairs.
  *   - PATH: a file name (command line only: it is not copied).
+ *   - ADDR: an IPv4 or IPv6 address, kept as text in a char array.
  *   - FLAG: an option without a value.
  * - field: where the value is kept in struct ft_app_cfg.
  * - default: the value as the INI file writes it (STATE=VALUE,... for a STATE_* type);
@@ -96,7 +99,8 @@ enum ft_cfg_section {
 		engine.max_flows_v6, NULL, \
 		"IPv6 flow capacity (0 disables IPv6 tracking; IPv6 packets are still forwarded)") \
 	X(ENGINE, "pickup", "pickup", ONOFF, engine.pickup, NULL, \
-		"track flows first seen without a SYN as ESTABLISHED") \
+		"track flows first seen without a SYN: as ESTABLISHED, or from a FIN as " \
+		"FIN_WAIT1 (its sender) and CLOSE_WAIT (its receiver)") \
 	X(ENGINE, "rst_hold", "rst-hold", SECONDS(0, 3600), engine.rst_hold_ms, NULL, \
 		"hold time of a flow closed by RST, so that late packets do not pick it up again") \
 	X(ENGINE, "tick_us", "tick-us", U64(1, 1000000), engine.tick_us, NULL, \
@@ -119,6 +123,27 @@ enum ft_cfg_section {
 		"diagnosis threshold of a state (0: not diagnosed); repeatable. Replay reports " \
 		"a state once this many endpoints timed out in it (TIME_WAIT: were in it at " \
 		"once); live mode warns once this many endpoints are in it") \
+	X(METRICS, "address", "metrics-address", ADDR, metrics_addr, "127.0.0.1", \
+		"address the metrics endpoint listens on") \
+	X(METRICS, "port", "metrics-port", U64_OFF(1, 65535), metrics_port, "0", \
+		"TCP port of the Prometheus / OpenMetrics endpoint (GET /metrics), served by " \
+		"the control lcore in live mode (0: off)") \
+	X(METRICS, "top", "metrics-top", U64(0, 100), metrics_top, "10", \
+		"hosts per diagnosed state in fintrack_top_endpoints, those holding the most " \
+		"connections in it (0: none)") \
+	X(IPFIX, "collector", "ipfix-collector", ADDR, ipfix_addr, "127.0.0.1", \
+		"address of the IPFIX collector") \
+	X(IPFIX, "port", "ipfix-port", U64_OFF(1, 65535), ipfix_port, "0", \
+		"UDP port of the IPFIX collector (0: no export; 4739 is IPFIX's own); one " \
+		"biflow record per flow end, sent by the control lcore (live) or the replay") \
+	X(IPFIX, "enterprise", "ipfix-enterprise", U64(1, UINT32_MAX), ipfix_pen, "32473", \
+		"private enterprise number of fintrack's own information elements (32473 is " \
+		"reserved for documentation by RFC 5612: use your organisation's)") \
+	X(IPFIX, "domain", "ipfix-domain", U64(0, UINT32_MAX), ipfix_domain, "1", \
+		"observation domain id of the export") \
+	X(IPFIX, "template_interval", "ipfix-template-interval", SECONDS(1, 86400), \
+		ipfix_template_ms, "60", \
+		"seconds between templates re-sent to the collector") \
 	X(PORTS, "pairs", "pairs", PAIRS, pairs, NULL, \
 		"port pairs; every packet received on one port of a pair is sent out of the " \
 		"other (default: ports paired in order, 0:1, 2:3, ...)") \
@@ -151,6 +176,16 @@ struct ft_app_cfg {
 	int drain;			 /**< Run the clock on until every timer fired. */
 	int quiet;			 /**< No summary on stdout. */
 	uint64_t diag[FT_TCP_STATE_MAX]; /**< Diagnosis thresholds (0: not diagnosed). */
+	/* Metrics (live mode). */
+	char metrics_addr[48]; /**< Listening address. */
+	uint16_t metrics_port; /**< TCP port (0: off). */
+	uint32_t metrics_top;  /**< Hosts per state in the top-endpoint gauges. */
+	/* IPFIX export. */
+	char ipfix_addr[48];	    /**< Collector address. */
+	uint16_t ipfix_port;	    /**< Collector UDP port (0: off). */
+	uint32_t ipfix_pen;	    /**< Enterprise number of fintrack's elements. */
+	uint32_t ipfix_domain;	    /**< Observation domain id. */
+	uint32_t ipfix_template_ms; /**< Template re-send interval. */
 	/* Live mode. */
 	uint16_t npairs;		 /**< Port pairs given (0: pair in order). */
 	uint16_t pairs[FT_MAX_PAIRS][2]; /**< Port ids of each pair. */

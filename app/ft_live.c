@@ -21,7 +21,9 @@
 #include <rte_ring_elem.h>
 
 #include "ft_common.h"
+#include "ft_ipfix.h"
 #include "ft_live.h"
+#include "ft_metrics.h"
 #include "ft_output.h"
 #include "ft_telemetry.h"
 
@@ -301,6 +303,9 @@ worker_event(void *arg, const struct ft_event *ev)
 	struct ft_worker *w = arg;
 	struct ft_event copy = *ev;
 
+	/* Without --events only the flow ends travel (for the IPFIX export). */
+	if (ev->type == FT_EVENT_STATE && !w->state_events)
+		return;
 	if (rte_ring_enqueue_elem(w->event_ring, &copy, sizeof(copy)) != 0)
 		w->events_dropped++;
 }
@@ -332,7 +337,8 @@ workers_create(struct ft_live *live)
 		w->scratch = rte_malloc_socket("ft_steer_scratch", STEER_SCRATCH, 0, socket);
 		if (w->steer_ring == NULL || w->scratch == NULL)
 			return w->scratch == NULL ? -ENOMEM : -rte_errno;
-		if (cfg->events != NULL) {
+		if (cfg->events != NULL || cfg->ipfix_port != 0) {
+			w->state_events = cfg->events != NULL;
 			snprintf(name, sizeof(name), "ft_events_%u", lcore);
 			w->event_ring = rte_ring_create_elem(name, sizeof(struct ft_event),
 					EVENT_RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -656,9 +662,31 @@ drain_events(struct ft_live *live, FILE *f)
 			continue;
 		while ((n = rte_ring_dequeue_burst_elem(wk->event_ring, evs, sizeof(evs[0]),
 					RTE_DIM(evs), NULL)) != 0)
-			for (i = 0; i < n; i++)
-				ft_output_event_line(f, &evs[i], (int)wk->lcore);
+			for (i = 0; i < n; i++) {
+				if (f != NULL)
+					ft_output_event_line(f, &evs[i], (int)wk->lcore);
+				ft_ipfix_event(live->ipfix, &evs[i]);
+			}
 	}
+}
+
+/* At stop, the flows still tracked get their IPFIX records (forced end). */
+static void
+export_tracked(struct ft_live *live)
+{
+	uint64_t now = ft_live_now_ns(live);
+	unsigned int w;
+	uint32_t id;
+
+	if (live->ipfix == NULL)
+		return;
+	for (w = 0; w < live->nworkers; w++)
+		for (id = 0; id < ft_engine_capacity(live->engines[w]); id++) {
+			struct ft_flow_info fi;
+
+			if (ft_engine_flow_info(live->engines[w], id, &fi) == 0)
+				ft_ipfix_flow(live->ipfix, &fi, now);
+		}
 }
 
 struct port_totals {
@@ -747,10 +775,13 @@ control_loop(struct ft_live *live, FILE *events)
 
 		rte_delay_us_sleep(CONTROL_PERIOD_US);
 		tsc = rte_rdtsc();
-		if (events != NULL) {
+		if (events != NULL || live->ipfix != NULL) {
 			drain_events(live, events);
-			fflush(events);
+			if (events != NULL)
+				fflush(events);
+			ft_ipfix_flush(live->ipfix);
 		}
+		ft_metrics_poll();
 		if (interval != 0 && (tsc - last_stats) * 1000 >= interval * live->tsc_hz) {
 			print_rates(live, last, (double)(tsc - last_stats) / (double)live->tsc_hz);
 			last_stats = tsc;
@@ -866,6 +897,8 @@ ft_live_run(const struct ft_app_cfg *cfg)
 
 	ret = plan_pairs(&live);
 	if (ret == 0)
+		ret = ft_ipfix_open(cfg, &live.ipfix);
+	if (ret == 0)
 		ret = workers_create(&live);
 	if (ret == 0 && cfg->events != NULL &&
 			(events = ft_output_open("--events", cfg->events)) == NULL)
@@ -877,6 +910,8 @@ ft_live_run(const struct ft_app_cfg *cfg)
 		ret = port_setup(&live, live.ports[i]);
 	if (ret == 0)
 		ret = tx_buffers_create(&live);
+	if (ret == 0)
+		ret = ft_metrics_start(&live);
 	if (ret != 0)
 		goto out;
 	check_links(&live);
@@ -892,8 +927,10 @@ ft_live_run(const struct ft_app_cfg *cfg)
 	control_loop(&live, events);
 	rte_eal_mp_wait_lcore();
 	ft_telemetry_unregister();
-	if (events != NULL)
+	ft_metrics_stop();
+	if (events != NULL || live.ipfix != NULL)
 		drain_events(&live, events);
+	export_tracked(&live);
 
 	{
 		struct ft_engine_stats sum;
@@ -911,6 +948,8 @@ ft_live_run(const struct ft_app_cfg *cfg)
 			print_ports(&live);
 	}
 out:
+	ft_metrics_stop();
+	ft_ipfix_close(live.ipfix);
 	if (ft_output_close("--events", cfg->events, events) != 0)
 		ret = -EIO;
 	live_free(&live);

@@ -54,6 +54,7 @@ struct ft_worker {
 	uint8_t *scratch;	     /**< Multi-segment headers linearised for steering. */
 	struct ft_steered (*steer_out)[FT_MAX_BURST]; /**< Outgoing bursts, one per worker. */
 	struct rte_ring *event_ring; /**< Events for the control lcore (NULL: no events). */
+	uint8_t state_events;	     /**< State events go on the ring too, not flow ends only. */
 	uint64_t steered_out;	     /**< Packets handed to another worker. */
 	uint64_t steer_dropped;	     /**< Packets lost because a steering ring was full. */
 	uint64_t malformed_dropped;  /**< Malformed packets dropped (--malformed drop). */
@@ -84,6 +85,7 @@ struct ft_live {
 	uint64_t epoch_ns; /**< Wall clock at tsc0. */
 	struct ft_worker *workers[RTE_MAX_LCORE];
 	struct ft_engine *engines[RTE_MAX_LCORE]; /**< Same order as workers. */
+	struct ft_ipfix *ipfix;			  /**< Flow-end records to a collector, or NULL. */
 };
 
 /** Set by the signal handler; workers and the control loop stop when true. */

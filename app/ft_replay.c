@@ -15,6 +15,7 @@
 
 #include "ft_common.h"
 #include "ft_engine.h"
+#include "ft_ipfix.h"
 #include "ft_output.h"
 #include "ft_replay.h"
 
@@ -277,10 +278,39 @@ replay(const struct ft_app_cfg *cfg, struct ft_engine *e, struct ft_run *ri)
 	return 0;
 }
 
+/* Where the engine's events go: JSON lines, IPFIX records, or both. */
+struct replay_out {
+	FILE *events;
+	struct ft_ipfix *ipfix;
+};
+
+static void
+replay_event(void *arg, const struct ft_event *ev)
+{
+	struct replay_out *o = arg;
+
+	if (o->events != NULL)
+		ft_output_event_json(o->events, ev);
+	ft_ipfix_event(o->ipfix, ev);
+}
+
+/* The flows still tracked at the end of the replay get forced-end records. */
+static void
+export_tracked(struct ft_ipfix *x, const struct ft_engine *e)
+{
+	struct ft_flow_info fi;
+	uint32_t id;
+
+	for (id = 0; x != NULL && id < ft_engine_capacity(e); id++)
+		if (ft_engine_flow_info(e, id, &fi) == 0)
+			ft_ipfix_flow(x, &fi, ft_engine_now(e));
+}
+
 int
 ft_replay_run(const struct ft_app_cfg *cfg)
 {
 	struct ft_engine_conf ec = cfg->engine;
+	struct replay_out out = { NULL, NULL };
 	struct ft_engine *e = NULL;
 	struct ft_run run;
 	FILE *events = NULL;
@@ -293,8 +323,14 @@ ft_replay_run(const struct ft_app_cfg *cfg)
 		events = ft_output_open("--events", cfg->events);
 		if (events == NULL)
 			return -EIO;
-		ec.on_event = ft_output_event_json;
-		ec.event_arg = events;
+	}
+	ret = ft_ipfix_open(cfg, &out.ipfix);
+	if (ret != 0)
+		goto out;
+	if (events != NULL || out.ipfix != NULL) {
+		out.events = events;
+		ec.on_event = replay_event;
+		ec.event_arg = &out;
 	}
 	e = ft_engine_create(&ec);
 	if (e == NULL) {
@@ -309,11 +345,15 @@ ft_replay_run(const struct ft_app_cfg *cfg)
 	ret = replay(cfg, e, &run);
 	if (ret != 0)
 		goto out;
+	export_tracked(out.ipfix, e);
+	ft_ipfix_close(out.ipfix);
+	out.ipfix = NULL;
 	ret = ft_output_close("--events", cfg->events, events);
 	events = NULL;
 	if (ret == 0)
 		ret = ft_output_finish(cfg, &e, 1, &run);
 out:
+	ft_ipfix_close(out.ipfix);
 	if (events != NULL && events != stdout)
 		fclose(events);
 	ft_engine_free(e);

@@ -15,6 +15,7 @@
 
 #include "ft_live.h"
 #include "ft_output.h"
+#include "ft_tally.h"
 #include "ft_telemetry.h"
 
 /* Flows per /fintrack/flows reply: well inside the 16 KiB reply limit. */
@@ -231,32 +232,6 @@ cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-/* Enter and leave the read side of every table's RCU variable. */
-static void
-readers(const struct ft_live *live, int online)
-{
-	unsigned int w;
-
-	for (w = 0; w < live->nworkers; w++) {
-		struct ft_flow_table *t = ft_engine_table(live->engines[w]);
-
-		if (online)
-			ft_flow_table_reader_online(t, TELEMETRY_READER);
-		else
-			ft_flow_table_reader_offline(t, TELEMETRY_READER);
-	}
-}
-
-/* Report a quiescent state to every table (the reader holds no table pointer now). */
-static void
-quiesce(const struct ft_live *live)
-{
-	unsigned int w;
-
-	for (w = 0; w < live->nworkers; w++)
-		ft_flow_table_reader_quiescent(ft_engine_table(live->engines[w]), TELEMETRY_READER);
-}
-
 static void
 add_flow(struct rte_tel_data *d, unsigned int n, const struct ft_flow_info *fi, unsigned int lcore)
 {
@@ -313,7 +288,7 @@ cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 		return 0;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "state", ft_tcp_state_name((unsigned int)state));
-	readers(tel_live, 1);
+	ft_tally_readers(tel_live->engines, tel_live->nworkers, TELEMETRY_READER, 1);
 	for (w = (unsigned int)(cursor >> 32); w < tel_live->nworkers && !more; w++) {
 		const struct ft_engine *e = tel_live->engines[w];
 		uint32_t id = w == (cursor >> 32) ? (uint32_t)cursor : 0;
@@ -332,90 +307,19 @@ cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 			add_flow(d, n++, &fi, tel_live->workers[w]->lcore);
 		}
 	}
-	readers(tel_live, 0);
+	ft_tally_readers(tel_live->engines, tel_live->nworkers, TELEMETRY_READER, 0);
 	rte_tel_data_add_dict_u64(d, "count", n);
 	rte_tel_data_add_dict_string(d, "more", more ? "yes" : "no");
 	pthread_mutex_unlock(&tel_lock);
 	return 0;
 }
 
-/* Endpoint tallies for the diagnosis: a small open-addressing table. */
-struct tally_ent {
-	struct ft_endpoint ep;
-	uint8_t role;
-	uint8_t used;
-	uint64_t n;
-};
-
-struct tally {
-	struct tally_ent *v;
-	uint32_t mask;
-	uint32_t used;
-};
-
-static int
-tally_init(struct tally *t, uint32_t size)
-{
-	t->v = calloc(size, sizeof(*t->v));
-	t->mask = size - 1;
-	t->used = 0;
-	return t->v == NULL ? -ENOMEM : 0;
-}
-
-static uint32_t
-ep_hash(const struct ft_endpoint *ep, unsigned int role)
-{
-	uint32_t h = 2166136261u;
-	unsigned int i;
-
-	for (i = 0; i < 16; i++)
-		h = (h ^ ep->addr[i]) * 16777619u;
-	h = (h ^ ep->port) * 16777619u;
-	return (h ^ role) * 16777619u;
-}
-
-/* Count one endpoint; clients by address, servers by address and port. */
 static void
-tally_add(struct tally *t, const struct ft_endpoint *ep0, unsigned int role)
-{
-	struct ft_endpoint ep = *ep0;
-	uint32_t i;
-
-	if (role == FT_ROLE_CLIENT)
-		ep.port = 0;
-	if (t->used * 2 > t->mask) /* Full enough: count no new endpoints. */
-		goto existing_only;
-	for (i = ep_hash(&ep, role) & t->mask;; i = (i + 1) & t->mask) {
-		struct tally_ent *e = &t->v[i];
-
-		if (!e->used) {
-			e->used = 1;
-			e->ep = ep;
-			e->role = (uint8_t)role;
-			e->n = 1;
-			t->used++;
-			return;
-		}
-		if (e->role == role && memcmp(&e->ep, &ep, sizeof(ep)) == 0) {
-			e->n++;
-			return;
-		}
-	}
-existing_only:
-	for (i = ep_hash(&ep, role) & t->mask; t->v[i].used; i = (i + 1) & t->mask)
-		if (t->v[i].role == role && memcmp(&t->v[i].ep, &ep, sizeof(ep)) == 0) {
-			t->v[i].n++;
-			return;
-		}
-}
-
-static void
-add_diag_state(struct rte_tel_data *d, unsigned int s, struct tally *t, const int64_t *ends,
+add_diag_state(struct rte_tel_data *d, unsigned int s, struct ft_tally *t, const int64_t *ends,
 		uint64_t threshold)
 {
 	struct rte_tel_data *c = rte_tel_data_alloc();
-	unsigned int k, r;
-	uint32_t i;
+	unsigned int k;
 
 	if (c == NULL)
 		return;
@@ -429,23 +333,18 @@ add_diag_state(struct rte_tel_data *d, unsigned int s, struct tally *t, const in
 	rte_tel_data_add_dict_string(c, "advice", ft_output_advice(s, 1));
 	/* The endpoints holding the most connections in this state, most first. */
 	for (k = 0; k < DIAG_TOP; k++) {
-		struct tally_ent *best = NULL;
+		const struct ft_tally_ent *best;
 		char name[16], ep[64], val[RTE_TEL_MAX_STRING_LEN];
+		uint64_t n;
 
-		for (i = 0; i <= t->mask; i++)
-			if (t->v[i].used && t->v[i].n != 0 && (best == NULL || t->v[i].n > best->n))
-				best = &t->v[i];
+		best = ft_tally_pop_top(t, &n);
 		if (best == NULL)
 			break;
-		ft_endpoint_str(&best->ep, ep, sizeof(ep));
-		r = best->role;
-		if (r == FT_ROLE_CLIENT)
-			*strrchr(ep, ':') = '\0';
+		ft_tally_host_str(best, ep, sizeof(ep));
 		snprintf(name, sizeof(name), "top%u", k + 1);
-		snprintf(val, sizeof(val), "%s %s: %" PRIu64 " connections", ft_engine_role_name(r),
-				ep, best->n);
+		snprintf(val, sizeof(val), "%s %s: %" PRIu64 " connections",
+				ft_engine_role_name(best->role), ep, n);
 		rte_tel_data_add_dict_string(c, name, val);
-		best->n = 0;
 	}
 	rte_tel_data_add_dict_container(d, ft_tcp_state_name(s), c, 0);
 }
@@ -453,57 +352,30 @@ add_diag_state(struct rte_tel_data *d, unsigned int s, struct tally *t, const in
 static int
 cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct tally t[FT_TCP_STATE_MAX];
+	struct ft_diag_tally dt;
 	struct ft_engine_stats sum;
-	unsigned int i, w;
-	int ret = 0;
+	unsigned int i;
 
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
-	memset(t, 0, sizeof(t));
-	for (i = 0; i < ft_diag_nstates; i++)
-		if (tally_init(&t[i], 1u << 16) != 0)
-			ret = -ENOMEM;
-	pthread_mutex_lock(&tel_lock);
-	if (tel_live == NULL || ret != 0) {
-		pthread_mutex_unlock(&tel_lock);
-		for (i = 0; i < ft_diag_nstates; i++)
-			free(t[i].v);
-		return ret != 0 ? ret : not_running(d);
+	if (ft_diag_tally_init(&dt) != 0)
+		return -ENOMEM;
+	if (!live_lock(d)) {
+		ft_diag_tally_free(&dt);
+		return 0;
 	}
-	readers(tel_live, 1);
-	for (w = 0; w < tel_live->nworkers; w++) {
-		const struct ft_engine *e = tel_live->engines[w];
-		uint32_t id, cap = ft_engine_capacity(e);
-		struct ft_flow_info fi;
-
-		for (id = 0; id < cap; id++) {
-			unsigned int r;
-
-			/* Nothing is held from one slot to the next: let the workers free slots. */
-			if ((id & 255) == 255)
-				quiesce(tel_live);
-			if (ft_engine_flow_info(e, id, &fi) != 0)
-				continue;
-			for (r = 0; r < 2; r++)
-				for (i = 0; i < ft_diag_nstates; i++)
-					if (fi.state[r] == ft_diag_states[i])
-						tally_add(&t[i], r ? &fi.server : &fi.client, r);
-		}
-	}
-	readers(tel_live, 0);
+	ft_diag_tally_walk(&dt, tel_live->engines, tel_live->nworkers, TELEMETRY_READER);
 	ft_engine_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
 	rte_tel_data_start_dict(d);
 	for (i = 0; i < ft_diag_nstates; i++) {
 		int64_t ends[2] = { sum.gauge[0][ft_diag_states[i]],
 			sum.gauge[1][ft_diag_states[i]] };
 
-		add_diag_state(d, ft_diag_states[i], &t[i], ends,
+		add_diag_state(d, ft_diag_states[i], &dt.t[i], ends,
 				tel_live->cfg->diag[ft_diag_states[i]]);
 	}
 	pthread_mutex_unlock(&tel_lock);
-	for (i = 0; i < ft_diag_nstates; i++)
-		free(t[i].v);
+	ft_diag_tally_free(&dt);
 	return 0;
 }
 

@@ -7,7 +7,8 @@
 
 set -eu
 pkgs=(build-essential pkg-config meson ninja-build dpdk dpdk-dev libdpdk-dev libnuma-dev
-      libpcap-dev libcmocka-dev valgrind iproute2 ethtool iputils-ping tcpdump jq clang libclang-rt-14-dev clang-format)
+      libpcap-dev libcmocka-dev valgrind iproute2 ethtool iputils-ping tcpdump jq clang libclang-rt-14-dev clang-format
+      libmicrohttpd-dev prometheus nfdump tshark xxd curl)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -161,6 +161,8 @@ ft_eng_flow_init(struct ft_engine *e, uint32_t id, unsigned int client_is_b)
 	f->wshift[0] = FT_ENG_WSCALE_UNKNOWN_SHIFT;
 	f->wshift[1] = FT_ENG_WSCALE_UNKNOWN_SHIFT;
 	c->timeout_state = FT_ENG_TIMEOUT_NONE;
+	c->last_state[0] = FT_TCP_CLOSED;
+	c->last_state[1] = FT_TCP_CLOSED;
 	e->stats.cnt[FT_CNT_FLOWS_CREATED]++;
 }
 
@@ -276,6 +278,11 @@ flow_miss(struct ft_engine *e, int32_t id, const struct ft_pkt *p, uint32_t len)
 	uint8_t fl = p->flags;
 	int32_t ret;
 
+	/*
+	 * An RST of no tracked flow is not picked up: a genuine one leaves both
+	 * endpoints CLOSED, which needs no tracking, and with no sequence space
+	 * known nothing tells a genuine one from a blind one. It is counted.
+	 */
 	if (fl & FT_TH_RST) {
 		e->stats.cnt[FT_CNT_RST_NO_FLOW]++;
 		return;
@@ -308,6 +315,7 @@ flow_miss(struct ft_engine *e, int32_t id, const struct ft_pkt *p, uint32_t len)
 		}
 		/* A SYN-ACK first: its receiver is the client. */
 		ft_eng_flow_init(e, id, !p->dir);
+		ft_eng_note_flags(f, c, FT_ROLE_SERVER, p);
 		ft_eng_note_sender(f, c, FT_ROLE_SERVER, p, len);
 		ft_eng_learn_syn(f, c, FT_ROLE_SERVER, p);
 		f->nxt[FT_ROLE_CLIENT] = p->ack;
@@ -317,11 +325,24 @@ flow_miss(struct ft_engine *e, int32_t id, const struct ft_pkt *p, uint32_t len)
 		ft_eng_flow_timer_update(e, id);
 		return;
 	}
-	/* Mid-stream pick-up: the sender of the first packet seen is the client. */
+	/*
+	 * Mid-stream pick-up: the sender of the first packet seen is the client.
+	 * A FIN shows where the close is: its sender FIN_WAIT1, its receiver
+	 * CLOSE_WAIT (the TCP step that follows records the FIN itself and
+	 * moves neither again). Anything else shows both ESTABLISHED. The
+	 * server's first segments may take the fast path, which records no flags.
+	 */
 	ft_eng_flow_init(e, id, p->dir);
+	e->flows[id].flags |= FLAG(FT_FLOW_F_FLAGS_UNSEEN, FT_ROLE_SERVER);
 	e->stats.cnt[FT_CNT_PICKUPS]++;
-	ft_eng_step(e, id, FT_ROLE_CLIENT, FT_TCP_EV_PICKUP);
-	ft_eng_step(e, id, FT_ROLE_SERVER, FT_TCP_EV_PICKUP);
+	if (fl & FT_TH_FIN) {
+		e->stats.cnt[FT_CNT_PICKUPS_CLOSING]++;
+		ft_eng_step(e, id, FT_ROLE_CLIENT, FT_TCP_EV_PICKUP_SND_FIN);
+		ft_eng_step(e, id, FT_ROLE_SERVER, FT_TCP_EV_PICKUP_RCV_FIN);
+	} else {
+		ft_eng_step(e, id, FT_ROLE_CLIENT, FT_TCP_EV_PICKUP);
+		ft_eng_step(e, id, FT_ROLE_SERVER, FT_TCP_EV_PICKUP);
+	}
 	ft_eng_flow_packet(e, id, p, len);
 }
 

@@ -50,6 +50,9 @@
 		"new flows refused while freed slots waited for a telemetry reader") \
 	X(NO_V6_TABLE, no_v6_table, "IPv6 flows refused: IPv6 tracking disabled") \
 	X(PICKUPS, pickups, "flows picked up mid-stream") \
+	X(PICKUPS_CLOSING, pickups_closing, \
+		"flows picked up mid-close (first seen with a FIN: its sender FIN_WAIT1, its " \
+		"receiver CLOSE_WAIT)") \
 	X(RST_NO_FLOW, rst_no_flow, "RSTs of no tracked flow") \
 	X(RST_ACCEPTED, rst_accepted, "RSTs accepted (exact sequence number)") \
 	X(RST_UNVERIFIED, rst_unverified, "RSTs accepted without a known sequence space") \
@@ -140,6 +143,9 @@ struct ft_event {
 	uint64_t pkts[2];     /**< Packets sent by client and server. */
 	uint64_t bytes[2];    /**< Frame bytes sent by client and server. */
 	uint64_t start_ns;    /**< Time the flow started. */
+	/** Union of the TCP flags the client and the server sent (PSH left out). */
+	uint8_t tcp_flags[2];
+	uint8_t last_state[2]; /**< State client and server left for CLOSED. */
 };
 
 typedef void(ft_engine_event_fn)(void *arg, const struct ft_event *ev);
@@ -270,6 +276,8 @@ struct ft_flow_info {
 	uint64_t pkts[2];
 	uint64_t bytes[2];
 	uint64_t start_ns;
+	uint8_t tcp_flags[2]; /**< Union of the TCP flags each sent (PSH left out). */
+	uint8_t first_closer; /**< enum ft_closer. */
 };
 
 typedef void(ft_engine_flow_fn)(void *arg, const struct ft_flow_info *flow);

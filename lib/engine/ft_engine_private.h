@@ -108,6 +108,8 @@ ft_eng_set_state(struct ft_engine *e, uint32_t id, unsigned int role, unsigned i
 		e->stats.cnt[FT_CNT_CLOSE_TRANSITIONS]++;
 	if (to == FT_TCP_CLOSING)
 		f->flags |= FT_FLOW_F_CLOSING;
+	else if (to == FT_TCP_CLOSED)
+		e->cold[id].last_state[role] = (uint8_t)from;
 	f->dl[role] = e->now_tick + e->tmo[to];
 	if (e->conf.on_event != NULL)
 		ft_eng_emit_state(e, id, role, from, to, ev);
@@ -164,6 +166,37 @@ ft_eng_note_sender(struct ft_flow *f, struct ft_flow_cold *c, unsigned int snd,
 		c->tsval[snd] = p->tsval;
 		c->ts_valid |= (uint8_t)(1u << snd);
 	}
+}
+
+/*
+ * Record the TCP flags of a segment from snd that the general path handles
+ * (PSH left out: the established fast path, which records nothing, takes
+ * segments with and without it alike).
+ */
+static inline void
+ft_eng_note_flags(struct ft_flow *f, const struct ft_flow_cold *c, unsigned int snd,
+		const struct ft_pkt *p)
+{
+	uint8_t fl = (uint8_t)(p->flags & ~FT_TH_PSH);
+
+	if (unlikely(f->flags & FLAG(FT_FLOW_F_FLAGS_UNSEEN, snd))) {
+		/* Segments of snd counted before this one took the fast path: they carried ACK. */
+		f->flags &= (uint16_t)~FLAG(FT_FLOW_F_FLAGS_UNSEEN, snd);
+		if (ft_flow_pkts(f, c, snd) != 0)
+			fl |= FT_TH_ACK;
+	}
+	f->tcp_flags[snd] |= fl;
+}
+
+/* The union of the TCP flags endpoint r sent (PSH left out), as flow ends report it. */
+static inline uint8_t
+ft_eng_flags_of(const struct ft_flow *f, const struct ft_flow_cold *c, unsigned int r)
+{
+	uint8_t fl = f->tcp_flags[r];
+
+	if ((f->flags & FLAG(FT_FLOW_F_FLAGS_UNSEEN, r)) && ft_flow_pkts(f, c, r) != 0)
+		fl |= FT_TH_ACK;
+	return fl;
 }
 
 /* The receive window of endpoint rcv, in bytes, as far as the middlebox knows it. */

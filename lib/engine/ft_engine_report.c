@@ -186,6 +186,10 @@ ft_eng_flow_end(struct ft_engine *e, uint32_t id, unsigned int how)
 	ev.bytes[0] = ft_flow_bytes(f, c, 0);
 	ev.bytes[1] = ft_flow_bytes(f, c, 1);
 	ev.start_ns = c->start_ns;
+	ev.tcp_flags[0] = ft_eng_flags_of(f, c, 0);
+	ev.tcp_flags[1] = ft_eng_flags_of(f, c, 1);
+	ev.last_state[0] = c->last_state[0];
+	ev.last_state[1] = c->last_state[1];
 	event_endpoints(e, id, &ev, 1);
 	e->conf.on_event(e->conf.event_arg, &ev);
 }
@@ -218,7 +222,9 @@ ft_engine_flow_info(const struct ft_engine *e, uint32_t id, struct ft_flow_info 
 	info->server = ev.server;
 	info->held = (f->flags & FT_FLOW_F_HOLD) != 0;
 	info->start_ns = c->start_ns;
+	info->first_closer = (f->flags >> FT_FLOW_F_CLOSER_SHIFT) & 3;
 	for (r = 0; r < 2; r++) {
+		info->tcp_flags[r] = ft_eng_flags_of(f, c, r);
 		int32_t left = (int32_t)(f->dl[r] - now_tick);
 
 		info->state[r] = f->state[r];

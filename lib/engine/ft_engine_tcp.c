@@ -127,6 +127,7 @@ ft_eng_start_from_syn(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, 
 	struct ft_flow_cold *c = &e->cold[id];
 
 	ft_eng_flow_init(e, id, p->dir);
+	ft_eng_note_flags(f, c, FT_ROLE_CLIENT, p);
 	ft_eng_note_sender(f, c, FT_ROLE_CLIENT, p, len);
 	ft_eng_learn_syn(f, c, FT_ROLE_CLIENT, p);
 	ft_eng_step(e, id, FT_ROLE_CLIENT, FT_TCP_EV_SND_SYN);
@@ -337,6 +338,8 @@ ft_eng_flow_packet(struct ft_engine *e, uint32_t id, const struct ft_pkt *p, uin
 		}
 		return;
 	}
+	/* A SYN that starts a new incarnation records itself in the new one. */
+	ft_eng_note_flags(f, &e->cold[id], snd, p);
 	if (p->flags & FT_TH_SYN) {
 		handle_syn(e, id, p, len, snd);
 		return;

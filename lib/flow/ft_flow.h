@@ -31,15 +31,21 @@ struct rte_hash;
 struct rte_rcu_qsbr;
 
 /** Flow flags (struct ft_flow.flags). Role-indexed bits use FT_FLOW_F_ROLE(bit, role). */
-#define FT_FLOW_F_LIVE		  (1u << 0) /**< Slot holds a flow. */
-#define FT_FLOW_F_CLIENT_B	  (1u << 1) /**< The client is key endpoint b. */
-#define FT_FLOW_F_HOLD		  (1u << 2) /**< Ended by RST, held against late packets. */
-#define FT_FLOW_F_CLOSING	  (1u << 3) /**< An endpoint went through CLOSING. */
-#define FT_FLOW_F_FIN_SENT	  (1u << 4) /**< Role sent a FIN (bits 4, 5). */
-#define FT_FLOW_F_FIN_DLV	  (1u << 6) /**< Role's FIN reached its peer (bits 6, 7). */
-#define FT_FLOW_F_NXT_VALID	  (1u << 8) /**< nxt[role] is known (bits 8, 9). */
-#define FT_FLOW_F_CLOSER_SHIFT	  12	    /**< First closer: 0 none, 1 client, 2 server. */
-#define FT_FLOW_F_RST_SHIFT	  14	    /**< Who reset: 0 none, 1 client, 2 server. */
+#define FT_FLOW_F_LIVE	    (1u << 0) /**< Slot holds a flow. */
+#define FT_FLOW_F_CLIENT_B  (1u << 1) /**< The client is key endpoint b. */
+#define FT_FLOW_F_HOLD	    (1u << 2) /**< Ended by RST, held against late packets. */
+#define FT_FLOW_F_CLOSING   (1u << 3) /**< An endpoint went through CLOSING. */
+#define FT_FLOW_F_FIN_SENT  (1u << 4) /**< Role sent a FIN (bits 4, 5). */
+#define FT_FLOW_F_FIN_DLV   (1u << 6) /**< Role's FIN reached its peer (bits 6, 7). */
+#define FT_FLOW_F_NXT_VALID (1u << 8) /**< nxt[role] is known (bits 8, 9). */
+/**
+ * Role's segments are not in tcp_flags[role] yet (bits 10, 11): set for the
+ * peer of the first packet of a flow picked up mid-stream, whose first segments
+ * may take the established fast path, which records no flags (they carry ACK).
+ */
+#define FT_FLOW_F_FLAGS_UNSEEN	  (1u << 10)
+#define FT_FLOW_F_CLOSER_SHIFT	  12 /**< First closer: 0 none, 1 client, 2 server. */
+#define FT_FLOW_F_RST_SHIFT	  14 /**< Who reset: 0 none, 1 client, 2 server. */
 #define FT_FLOW_F_ROLE(bit, role) ((bit) << (role))
 
 /** Role indexes: every per-endpoint array is indexed by role. */
@@ -63,7 +69,13 @@ struct ft_flow {
 	uint8_t state[2];     /**< enum ft_tcp_state of each endpoint. */
 	uint8_t wshift[2];    /**< Window scale applied to each endpoint's win. */
 	uint16_t flags;	      /**< FT_FLOW_F_*. */
-	uint16_t pad;
+	/**
+	 * Union of the TCP flags (PSH left out) of each endpoint's segments that
+	 * the general path handled: every SYN, FIN and RST, and the segments of a
+	 * flow not ESTABLISHED both ways. The established fast path records nothing:
+	 * it takes only ACK segments (with or without PSH).
+	 */
+	uint8_t tcp_flags[2];
 } __rte_cache_aligned;
 _Static_assert(sizeof(struct ft_flow) == 64, "hot flow state must be one cache line");
 
@@ -80,7 +92,8 @@ struct ft_flow_cold {
 	uint8_t wscale[2];     /**< Window scale, FT_FLOW_WS_NONE or FT_FLOW_WS_UNKNOWN. */
 	uint8_t timeout_state; /**< State of the first non-TIME_WAIT timeout, or 0xff. */
 	uint8_t ts_valid;      /**< Bit per role: tsval[role] is known. */
-	uint8_t pad[4];
+	uint8_t last_state[2]; /**< State each endpoint left for CLOSED (CLOSED before). */
+	uint8_t pad[2];
 };
 
 /** Packets sent by endpoint r of a flow. */

@@ -69,6 +69,13 @@ const uint8_t ft_tcp_next[FT_TCP_EV_MAX][FT_TCP_STATE_MAX] = {
 [FT_TCP_EV_RCV_ACK_FIN] = { sSS, sSR, sES, sF2, sF2, sTW, sTW, sCW, sCL, sCL },
 /* A flow seen first without a SYN is taken as ESTABLISHED; nothing else is revived. */
 [FT_TCP_EV_PICKUP]      = { sSS, sSR, sES, sF1, sF2, sCG, sTW, sCW, sLA, sES },
+/*
+ * A flow seen first with a FIN is picked up in the states that FIN shows: its
+ * sender FIN_WAIT1, its receiver CLOSE_WAIT (after a failover, the close goes on
+ * where the packets are, not from ESTABLISHED).
+ */
+[FT_TCP_EV_PICKUP_SND_FIN] = { sSS, sSR, sES, sF1, sF2, sCG, sTW, sCW, sLA, sF1 },
+[FT_TCP_EV_PICKUP_RCV_FIN] = { sSS, sSR, sES, sF1, sF2, sCG, sTW, sCW, sLA, sCW },
 [FT_TCP_EV_RST]         = { sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL },
 /* Every timer ends in CLOSED; TIME_WAIT's is the 2 MSL wait. */
 [FT_TCP_EV_TIMEOUT]     = { sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL },

@@ -60,6 +60,8 @@ enum ft_tcp_state {
 	X(RCV_FIN_ACK, "fin")     /* Receives the peer's FIN, which also ACKs its own. */ \
 	X(RCV_ACK_FIN, "ack")     /* Receives the ACK of its FIN. */ \
 	X(PICKUP, "pickup")       /* Flow picked up mid-stream. */ \
+	X(PICKUP_SND_FIN, "pickup") /* Flow picked up mid-close: sends the first FIN seen. */ \
+	X(PICKUP_RCV_FIN, "pickup") /* Flow picked up mid-close: receives the first FIN seen. */ \
 	X(RST, "rst")             /* An acceptable RST from either side. */ \
 	X(TIMEOUT, "timeout")     /* Its state timer expired. */ \
 	X(REUSE, "reuse")         /* A new incarnation replaced this one. */ \

@@ -622,6 +622,219 @@ test_pickup(void **state)
 	assert_int_equal(ft_engine_stats(eng)->flows, 0);
 }
 
+/* The engine's audit holds after the clock has run to now. */
+static void
+check_audit(void)
+{
+	char why[256];
+
+	if (ft_engine_audit(eng, 0, why, sizeof(why)) != 0)
+		fail_msg("audit: %s", why);
+}
+
+/* Number of state events into state `to` for the given role. */
+static unsigned int
+count_into(unsigned int role, unsigned int to)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < nev; i++)
+		n += evs[i].type == FT_EVENT_STATE && evs[i].role == role && evs[i].to == to;
+	return n;
+}
+
+/*
+ * Failover, row "FIN first seen": a host that takes over a flow mid-close
+ * picks it up in the states the FIN shows, its sender FIN_WAIT1 and its
+ * receiver CLOSE_WAIT, never passing through ESTABLISHED; the rest of the
+ * close then goes as on the host that saw it all.
+ */
+static void
+test_pickup_fin_first(void **state)
+{
+	struct conn k;
+	const struct ft_event *end;
+
+	(void)state;
+	conn_init(&k, 40030);
+	C(&k, F | A, 0);
+	assert_states(&k, FIN_WAIT1, CLOSE_WAIT);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_PICKUPS], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_PICKUPS_CLOSING], 1);
+	assert_int_equal(ft_engine_stats(eng)->entered[CL][FT_TCP_ESTABLISHED], 0);
+	assert_int_equal(ft_engine_stats(eng)->entered[SV][FT_TCP_ESTABLISHED], 0);
+	assert_int_equal(evs[0].from, FT_TCP_CLOSED);
+	assert_int_equal(evs[0].to, FT_TCP_FIN_WAIT1);
+	assert_string_equal(ft_tcp_event_cause(evs[0].cause), "pickup");
+	check_audit();
+	S(&k, A, 0);
+	assert_states(&k, FIN_WAIT2, CLOSE_WAIT);
+	S(&k, F | A, 0);
+	assert_states(&k, TIME_WAIT, LAST_ACK);
+	C(&k, A, 0);
+	assert_states(&k, TIME_WAIT, CLOSED);
+	check_audit();
+	advance(61);
+	end = last_end();
+	assert_non_null(end);
+	assert_int_equal(end->how, FT_END_FIN);
+	assert_int_equal(end->first_closer, FT_CLOSER_CLIENT);
+	assert_int_equal(end->last_state[CL], FT_TCP_TIME_WAIT);
+	assert_int_equal(end->last_state[SV], FT_TCP_LAST_ACK);
+	assert_int_equal(end->tcp_flags[CL], FT_TH_FIN | FT_TH_ACK);
+	assert_int_equal(end->tcp_flags[SV], FT_TH_FIN | FT_TH_ACK);
+	check_gauges();
+}
+
+/* Row "FIN first seen, the peer's FIN crosses it": both CLOSING, a simultaneous close. */
+static void
+test_pickup_fin_then_crossing_fin(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40031);
+	C(&k, F | A, 100);
+	/* The server's FIN was sent before the client's arrived: it does not ACK it. */
+	raw(&k, 0, F | A, k.sseq, k.cseq - 1, 0);
+	k.sseq++;
+	assert_states(&k, CLOSING, CLOSING);
+	C(&k, A, 0);
+	S(&k, A, 0);
+	assert_states(&k, TIME_WAIT, TIME_WAIT);
+	advance(61);
+	assert_int_equal(last_end()->how, FT_END_SIMULTANEOUS);
+	check_gauges();
+}
+
+/*
+ * Row "cut after the first FIN": the first packet is the ACK of a FIN not
+ * seen. A pure ACK shows nothing of a close: both are picked up ESTABLISHED,
+ * the next FIN is taken as the first one, and the endpoint whose FIN was
+ * missed shows CLOSE_WAIT where it is in FIN_WAIT2 (not recovered).
+ */
+static void
+test_pickup_after_first_fin(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40032);
+	k.cseq++; /* The client's FIN went by before the cut. */
+	S(&k, A, 0);
+	/*
+	 * The sender of the first packet seen is taken as the client: the engine's
+	 * client here is the real server (the roles below are the engine's).
+	 */
+	assert_states(&k, ESTABLISHED, ESTABLISHED);
+	S(&k, F | A, 0);
+	assert_states(&k, FIN_WAIT1, CLOSE_WAIT);
+	C(&k, A, 0);
+	assert_states(&k, FIN_WAIT2, CLOSE_WAIT);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_PICKUPS_CLOSING], 0);
+	check_audit();
+}
+
+/* Row "RST first seen": nothing is tracked; the RST is counted. */
+static void
+test_pickup_rst_first(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40033);
+	raw(&k, 1, R | A, k.cseq, k.sseq, 0);
+	assert_int_equal(st(&k, CL), -1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_RST_NO_FLOW], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_PICKUPS], 0);
+	assert_int_equal(nev, 0);
+}
+
+/*
+ * Row "only the last ACK after the cut": picked up ESTABLISHED both ways, and
+ * with nothing more it ends by the ESTABLISHED timer (not recovered).
+ */
+static void
+test_pickup_last_ack_only(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40034);
+	C(&k, A, 0);
+	assert_states(&k, ESTABLISHED, ESTABLISHED);
+	advance(7441);
+	assert_int_equal(last_end()->how, FT_END_TIMEOUT);
+	assert_int_equal(last_end()->how_state, FT_TCP_ESTABLISHED);
+	assert_int_equal(last_end()->last_state[CL], FT_TCP_ESTABLISHED);
+	check_gauges();
+}
+
+/*
+ * Row "the passive closer's FIN first seen" (its peer's FIN went by before the
+ * cut): the packets look exactly like a first FIN, so the sender shows
+ * FIN_WAIT1 then FIN_WAIT2 (it is in LAST_ACK then CLOSED) and its peer
+ * CLOSE_WAIT (it is in TIME_WAIT) until their timers end them (not recovered).
+ */
+static void
+test_pickup_passive_fin_first(void **state)
+{
+	struct conn k;
+
+	(void)state;
+	conn_init(&k, 40035);
+	k.sseq++; /* The server's FIN went by before the cut: the client ACKs it. */
+	C(&k, F | A, 0);
+	S(&k, A, 0);
+	assert_states(&k, FIN_WAIT2, CLOSE_WAIT);
+	advance(61);
+	assert_states(&k, CLOSED, CLOSE_WAIT);
+	check_audit();
+}
+
+/* A flow end carries the union of each side's TCP flags and the state each left. */
+static void
+test_end_flags_and_last_states(void **state)
+{
+	struct conn k;
+	struct ft_flow_info fi;
+	const struct ft_event *end;
+
+	(void)state;
+	conn_init(&k, 40036);
+	handshake(&k);
+	C(&k, A | FT_TH_PSH, 100);
+	S(&k, A | FT_TH_PSH, 300);
+	assert_int_equal(info(&k, &fi), 0);
+	assert_int_equal(fi.tcp_flags[CL], FT_TH_SYN | FT_TH_ACK);
+	assert_int_equal(fi.tcp_flags[SV], FT_TH_SYN | FT_TH_ACK);
+	assert_int_equal(fi.first_closer, FT_CLOSER_NONE);
+	raw(&k, 1, R | A, k.cseq, k.sseq, 0);
+	end = last_end();
+	assert_non_null(end);
+	assert_int_equal(end->how, FT_END_RST_CLIENT);
+	assert_int_equal(end->tcp_flags[CL], FT_TH_SYN | FT_TH_ACK | FT_TH_RST);
+	assert_int_equal(end->tcp_flags[SV], FT_TH_SYN | FT_TH_ACK);
+	assert_int_equal(end->last_state[CL], FT_TCP_ESTABLISHED);
+	assert_int_equal(end->last_state[SV], FT_TCP_ESTABLISHED);
+
+	/* Picked up: the server's first segments may take the fast path; they carried ACK. */
+	conn_init(&k, 40037);
+	C(&k, A, 100);
+	assert_int_equal(info(&k, &fi), 0);
+	assert_int_equal(fi.tcp_flags[SV], 0);
+	S(&k, A, 50);
+	S(&k, A, 50);
+	assert_int_equal(info(&k, &fi), 0);
+	assert_int_equal(fi.tcp_flags[CL], FT_TH_ACK);
+	assert_int_equal(fi.tcp_flags[SV], FT_TH_ACK);
+	S(&k, F | A, 0);
+	assert_int_equal(info(&k, &fi), 0);
+	assert_int_equal(fi.tcp_flags[SV], FT_TH_FIN | FT_TH_ACK);
+	assert_int_equal(fi.first_closer, FT_CLOSER_SERVER);
+	assert_int_equal(count_into(SV, FT_TCP_FIN_WAIT1), 1);
+}
+
 static void
 no_pickup(struct ft_engine_conf *conf)
 {
@@ -935,6 +1148,13 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_syn_reuse_by_timestamp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pickup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pickup_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pickup_fin_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pickup_fin_then_crossing_fin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pickup_after_first_fin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pickup_rst_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pickup_last_ack_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pickup_passive_fin_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_end_flags_and_last_states, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_wait_leak, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_established_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eviction_prefers_closing, setup, teardown),

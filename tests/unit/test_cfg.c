@@ -222,6 +222,16 @@ static const char every_key_ini[] =
 		"[diagnosis]\n"
 		"SYN_SENT = 21\nSYN_RECV = 22\nESTABLISHED = 23\nFIN_WAIT1 = 24\nFIN_WAIT2 = 25\n"
 		"CLOSING = 26\nTIME_WAIT = 27\nCLOSE_WAIT = 28\nLAST_ACK = 29\n"
+		"[metrics]\n"
+		"address = ::1\n"
+		"port = 9464\n"
+		"top = 3\n"
+		"[ipfix]\n"
+		"collector = 198.18.0.9\n"
+		"port = 4739\n"
+		"enterprise = 12345\n"
+		"domain = 7\n"
+		"template_interval = 1.5\n"
 		"[ports]\n"
 		"pairs = 1:2,4:3\n"
 		"[live]\n"
@@ -289,6 +299,22 @@ static const char *const every_key_args[] = {
 	"CLOSE_WAIT=28",
 	"--diag",
 	"LAST_ACK=29",
+	"--metrics-address",
+	"::1",
+	"--metrics-port",
+	"9464",
+	"--metrics-top",
+	"3",
+	"--ipfix-collector",
+	"198.18.0.9",
+	"--ipfix-port",
+	"4739",
+	"--ipfix-enterprise",
+	"12345",
+	"--ipfix-domain",
+	"7",
+	"--ipfix-template-interval",
+	"1.5",
 	"--pairs",
 	"1:2,4:3",
 	"--workers",
@@ -334,6 +360,14 @@ check_every_key_set(const struct ft_app_cfg *cfg)
 				s == FT_TCP_LAST_ACK ? 19500 : (11 + s) * 1000);
 		assert_int_equal(cfg->diag[s], 21 + s);
 	}
+	assert_string_equal(cfg->metrics_addr, "::1");
+	assert_int_equal(cfg->metrics_port, 9464);
+	assert_int_equal(cfg->metrics_top, 3);
+	assert_string_equal(cfg->ipfix_addr, "198.18.0.9");
+	assert_int_equal(cfg->ipfix_port, 4739);
+	assert_int_equal(cfg->ipfix_pen, 12345);
+	assert_int_equal(cfg->ipfix_domain, 7);
+	assert_int_equal(cfg->ipfix_template_ms, 1500);
 	assert_int_equal(cfg->npairs, 2);
 	assert_int_equal(cfg->pairs[0][0], 1);
 	assert_int_equal(cfg->pairs[0][1], 2);
@@ -602,6 +636,11 @@ static const struct bad_input bad_inputs[] = {
 			"--pairs is for live mode, not with --pcap" },
 	{ NULL, { "--pcap", "t.pcap", "extra" }, "unexpected argument 'extra'" },
 	{ NULL, { "--bogus" }, "fintrack: bad option; see fintrack -- --help" },
+	{ NULL, { "--metrics-address", "localhost" },
+			"--metrics-address: 'localhost' is not an IPv4 or IPv6 address" },
+	{ "[ipfix]\ncollector = 198.18.0.300\n", { "--config", "@" },
+			"[ipfix] collector: '198.18.0.300' is not an IPv4 or IPv6 address" },
+	{ NULL, { "--ipfix-port", "65536" }, "--ipfix-port: '65536' is not a number in 0..65535" },
 	{ NULL, { "--max-flows" }, "fintrack: bad option" },
 	{ NULL, { "--config", "/tmp/ft_test_cfg_missing.ini" },
 			"--config /tmp/ft_test_cfg_missing.ini: cannot read or parse the file" },
@@ -644,8 +683,11 @@ test_foreach(void **state)
 	(void)state;
 	defaults_of(&cfg);
 	ft_cfg_foreach(&cfg, collect, &vs);
-	/* 6 of the command line only, 9 [engine], 9 + 9 states, 1 [ports], 8 [live]. */
-	assert_int_equal(vs.n, 42);
+	/*
+	 * 6 of the command line only, 9 [engine], 9 + 9 states, 3 [metrics], 5 [ipfix],
+	 * 1 [ports], 8 [live].
+	 */
+	assert_int_equal(vs.n, 50);
 	v = find_value(&vs, NULL, "pcap");
 	assert_string_equal(v->text, "");
 	assert_false(v->has_num);

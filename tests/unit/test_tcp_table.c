@@ -100,6 +100,11 @@ test_handshake(void **state)
 		{ ES, FT_TCP_EV_RCV_ACK_SYN, ES, "a duplicate ACK changes nothing" },
 		{ ES, FT_TCP_EV_SND_ACK_SYN, ES, "a duplicate ACK changes nothing" },
 		{ CL, FT_TCP_EV_PICKUP, ES, "a flow picked up mid-stream is ESTABLISHED" },
+		{ CL, FT_TCP_EV_PICKUP_SND_FIN, F1, "the sender of a FIN seen first: FIN_WAIT1" },
+		{ CL, FT_TCP_EV_PICKUP_RCV_FIN, CW,
+				"the receiver of a FIN seen first: CLOSE_WAIT" },
+		{ ES, FT_TCP_EV_PICKUP_SND_FIN, ES, "a pick-up revives nothing" },
+		{ TW, FT_TCP_EV_PICKUP_RCV_FIN, TW, "a pick-up revives nothing" },
 	};
 	/* Client and server side of a whole handshake. */
 	static const uint8_t client_ev[] = { FT_TCP_EV_SND_SYN, FT_TCP_EV_RCV_SYNACK };
@@ -217,7 +222,8 @@ test_closed_is_left_only_by_opening(void **state)
 	for (ev = 0; ev < FT_TCP_EV_MAX; ev++) {
 		opening = ev == FT_TCP_EV_SND_SYN || ev == FT_TCP_EV_RCV_SYN ||
 				ev == FT_TCP_EV_SND_SYNACK || ev == FT_TCP_EV_RCV_SYNACK ||
-				ev == FT_TCP_EV_PICKUP;
+				ev == FT_TCP_EV_PICKUP || ev == FT_TCP_EV_PICKUP_SND_FIN ||
+				ev == FT_TCP_EV_PICKUP_RCV_FIN;
 		to = ft_tcp_next[ev][CL];
 		if (opening && to == CL)
 			fail_msg("CLOSED -%s-> CLOSED: an opening event must open",
@@ -269,7 +275,7 @@ test_entries_in_range(void **state)
 
 	(void)state;
 	assert_int_equal(FT_TCP_STATE_MAX, 10);
-	assert_int_equal(FT_TCP_EV_MAX, 16);
+	assert_int_equal(FT_TCP_EV_MAX, 18);
 	for (ev = 0; ev < FT_TCP_EV_MAX; ev++)
 		for (s = 0; s < FT_TCP_STATE_MAX; s++)
 			if (ft_tcp_next[ev][s] >= FT_TCP_STATE_MAX)

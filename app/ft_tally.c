@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The fintrack authors
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ft_output.h"
+#include "ft_tally.h"
+
+int
+ft_diag_tally_init(struct ft_diag_tally *dt)
+{
+	unsigned int i;
+
+	memset(dt, 0, sizeof(*dt));
+	for (i = 0; i < ft_diag_nstates; i++) {
+		dt->t[i].v = calloc(FT_TALLY_SIZE, sizeof(*dt->t[i].v));
+		dt->t[i].mask = FT_TALLY_SIZE - 1;
+		if (dt->t[i].v == NULL) {
+			ft_diag_tally_free(dt);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void
+ft_diag_tally_free(struct ft_diag_tally *dt)
+{
+	unsigned int i;
+
+	for (i = 0; i < FT_TCP_STATE_MAX; i++) {
+		free(dt->t[i].v);
+		dt->t[i].v = NULL;
+	}
+}
+
+static uint32_t
+ep_hash(const struct ft_endpoint *ep, unsigned int role)
+{
+	uint32_t h = 2166136261u;
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ ep->addr[i]) * 16777619u;
+	h = (h ^ ep->port) * 16777619u;
+	return (h ^ role) * 16777619u;
+}
+
+/* Count one endpoint; clients by address, servers by address and port. */
+static void
+tally_add(struct ft_tally *t, const struct ft_endpoint *ep0, unsigned int role)
+{
+	struct ft_endpoint ep = *ep0;
+	uint32_t i;
+
+	if (role == FT_ROLE_CLIENT)
+		ep.port = 0;
+	if (t->used * 2 > t->mask) /* Full enough: count no new endpoints. */
+		goto existing_only;
+	for (i = ep_hash(&ep, role) & t->mask;; i = (i + 1) & t->mask) {
+		struct ft_tally_ent *e = &t->v[i];
+
+		if (!e->used) {
+			e->used = 1;
+			e->ep = ep;
+			e->role = (uint8_t)role;
+			e->n = 1;
+			t->used++;
+			return;
+		}
+		if (e->role == role && memcmp(&e->ep, &ep, sizeof(ep)) == 0) {
+			e->n++;
+			return;
+		}
+	}
+existing_only:
+	for (i = ep_hash(&ep, role) & t->mask; t->v[i].used; i = (i + 1) & t->mask)
+		if (t->v[i].role == role && memcmp(&t->v[i].ep, &ep, sizeof(ep)) == 0) {
+			t->v[i].n++;
+			return;
+		}
+}
+
+void
+ft_tally_readers(struct ft_engine *const *e, unsigned int n, unsigned int reader, int online)
+{
+	unsigned int w;
+
+	for (w = 0; w < n; w++) {
+		struct ft_flow_table *t = ft_engine_table(e[w]);
+
+		if (online)
+			ft_flow_table_reader_online(t, reader);
+		else
+			ft_flow_table_reader_offline(t, reader);
+	}
+}
+
+void
+ft_diag_tally_walk(struct ft_diag_tally *dt, struct ft_engine *const *e, unsigned int n,
+		unsigned int reader)
+{
+	unsigned int w, i, k;
+
+	ft_tally_readers(e, n, reader, 1);
+	for (w = 0; w < n; w++) {
+		uint32_t id, cap = ft_engine_capacity(e[w]);
+		struct ft_flow_info fi;
+
+		for (id = 0; id < cap; id++) {
+			unsigned int r;
+
+			/* Nothing is held from one slot to the next: let the workers free slots. */
+			if ((id & 255) == 255)
+				for (k = 0; k < n; k++)
+					ft_flow_table_reader_quiescent(ft_engine_table(e[k]),
+							reader);
+			if (ft_engine_flow_info(e[w], id, &fi) != 0)
+				continue;
+			for (r = 0; r < 2; r++)
+				for (i = 0; i < ft_diag_nstates; i++)
+					if (fi.state[r] == ft_diag_states[i])
+						tally_add(&dt->t[i], r ? &fi.server : &fi.client,
+								r);
+		}
+	}
+	ft_tally_readers(e, n, reader, 0);
+}
+
+const struct ft_tally_ent *
+ft_tally_pop_top(struct ft_tally *t, uint64_t *n)
+{
+	struct ft_tally_ent *best = NULL;
+	uint32_t i;
+
+	for (i = 0; i <= t->mask; i++)
+		if (t->v[i].used && t->v[i].n != 0 && (best == NULL || t->v[i].n > best->n))
+			best = &t->v[i];
+	if (best == NULL)
+		return NULL;
+	*n = best->n;
+	best->n = 0;
+	return best;
+}
+
+void
+ft_tally_host_str(const struct ft_tally_ent *ent, char *buf, size_t len)
+{
+	char *colon;
+
+	ft_endpoint_str(&ent->ep, buf, len);
+	if (ent->role == FT_ROLE_CLIENT && (colon = strrchr(buf, ':')) != NULL)
+		*colon = '\0';
+	/* An IPv6 client is "[addr]": keep the brackets off a bare address. */
+	if (ent->role == FT_ROLE_CLIENT && buf[0] == '[') {
+		size_t l = strlen(buf);
+
+		memmove(buf, buf + 1, l);
+		if (l >= 2 && buf[l - 2] == ']')
+			buf[l - 2] = '\0';
+	}
+}
