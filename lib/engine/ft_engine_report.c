@@ -227,6 +227,7 @@ ft_engine_flow_info(const struct ft_engine *e, uint32_t id, struct ft_flow_info 
 		info->expires_ns[r] = f->state[r] == FT_TCP_CLOSED || left <= 0 ?
 				0 :
 				(uint64_t)left * e->tick_ns;
+		info->in_state_ns[r] = (uint64_t)(uint32_t)(now_tick - c->entered[r]) * e->tick_ns;
 	}
 	return 0;
 }
