@@ -173,12 +173,31 @@ run_timers(struct ft_engine *e, uint64_t now)
 	while (ft_engine_timers_pending(e, now));
 }
 
+/*
+ * Fire every timer due before time until at its own deadline: walk the armed
+ * slots one after the other (as --drain does), so that a timeout between two
+ * packets carries the time it fell due, not the time of the next packet.
+ */
+static void
+advance_timers(struct ft_engine *e, uint64_t until)
+{
+	uint64_t when;
+
+	while (until > ft_engine_now(e) && ft_engine_timers_pending(e, until - 1) &&
+			ft_engine_next_timer(e, &when) == 0 && when < until) {
+		if (when < ft_engine_now(e))
+			when = ft_engine_now(e);
+		run_timers(e, when);
+	}
+	run_timers(e, until);
+}
+
 static void
 flush_burst(struct ft_engine *e, struct burst *b, uint64_t now)
 {
 	if (b->n == 0)
 		return;
-	run_timers(e, now);
+	advance_timers(e, now);
 	ft_engine_process_spans(e, b->data, b->cap, b->wire, b->n, now);
 	b->n = 0;
 }

@@ -95,6 +95,39 @@ timeouts)
 	awk -v g="$g" 'BEGIN { exit !(g >= 0.498 && g <= 0.502) }' || fail "CLOSE_WAIT lasted $g s, not 0.5"
 	echo "ok: timeouts from the config file and the command line"
 	;;
+timer_deadlines)
+	# Two connections 10 s apart. In the first, the server times out of FIN_WAIT2
+	# 3 s after the client's last ACK and the client out of CLOSE_WAIT 4 s after
+	# the server's FIN, long before the second connection's first packet: each
+	# timeout and the end record carry their own deadline (to the 1 ms tick), not
+	# the time of the next packet.
+	"$TRACEGEN" -o "$work/t.pcap" -n 2 --rate 0.1 --mix fin_wait2_timeout || fail "trace generator"
+	fintrack --pcap "$work/t.pcap" --events "$work/ev" --quiet --timeout FIN_WAIT2=3 \
+		--timeout CLOSE_WAIT=4 || fail "fintrack exited $?"
+	ts_of() {
+		grep -m1 -- "$1" "$work/ev" | sed 's/.*"ts":\([0-9.]*\).*/\1/'
+	}
+	ack=$(ts_of '"to":"FIN_WAIT2"')
+	fin=$(ts_of '"to":"CLOSE_WAIT"')
+	fw2=$(ts_of '"from":"FIN_WAIT2","to":"CLOSED"')
+	cw=$(ts_of '"from":"CLOSE_WAIT","to":"CLOSED"')
+	end=$(ts_of '"type":"end"')
+	next=$(grep '"to":"SYN_SENT"' "$work/ev" | sed -n '2s/.*"ts":\([0-9.]*\).*/\1/p')
+	for v in ack fin fw2 cw end next; do
+		[ -n "${!v}" ] || { cat "$work/ev"; fail "no $v event"; }
+	done
+	within_tick() { # within_tick WHAT EVENT_TS START SECONDS
+		awk -v t="$2" -v s="$3" -v d="$4" 'BEGIN { x = t - (s + d); exit !(x > -0.001 && x <= 0.000001) }' ||
+			fail "$1 at $2, expected $3 + $4 s (to the tick)"
+		echo "ok: $1 at $2 = $3 + $4 s"
+	}
+	within_tick "FIN_WAIT2 timeout" "$fw2" "$ack" 3
+	within_tick "CLOSE_WAIT timeout" "$cw" "$fin" 4
+	within_tick "end record" "$end" "$fin" 4
+	awk -v a="$end" -v b="$next" 'BEGIN { exit !(a < b - 5) }' ||
+		fail "the first flow ended at $end, not before the second started at $next"
+	grep -q '"how":"timeout_FIN_WAIT2"' "$work/ev" || fail "no timeout_FIN_WAIT2 end"
+	;;
 bad_input)
 	"$TRACEGEN" -o "$work/t.pcap" -n 20 || fail "trace generator"
 	expect_error 2 "unknown state 'BOGUS'" --pcap "$work/t.pcap" --timeout BOGUS=3
