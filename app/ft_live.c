@@ -36,6 +36,7 @@ RTE_LOG_REGISTER(ft_logtype_live, ft.live, INFO);
 #define MBUF_CACHE	  256
 
 volatile bool ft_force_quit;
+volatile bool ft_reload;
 
 /*
  * A Toeplitz key made of one repeated 16-bit pattern gives the same hash for
@@ -346,11 +347,10 @@ workers_create(struct ft_live *live)
 		ec.socket_id = socket;
 		w->engine = ft_engine_create(&ec);
 		if (w->engine == NULL) {
-			fprintf(stderr,
-					"fintrack: lcore %u: cannot create the engine for %u IPv4 + "
-					"%u IPv6 flows on socket %d: %s\n",
-					lcore, ec.max_flows, ec.max_flows_v6, socket,
-					rte_strerror(rte_errno));
+			char who[32];
+
+			snprintf(who, sizeof(who), "lcore %u: ", lcore);
+			ft_output_engine_error(who, &ec, rte_errno);
 			return -rte_errno;
 		}
 		live->engines[n] = w->engine;
@@ -567,6 +567,22 @@ struct worker_arg {
 	struct ft_worker *w;
 };
 
+/* Copy the timeouts the control lcore published and give them to this worker's engine. */
+static void
+take_timeouts(struct ft_live *live, struct ft_worker *w)
+{
+	uint32_t tmo[FT_TCP_STATE_MAX], gen;
+	uint32_t sn;
+
+	do {
+		sn = rte_seqlock_read_begin(&live->timeouts.lock);
+		memcpy(tmo, live->timeouts.timeout_ms, sizeof(tmo));
+		gen = live->timeouts.gen;
+	} while (rte_seqlock_read_retry(&live->timeouts.lock, sn));
+	ft_engine_set_timeouts(w->engine, tmo);
+	w->timeouts_gen = gen;
+}
+
 static int
 worker_main(void *arg)
 {
@@ -619,6 +635,10 @@ worker_main(void *arg)
 			tx_flush(live, w);
 			last_drain = tsc;
 		}
+		/* A safe point: no packet of this worker is half handled. */
+		if (unlikely(__atomic_load_n(&live->timeouts.gen, __ATOMIC_ACQUIRE) !=
+				    w->timeouts_gen))
+			take_timeouts(live, w);
 		if (tsc - last_tick >= tick_tsc) {
 			/* A bounded batch per loop; more due timers wait for the next loop, not tick. */
 			fired = ft_engine_tick(w->engine, now);
@@ -731,9 +751,96 @@ check_diagnosis(const struct ft_live *live, uint8_t *raised)
 	}
 }
 
+/* Publish the running configuration's timeouts for the workers to take up. */
 static void
-control_loop(struct ft_live *live, FILE *events)
+publish_timeouts(struct ft_live *live)
 {
+	rte_seqlock_write_lock(&live->timeouts.lock);
+	memcpy(live->timeouts.timeout_ms, live->cfg->engine.timeout_ms,
+			sizeof(live->timeouts.timeout_ms));
+	__atomic_store_n(&live->timeouts.gen, live->timeouts.gen + 1, __ATOMIC_RELEASE);
+	rte_seqlock_write_unlock(&live->timeouts.lock);
+}
+
+/*
+ * The hook for export settings (flow records to a collector, metrics): once
+ * they exist, their section is marked reload in FT_CFG_SECTION_LIST, so that
+ * ft_cfg_reload() has already copied their new values into live->cfg when
+ * this is called; it then restarts what uses them. Nothing exports yet.
+ */
+static void
+apply_export_settings(struct ft_live *live)
+{
+	RTE_SET_USED(live);
+}
+
+/*
+ * Reopen the events file (logrotate moved it away): what the workers queued
+ * so far goes to the old file, the rest to the new one. Kept as it is if the
+ * new one cannot be opened.
+ */
+static void
+reopen_events(struct ft_live *live, FILE **events)
+{
+	const char *path = live->cfg->events;
+	FILE *f;
+
+	if (*events == NULL || *events == stdout)
+		return;
+	f = fopen(path, "a");
+	if (f == NULL) {
+		LOG(ERR, "SIGHUP: cannot open --events %s again (%s): still writing the old one\n",
+				path, strerror(errno));
+		return;
+	}
+	drain_events(live, *events);
+	if (ft_output_close("--events", path, *events) != 0)
+		LOG(ERR, "SIGHUP: the events file moved away was not written whole\n");
+	*events = f;
+	LOG(INFO, "SIGHUP: --events %s opened again\n", path);
+}
+
+/* Read the configuration file and the command line again; apply what SIGHUP reloads. */
+static void
+reload_config(struct ft_live *live)
+{
+	struct ft_app_cfg fresh;
+	uint32_t before[FT_TCP_STATE_MAX];
+	char applied[1024], ignored[1024];
+	unsigned int n;
+
+	if (ft_cfg_parse(&fresh, live->argc, live->argv) != 0) {
+		LOG(ERR, "SIGHUP: the configuration has errors (above): the running one is kept\n");
+		return;
+	}
+	memcpy(before, live->cfg->engine.timeout_ms, sizeof(before));
+	ft_telemetry_lock();
+	n = ft_cfg_reload(live->cfg, &fresh, applied, sizeof(applied), ignored, sizeof(ignored));
+	ft_telemetry_unlock();
+	if (memcmp(before, live->cfg->engine.timeout_ms, sizeof(before)) != 0)
+		publish_timeouts(live);
+	apply_export_settings(live);
+	if (n == 0)
+		LOG(INFO, "SIGHUP: %s read again, nothing to change\n",
+				live->cfg->config != NULL ? live->cfg->config : "the command line");
+	else
+		LOG(INFO,
+				"SIGHUP: %s read again; now in force: %s (new timeouts apply to "
+				"timers set from now on)\n",
+				live->cfg->config != NULL ? live->cfg->config : "the command line",
+				applied);
+	if (ignored[0] != '\0')
+		LOG(WARNING,
+				"SIGHUP: %s changed, but %s read at start only: restart fintrack to "
+				"apply %s\n",
+				ignored, strchr(ignored, ',') != NULL ? "they are" : "it is",
+				strchr(ignored, ',') != NULL ? "them" : "it");
+}
+
+static void
+control_loop(struct ft_live *live, FILE **events_out)
+{
+	FILE *events = *events_out;
 	struct port_totals last[RTE_MAX_ETHPORTS];
 	uint64_t interval = live->cfg->stats_interval_ms;
 	uint64_t last_stats = rte_rdtsc(), last_diag = last_stats;
@@ -747,6 +854,12 @@ control_loop(struct ft_live *live, FILE *events)
 
 		rte_delay_us_sleep(CONTROL_PERIOD_US);
 		tsc = rte_rdtsc();
+		if (ft_reload) {
+			ft_reload = false;
+			reopen_events(live, &events);
+			*events_out = events;
+			reload_config(live);
+		}
 		if (events != NULL) {
 			drain_events(live, events);
 			fflush(events);
@@ -847,7 +960,7 @@ live_free(struct ft_live *live)
 }
 
 int
-ft_live_run(const struct ft_app_cfg *cfg)
+ft_live_run(struct ft_app_cfg *cfg, int argc, char **argv)
 {
 	static struct ft_live live;
 	struct worker_arg args[RTE_MAX_LCORE];
@@ -857,6 +970,9 @@ ft_live_run(const struct ft_app_cfg *cfg)
 
 	memset(&live, 0, sizeof(live));
 	live.cfg = cfg;
+	live.argc = argc;
+	live.argv = argv;
+	rte_seqlock_init(&live.timeouts.lock);
 	live.tsc_hz = rte_get_tsc_hz();
 	live.tsc0 = rte_rdtsc();
 	live.epoch_ns = wall_ns();
@@ -889,7 +1005,7 @@ ft_live_run(const struct ft_app_cfg *cfg)
 		args[w].w = live.workers[w];
 		rte_eal_remote_launch(worker_main, &args[w], live.workers[w]->lcore);
 	}
-	control_loop(&live, events);
+	control_loop(&live, &events);
 	rte_eal_mp_wait_lcore();
 	ft_telemetry_unregister();
 	if (events != NULL)

@@ -4,9 +4,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
 
 #include "ft_output.h"
 
@@ -37,6 +42,56 @@ ft_output_open(const char *what, const char *path)
 	if (f == NULL)
 		fprintf(stderr, "fintrack: %s %s: %s\n", what, path, strerror(errno));
 	return f;
+}
+
+int
+ft_output_check_writable(const char *what, const char *path)
+{
+	int fd, created = 0;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return 0;
+	/* Open it as the real write will, without truncating what is there. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd >= 0)
+		created = 1;
+	else if (errno == EEXIST)
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "fintrack: %s %s: cannot write it: %s\n", what, path,
+				strerror(errno));
+		return -EIO;
+	}
+	close(fd);
+	/* Leave no empty file behind a run that fails before writing it. */
+	if (created)
+		unlink(path);
+	return 0;
+}
+
+void
+ft_output_engine_error(const char *who, const struct ft_engine_conf *ec, int err)
+{
+	struct rte_malloc_socket_stats ms;
+	uint64_t need = (ft_engine_mem_estimate(ec) + (1u << 20) - 1) >> 20;
+	int socket = ec->socket_id < 0 ? 0 : ec->socket_id;
+	uint64_t free_mb = 0;
+
+	if (rte_malloc_get_socket_stats(socket, &ms) == 0)
+		free_mb = ms.greatest_free_size >> 20;
+	if (err == EINVAL || err == EEXIST) {
+		fprintf(stderr, "fintrack: %scannot create the engine for %u IPv4 + %u IPv6 flows: %s\n",
+				who, ec->max_flows, ec->max_flows_v6, rte_strerror(err));
+		return;
+	}
+	/* Anything else is memory, whatever the hash library set rte_errno to. */
+	fprintf(stderr,
+			"fintrack: %sno memory for %u IPv4 + %u IPv6 flows: they need about %" PRIu64
+			" MB, EAL has %" PRIu64
+			" MB free in one piece on socket %d. Give EAL more (-m MB before \"--\" "
+			"with --no-huge, or more hugepages: scripts/hugepages.sh PAGES), or lower "
+			"max_flows / max_flows_v6 (--max-flows, --max-flows-v6)\n",
+			who, ec->max_flows, ec->max_flows_v6, need, free_mb, socket);
 }
 
 int

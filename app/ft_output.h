@@ -14,6 +14,22 @@
 /** Open an output named by an option ("-": stdout); NULL after saying why. */
 FILE *ft_output_open(const char *what, const char *path);
 
+/**
+ * Check, before a run starts, that an output named by an option can be
+ * written ("-" and NULL can), leaving the file as it was.
+ *
+ * @return
+ *   0, or -EIO after saying why not.
+ */
+int ft_output_check_writable(const char *what, const char *path);
+
+/**
+ * Say why an engine could not be created and what to do: for want of memory
+ * (what the hash library reports varies), how much it needs and how much EAL
+ * has. who prefixes the message ("lcore 3: ", or "").
+ */
+void ft_output_engine_error(const char *who, const struct ft_engine_conf *ec, int err);
+
 /** Flush and close an output from ft_output_open(); -EIO after saying why. */
 int ft_output_close(const char *what, const char *path, FILE *f);
 

@@ -317,11 +317,7 @@ ft_replay_run(const struct ft_app_cfg *cfg)
 	}
 	e = ft_engine_create(&ec);
 	if (e == NULL) {
-		fprintf(stderr, "fintrack: cannot create the engine for %u IPv4 + %u IPv6 flows: %s%s\n",
-				ec.max_flows, ec.max_flows_v6, rte_strerror(rte_errno),
-				rte_errno == ENOMEM ? " (give EAL more memory with -m, or lower "
-						      "--max-flows)" :
-						      "");
+		ft_output_engine_error("", &ec, rte_errno);
 		ret = -rte_errno;
 		goto out;
 	}

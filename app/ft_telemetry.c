@@ -146,6 +146,7 @@ cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "busy_tsc_cycles_per_pkt",
 			w->pkts ? w->busy_tsc / w->pkts : 0);
 	rte_tel_data_add_dict_u64(d, "events_dropped", w->events_dropped);
+	rte_tel_data_add_dict_u64(d, "timeouts_generation", w->timeouts_gen);
 	add_stats(d, ft_engine_stats(w->engine));
 	pthread_mutex_unlock(&tel_lock);
 	return 0;
@@ -556,5 +557,17 @@ ft_telemetry_unregister(void)
 					TELEMETRY_READER);
 	}
 	tel_live = NULL;
+	pthread_mutex_unlock(&tel_lock);
+}
+
+void
+ft_telemetry_lock(void)
+{
+	pthread_mutex_lock(&tel_lock);
+}
+
+void
+ft_telemetry_unlock(void)
+{
 	pthread_mutex_unlock(&tel_lock);
 }

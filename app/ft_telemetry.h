@@ -18,4 +18,14 @@ void ft_telemetry_register(struct ft_live *live);
 /** Detach the commands from the instance (they answer "not running" after). */
 void ft_telemetry_unregister(void);
 
+/**
+ * Take the lock telemetry readers hold while they read the running
+ * configuration and the tables (the control lcore takes it to change the
+ * configuration on SIGHUP). No worker ever takes it.
+ */
+void ft_telemetry_lock(void);
+
+/** Release the lock of ft_telemetry_lock(). */
+void ft_telemetry_unlock(void);
+
 #endif /* _FT_TELEMETRY_H_ */

@@ -11,8 +11,11 @@ name=$1
 mode=$2
 shift 2
 work=$(mktemp -d "/tmp/ft-$name.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-eal=(--no-huge --no-pci -m 512 --file-prefix "ft_$name" --log-level=lib.eal:error
+# A file prefix of this run's own, and no shared files under it: runs of the
+# same test (from another build tree) never meet, and nothing is left behind.
+prefix="ft_${name}_$$"
+trap 'rm -rf "$work" "/var/run/dpdk/$prefix" "${XDG_RUNTIME_DIR:-/tmp}/dpdk/$prefix"' EXIT
+eal=(--no-huge --no-pci --no-shconf -m 512 --file-prefix "$prefix" --log-level=lib.eal:error
      --log-level=lib.telemetry:error)
 
 fail() {
