@@ -122,6 +122,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 # No hugepages: hugetlbfs unmounted in a mount namespace of this test's own.
 if command -v unshare >/dev/null; then
+	# The inner script is single-quoted on purpose: its shell expands it.
+	# shellcheck disable=SC2016
 	unshare -m sh -c 'for m in $(awk '\''$3 == "hugetlbfs" { print $2 }'\'' /proc/mounts); do
 		umount "$m"; done; exec "$0" "$@"' "$FINTRACK" --no-pci --file-prefix "ft_cli_nohuge_$$" \
 		--log-level=lib.eal:error -- --pcap "$TRACE" --quiet >"$work/out" 2>&1

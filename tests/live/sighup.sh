@@ -23,6 +23,9 @@
 # Environment: FINTRACK, TRACEGEN, SENDER (ft-pcap-send). Exit 0 pass, 1 fail,
 # 77 skip (not root, no 'ip netns', no dpdk-telemetry.py).
 
+# The conditions given to wait_for are single-quoted on purpose: evaluated each time round.
+# shellcheck disable=SC2016
+
 set -u
 ns=ft_hup_$$
 prefix=ft_hup_$$
@@ -47,7 +50,7 @@ fail() {
 }
 
 [ "$(id -u)" = 0 ] || skip "needs root"
-command -v ip >/dev/null && ip netns list >/dev/null 2>&1 || skip "'ip netns' unavailable"
+{ command -v ip >/dev/null && ip netns list >/dev/null 2>&1; } || skip "'ip netns' unavailable"
 command -v dpdk-telemetry.py >/dev/null || skip "dpdk-telemetry.py missing"
 trap cleanup EXIT
 
@@ -77,7 +80,7 @@ wait_for() {
 ip netns add "$ns" || fail "ip netns add"
 ip -n "$ns" link add v0 type veth peer name v1 || fail "veth"
 ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-ip -n "$ns" link set v0 up && ip -n "$ns" link set v1 up || fail "link up"
+{ ip -n "$ns" link set v0 up && ip -n "$ns" link set v1 up; } || fail "link up"
 
 "$TRACEGEN" -o "$work/t1.pcap" -n 20 -s 1 --mix fin_wait2_timeout 2>/dev/null || fail "trace generator"
 "$TRACEGEN" -o "$work/t2.pcap" -n 20 -s 2 --mix fin_wait2_timeout 2>/dev/null || fail "trace generator"
