@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,12 +74,50 @@ add_stats(struct rte_tel_data *d, const struct ft_engine_stats *st)
 	rte_tel_data_add_dict_container(d, "packets", pk, 0);
 }
 
+/* A reply that says what is wrong: {"error": "..."} (a callback returning an error gives null). */
+static int reply_error(struct rte_tel_data *d, const char *fmt, ...) __rte_format_printf(2, 3);
+
+static int
+reply_error(struct rte_tel_data *d, const char *fmt, ...)
+{
+	char msg[RTE_TEL_MAX_STRING_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "error", msg);
+	return 0;
+}
+
 static int
 not_running(struct rte_tel_data *d)
 {
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "error", "fintrack is not forwarding");
-	return 0;
+	return reply_error(d, "fintrack is not forwarding");
+}
+
+/* A command that takes no parameter was given one. */
+static int
+no_params(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	if (params == NULL || *params == '\0')
+		return 0;
+	reply_error(d, "%s takes no parameter (got '%.32s')", cmd, params);
+	return -1;
+}
+
+/* The worker lcores, "1, 2, 3", for error replies. */
+static void
+worker_lcores(const struct ft_live *live, char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < live->nworkers && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%u", i ? ", " : "",
+				live->workers[i]->lcore);
 }
 
 /* Take the telemetry lock; false (and a "not forwarding" reply) when fintrack stopped. */
@@ -98,9 +137,7 @@ cmd_summary(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct ft_engine_stats sum;
 
-	RTE_SET_USED(cmd);
-	RTE_SET_USED(params);
-	if (!live_lock(d))
+	if (no_params(cmd, params, d) != 0 || !live_lock(d))
 		return 0;
 	ft_engine_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
 	rte_tel_data_start_dict(d);
@@ -114,24 +151,31 @@ static int
 cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct ft_worker *w = NULL;
-	unsigned long lcore;
+	char lcores[RTE_TEL_MAX_STRING_LEN / 2];
+	unsigned long lcore = 0;
 	unsigned int i;
-	char *end;
+	char *end = NULL;
 
-	RTE_SET_USED(cmd);
-	if (params == NULL || *params == '\0')
-		return -EINVAL;
-	lcore = strtoul(params, &end, 10);
-	if (*end != '\0')
-		return -EINVAL;
 	if (!live_lock(d))
 		return 0;
+	worker_lcores(tel_live, lcores, sizeof(lcores));
+	if (params == NULL || *params == '\0') {
+		pthread_mutex_unlock(&tel_lock);
+		return reply_error(d, "give a worker's lcore: %s,<lcore> (workers: %s)", cmd,
+				lcores);
+	}
+	if (params[0] >= '0' && params[0] <= '9')
+		lcore = strtoul(params, &end, 10);
+	if (end == NULL || *end != '\0') {
+		pthread_mutex_unlock(&tel_lock);
+		return reply_error(d, "'%s' is not an lcore id (workers: %s)", params, lcores);
+	}
 	for (i = 0; i < tel_live->nworkers; i++)
 		if (tel_live->workers[i]->lcore == lcore)
 			w = tel_live->workers[i];
 	if (w == NULL) {
 		pthread_mutex_unlock(&tel_lock);
-		return -EINVAL;
+		return reply_error(d, "lcore %lu is not a worker (workers: %s)", lcore, lcores);
 	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "lcore", w->lcore);
@@ -216,9 +260,7 @@ cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct config_reply r = { .d = d };
 	char pairs[RTE_TEL_MAX_STRING_LEN];
 
-	RTE_SET_USED(cmd);
-	RTE_SET_USED(params);
-	if (!live_lock(d))
+	if (no_params(cmd, params, d) != 0 || !live_lock(d))
 		return 0;
 	rte_tel_data_start_dict(d);
 	pairs_string(tel_live, pairs, sizeof(pairs));
@@ -294,21 +336,27 @@ cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 	int state;
 	int more = 0;
 
-	RTE_SET_USED(cmd);
 	if (params == NULL || *params == '\0')
-		return -EINVAL;
+		return reply_error(d, "give a state: %s,<STATE>[,<cursor>], e.g. %s,CLOSE_WAIT",
+				cmd, cmd);
 	comma = strchr(params, ',');
 	snprintf(state_name, sizeof(state_name), "%.*s",
 			(int)(comma ? (size_t)(comma - params) : strlen(params)), params);
 	state = ft_tcp_state_from_name(state_name);
 	if (state < 0)
-		return -EINVAL;
+		return reply_error(d,
+				"unknown state '%.16s': one of SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT1 "
+				"FIN_WAIT2 CLOSING TIME_WAIT CLOSE_WAIT LAST_ACK CLOSED",
+				state_name);
 	if (comma != NULL) {
 		char *end;
 
 		cursor = strtoull(comma + 1, &end, 0);
-		if (*end != '\0')
-			return -EINVAL;
+		if (comma[1] < '0' || comma[1] > '9' || *end != '\0')
+			return reply_error(d,
+					"cursor '%.16s' is not a number: pass the 'next' of the page "
+					"before",
+					comma + 1);
 	}
 	if (!live_lock(d))
 		return 0;
@@ -459,8 +507,8 @@ cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 	unsigned int i, w;
 	int ret = 0;
 
-	RTE_SET_USED(cmd);
-	RTE_SET_USED(params);
+	if (no_params(cmd, params, d) != 0)
+		return 0;
 	memset(t, 0, sizeof(t));
 	for (i = 0; i < ft_diag_nstates; i++)
 		if (tally_init(&t[i], 1u << 16) != 0)

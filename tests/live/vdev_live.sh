@@ -85,7 +85,26 @@ null)
 ring)
 	start 2 --no-huge --no-pci -m 512 --vdev net_ring0 --vdev net_ring1 -- --stats-interval 0 \
 		--max-flows 65536
-	sleep 1.5
+	for ((i = 0; i < 50; i++)); do
+		grep -q "stop with SIGINT" "$work/out" && break
+		sleep 0.2
+	done
+	# A telemetry command given a bad argument answers with the reason, not null.
+	tel_error() { # tel_error COMMAND PATTERN
+		local reply
+		reply=$(telemetry "$1")
+		echo "$reply" | grep -Eq "\"error\": \"[^\"]*$2" ||
+			fail "telemetry $1: '$reply', expected an error saying '$2'"
+		echo "ok: $1 -> $reply"
+	}
+	tel_error /fintrack/lcore,99 "lcore 99 is not a worker \\(workers: 1, 2\\)"
+	tel_error /fintrack/lcore,one "'one' is not an lcore id"
+	tel_error /fintrack/lcore "give a worker's lcore: /fintrack/lcore,<lcore>"
+	tel_error /fintrack/flows "give a state: /fintrack/flows,<STATE>"
+	tel_error /fintrack/flows,BOGUS "unknown state 'BOGUS': one of SYN_SENT"
+	tel_error /fintrack/flows,CLOSED,next "cursor 'next' is not a number"
+	tel_error /fintrack/summary,1 "/fintrack/summary takes no parameter"
+	telemetry /fintrack/lcore,1 | grep -q '"worker": 0' || fail "/fintrack/lcore,1 does not answer"
 	stop
 	grep -q "2 workers" "$work/out" || fail "two workers expected"
 	;;
