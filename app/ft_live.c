@@ -837,6 +837,31 @@ reload_config(struct ft_live *live)
 				strchr(ignored, ',') != NULL ? "them" : "it");
 }
 
+/*
+ * Log when the tables are full: flows evicted or refused since the last
+ * look, and which setting to raise; at most once a minute while it goes on.
+ */
+static void
+check_table_full(const struct ft_live *live, uint64_t *last_lost, uint64_t *last_warn_tsc)
+{
+	struct ft_engine_stats sum;
+	char full[1024];
+	uint64_t lost, tsc = rte_rdtsc();
+
+	ft_engine_stats_sum(&sum, live->engines, live->nworkers);
+	lost = sum.cnt[FT_CNT_FLOWS_EVICTED] + sum.cnt[FT_CNT_TABLE_FULL] +
+			sum.cnt[FT_CNT_TABLE_BUSY] + sum.cnt[FT_CNT_NO_V6_TABLE];
+	if (lost == *last_lost || (*last_warn_tsc != 0 && tsc - *last_warn_tsc < 60 * live->tsc_hz))
+		return;
+	if (ft_output_table_full(&sum, &live->cfg->engine, 1, full, sizeof(full)) != 0)
+		LOG(WARNING,
+				"%" PRIu64
+				" flows evicted or not tracked since the last warning: %s\n",
+				lost - *last_lost, full);
+	*last_lost = lost;
+	*last_warn_tsc = tsc;
+}
+
 static void
 control_loop(struct ft_live *live, FILE **events_out)
 {
@@ -845,6 +870,7 @@ control_loop(struct ft_live *live, FILE **events_out)
 	uint64_t interval = live->cfg->stats_interval_ms;
 	uint64_t last_stats = rte_rdtsc(), last_diag = last_stats;
 	uint8_t raised[FT_TCP_STATE_MAX * 2] = { 0 };
+	uint64_t lost = 0, lost_warned = 0;
 	unsigned int i;
 
 	for (i = 0; i < live->nports; i++)
@@ -869,6 +895,7 @@ control_loop(struct ft_live *live, FILE **events_out)
 			last_stats = tsc;
 		}
 		if (tsc - last_diag >= live->tsc_hz) {
+			check_table_full(live, &lost, &lost_warned);
 			check_diagnosis(live, raised);
 			last_diag = tsc;
 		}

@@ -45,6 +45,56 @@ ft_output_open(const char *what, const char *path)
 }
 
 int
+ft_output_table_full(const struct ft_engine_stats *st, const struct ft_engine_conf *ec, int live,
+		char *buf, size_t len)
+{
+	uint64_t ev6 = st->cnt[FT_CNT_FLOWS_EVICTED_V6], full6 = st->cnt[FT_CNT_TABLE_FULL_V6];
+	uint64_t ev4 = st->cnt[FT_CNT_FLOWS_EVICTED] - ev6,
+		 full4 = st->cnt[FT_CNT_TABLE_FULL] - full6;
+	uint64_t busy = st->cnt[FT_CNT_TABLE_BUSY], no6 = st->cnt[FT_CNT_NO_V6_TABLE];
+	const char *per = live ? " per worker" : "";
+	size_t off = 0;
+	int n = 0;
+
+	buf[0] = '\0';
+	if (ev4 != 0 || full4 != 0) {
+		off += (size_t)snprintf(buf + off, len - off,
+				"the IPv4 table (max_flows %u%s) is full: %" PRIu64
+				" flows evicted, %" PRIu64
+				" new flows refused; raise max_flows ([engine] max_flows, "
+				"--max-flows)",
+				ec->max_flows, per, ev4, full4);
+		n++;
+	}
+	if ((ev6 != 0 || full6 != 0) && off < len) {
+		off += (size_t)snprintf(buf + off, len - off,
+				"%sthe IPv6 table (max_flows_v6 %u%s) is full: %" PRIu64
+				" flows evicted, %" PRIu64
+				" new flows refused; raise max_flows_v6 ([engine] max_flows_v6, "
+				"--max-flows-v6)",
+				n ? "; " : "", ec->max_flows_v6, per, ev6, full6);
+		n++;
+	}
+	if (busy != 0 && off < len) {
+		off += (size_t)snprintf(buf + off, len - off,
+				"%s%" PRIu64
+				" new flows refused while freed slots waited for a telemetry "
+				"reader; more room (max_flows, max_flows_v6) avoids it",
+				n ? "; " : "", busy);
+		n++;
+	}
+	if (no6 != 0 && off < len) {
+		snprintf(buf + off, len - off,
+				"%s%" PRIu64
+				" IPv6 flows not tracked: IPv6 tracking is off (max_flows_v6 0); give "
+				"max_flows_v6 a size to track them",
+				n ? "; " : "", no6);
+		n++;
+	}
+	return n;
+}
+
+int
 ft_output_check_writable(const char *what, const char *path)
 {
 	int fd, created = 0;
@@ -329,6 +379,12 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 			st->cnt[FT_CNT_FLOWS_CREATED], st->cnt[FT_CNT_FLOWS_ENDED],
 			st->cnt[FT_CNT_FLOWS_EVICTED], st->cnt[FT_CNT_TABLE_FULL],
 			st->cnt[FT_CNT_PICKUPS], ri->at_end.flows, st->flows, st->flows_peak);
+	{
+		char full[1024];
+
+		if (ft_output_table_full(st, &cfg->engine, !replay, full, sizeof(full)) != 0)
+			fprintf(f, "Flow table full: %s.\n\n", full);
+	}
 
 	fprintf(f, "%-12s %21s %21s %21s %21s\n", "State", "at last packet", "now", "peak",
 			"timed out");

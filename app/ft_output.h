@@ -15,6 +15,17 @@
 FILE *ft_output_open(const char *what, const char *path);
 
 /**
+ * Whether flows were evicted or refused for want of room, and which setting
+ * to raise, as one sentence in buf ("" if none were): for the summary, the
+ * log and telemetry. live says the sizes are per worker.
+ *
+ * @return
+ *   The number of problems described (0: the tables had room).
+ */
+int ft_output_table_full(const struct ft_engine_stats *st, const struct ft_engine_conf *ec,
+		int live, char *buf, size_t len);
+
+/**
  * Check, before a run starts, that an output named by an option can be
  * written ("-" and NULL can), leaving the file as it was.
  *

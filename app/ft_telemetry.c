@@ -91,6 +91,42 @@ reply_error(struct rte_tel_data *d, const char *fmt, ...)
 	return 0;
 }
 
+/*
+ * "table": room in the flow tables, and whether flows were evicted or
+ * refused for want of it, with the setting to raise ("warning", "" if none).
+ */
+static void
+add_table(struct rte_tel_data *d, const struct ft_engine_stats *st, const struct ft_engine_conf *ec)
+{
+	struct rte_tel_data *t = rte_tel_data_alloc();
+	char full[RTE_TEL_MAX_STRING_LEN];
+
+	if (t == NULL)
+		return;
+	rte_tel_data_start_dict(t);
+	rte_tel_data_add_dict_u64(t, "max_flows_per_worker", ec->max_flows);
+	rte_tel_data_add_dict_u64(t, "max_flows_v6_per_worker", ec->max_flows_v6);
+	rte_tel_data_add_dict_u64(t, "evicted", st->cnt[FT_CNT_FLOWS_EVICTED]);
+	rte_tel_data_add_dict_u64(t, "evicted_v6", st->cnt[FT_CNT_FLOWS_EVICTED_V6]);
+	rte_tel_data_add_dict_u64(t, "refused", st->cnt[FT_CNT_TABLE_FULL]);
+	rte_tel_data_add_dict_u64(t, "refused_v6", st->cnt[FT_CNT_TABLE_FULL_V6]);
+	rte_tel_data_add_dict_u64(t, "refused_busy", st->cnt[FT_CNT_TABLE_BUSY]);
+	rte_tel_data_add_dict_u64(t, "ipv6_not_tracked", st->cnt[FT_CNT_NO_V6_TABLE]);
+	/* A telemetry string holds 128 bytes: the short form (the summary has the counts). */
+	full[0] = '\0';
+	if (st->cnt[FT_CNT_FLOWS_EVICTED] != st->cnt[FT_CNT_FLOWS_EVICTED_V6] ||
+			st->cnt[FT_CNT_TABLE_FULL] != st->cnt[FT_CNT_TABLE_FULL_V6])
+		strcat(full, "IPv4 table full: raise [engine] max_flows");
+	if (st->cnt[FT_CNT_FLOWS_EVICTED_V6] != 0 || st->cnt[FT_CNT_TABLE_FULL_V6] != 0)
+		strcat(strcat(full, full[0] ? "; " : ""),
+				"IPv6 table full: raise [engine] max_flows_v6");
+	if (st->cnt[FT_CNT_NO_V6_TABLE] != 0 && strlen(full) < 60)
+		strcat(strcat(full, full[0] ? "; " : ""),
+				"IPv6 not tracked: give max_flows_v6 a size");
+	rte_tel_data_add_dict_string(t, "warning", full);
+	rte_tel_data_add_dict_container(d, "table", t, 0);
+}
+
 static int
 not_running(struct rte_tel_data *d)
 {
@@ -143,6 +179,7 @@ cmd_summary(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "workers", tel_live->nworkers);
 	add_stats(d, &sum);
+	add_table(d, &sum, &tel_live->cfg->engine);
 	pthread_mutex_unlock(&tel_lock);
 	return 0;
 }

@@ -663,7 +663,7 @@ main(int argc, char **argv)
 	}
 
 	/* What can fail before EAL starts fails now, not after a whole replay. */
-	if (cfg.pcap != NULL && access(cfg.pcap, R_OK) != 0) {
+	if (cfg.pcap != NULL && strcmp(cfg.pcap, "-") != 0 && access(cfg.pcap, R_OK) != 0) {
 		fprintf(stderr, "fintrack: --pcap %s: %s\n", cfg.pcap, strerror(errno));
 		return EXIT_RUN;
 	}

@@ -292,9 +292,10 @@ evict_one(struct ft_engine *e, int v6)
 	if (s.rank == 3)
 		return -ENOSPC;
 	id = s.best;
-	if (v6)
-		e->stats.cnt[FT_CNT_FLOWS_EVICTED_V6]++;
+	/* A held flow had already ended (by RST): only a flow still open counts as evicted. */
 	if (!(e->flows[id].flags & FT_FLOW_F_HOLD)) {
+		if (v6)
+			e->stats.cnt[FT_CNT_FLOWS_EVICTED_V6]++;
 		ft_eng_step(e, id, FT_ROLE_CLIENT, FT_TCP_EV_EVICT);
 		ft_eng_step(e, id, FT_ROLE_SERVER, FT_TCP_EV_EVICT);
 		ft_eng_flow_end(e, id, FT_END_EVICTED);

@@ -433,6 +433,8 @@ ft_engine_audit(const struct ft_engine *e, uint64_t timers_ran_ns, char *why, si
 		sum += st->ends[i];
 	AUDIT(sum == ended);
 	AUDIT(st->ends[FT_END_EVICTED] == st->cnt[FT_CNT_FLOWS_EVICTED]);
+	AUDIT(st->cnt[FT_CNT_FLOWS_EVICTED_V6] <= st->cnt[FT_CNT_FLOWS_EVICTED]);
+	AUDIT(st->cnt[FT_CNT_TABLE_FULL_V6] <= st->cnt[FT_CNT_TABLE_FULL]);
 	for (sum = 0, s = 0; s < FT_TCP_STATE_MAX; s++)
 		sum += st->ends_timeout[s];
 	AUDIT(sum == st->ends[FT_END_TIMEOUT]);

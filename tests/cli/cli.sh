@@ -7,7 +7,7 @@
 # says what to do and the exit status the README gives (0 done, 1 could not
 # run, 2 wrong command line or config file).
 #
-# Environment: FINTRACK, TRACE (the bundled default trace), VERSION (meson's
+# Environment: FINTRACK, TRACEGEN, TRACE (the bundled default trace), VERSION (meson's
 # project version). Exit 0 pass, 1 fail. Cases that need root or hugetlbfs
 # say so and are left out without them.
 
@@ -64,6 +64,21 @@ cmp -s <(grep -v table_bytes "$work/rep.json") <(grep -v table_bytes "$work/rep2
 # EAL's messages on request, and every log line with its time.
 expect 0 "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} EAL: " \
 	--pcap "$TRACE" --quiet --eal-verbose
+
+# Progress on a terminal: a trace read from a pipe that stalls for 1.5 s.
+if command -v script >/dev/null; then
+	"$TRACEGEN" -o "$work/p.pcap" -n 100000 --rate 50000 -s 3 --data-segments 0 --snaplen 64 \
+		2>/dev/null || fail "trace generator"
+	script -qec "{ head -c 20000000 $work/p.pcap; sleep 1.5; tail -c +20000001 $work/p.pcap; } |
+		$FINTRACK --pcap - --drain --quiet" "$work/tty" >/dev/null
+	tr '\r' '\n' <"$work/tty" | grep -E "^fintrack: standard input: [0-9]+ packets, [0-9.]+ Mpps, [0-9]+ flows tracked" ||
+		{ cat -v "$work/tty"; fail "no progress line on a terminal"; }
+	rm -f "$work/p.pcap"
+else
+	echo "script missing: progress case left out"
+fi
+# Not on a pipe unless asked (auto): stderr of the first replay above was empty.
+[ -s "$work/err" ] && { cat "$work/err"; fail "the replay wrote on stderr"; }
 
 # --- Help and version ----------------------------------------------------------------------
 expect 0 "^  --max-flows N " --help

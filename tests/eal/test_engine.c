@@ -766,6 +766,15 @@ test_full_ipv6_table_counted_apart(void **state)
 	assert_true(n >= 48 && n < 80);
 	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_TABLE_FULL_V6],
 			ft_engine_stats(eng)->cnt[FT_CNT_TABLE_FULL]);
+	/* A flow closed by RST and held makes room first: it had ended, no eviction counted. */
+	C(&k[7], R | A, 0);
+	assert_int_equal(st(&k[7], CL), FT_TCP_CLOSED);
+	conn_init(&k[n], 51001);
+	k[n].v6 = 1;
+	handshake(&k[n]);
+	assert_states(&k[n], ESTABLISHED, ESTABLISHED);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FLOWS_EVICTED], 0);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FLOWS_EVICTED_V6], 0);
 	/* A closing IPv6 flow makes room for the next: an IPv6 eviction. */
 	C(&k[5], F | A, 0);
 	S(&k[5], F | A, 0);
@@ -781,6 +790,12 @@ test_full_ipv6_table_counted_apart(void **state)
 	handshake(&k[0]);
 	assert_states(&k[0], ESTABLISHED, ESTABLISHED);
 	check_gauges();
+	{
+		char why[256];
+
+		if (ft_engine_audit(eng, 0, why, sizeof(why)) != 0)
+			fail_msg("audit: %s", why);
+	}
 }
 
 static void

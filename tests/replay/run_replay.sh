@@ -62,8 +62,20 @@ small_table)
 	# the rest refused and counted, and everything still drains.
 	"$TRACEGEN" -o "$work/t.pcap" -n 3000 -s 3 --rate 200000 || fail "trace generator"
 	fintrack --pcap "$work/t.pcap" --report "$work/rep" --drain --max-flows 64 \
-		--max-flows-v6 0 >"$work/summary" || fail "fintrack exited $?"
+		--max-flows-v6 0 >"$work/summary" 2>"$work/err" || fail "fintrack exited $?"
 	"$CHECKER" --report "$work/rep" || fail "report"
+	# Loud: a log warning as it happens, and the summary, say which setting to raise.
+	grep -q "flows are evicted or refused from packet [0-9]* on: the IPv4 table (max_flows 64) is full" \
+		"$work/err" || { cat "$work/err"; fail "no warning of a full table"; }
+	grep -q "^Flow table full: the IPv4 table (max_flows 64) is full: [0-9]* flows evicted, [0-9]* new flows refused; raise max_flows (\[engine\] max_flows, --max-flows)" \
+		"$work/summary" || fail "the summary does not say the table was full"
+	grep "^Flow table full" "$work/summary"
+	# The IPv6 table apart.
+	"$TRACEGEN" -o "$work/t6.pcap" -n 1000 -s 3 --rate 200000 --ipv6 100 || fail "trace generator"
+	fintrack --pcap "$work/t6.pcap" --drain --max-flows-v6 16 >"$work/summary6" 2>/dev/null ||
+		fail "fintrack exited $?"
+	grep -q "^Flow table full: the IPv6 table (max_flows_v6 16) is full: .*raise max_flows_v6" \
+		"$work/summary6" || fail "the summary does not say the IPv6 table was full"
 	grep -Eq '"flows_evicted": [1-9]' "$work/rep" || fail "no flow was evicted"
 	grep -Eq '"table_full": [1-9]' "$work/rep" || fail "no new flow was refused"
 	grep -E '"(flows_evicted|table_full)"' "$work/rep"
