@@ -722,29 +722,69 @@ print_rates(const struct ft_live *live, struct port_totals *last, double secs)
 	fflush(stdout);
 }
 
-/* Warn once when a state crosses its diagnosis threshold, again after it fell back. */
-static void
-check_diagnosis(const struct ft_live *live, uint8_t *raised)
-{
-	unsigned int i, w, r;
+/* Seconds between two walks of the tables for the diagnosis' piles. */
+#define DIAG_WALK_S 10
 
+/*
+ * Warn once when a state piles up (its threshold of endpoints that have sat
+ * in it for min_age or more), again after it fell back under half of it. The
+ * gauges bound the piles: the tables are walked (at most every 10 s) only
+ * when a gauge reaches a threshold.
+ */
+static void
+check_diagnosis(const struct ft_live *live, uint8_t *raised, uint64_t *last_walk)
+{
+	const struct ft_app_cfg *cfg = live->cfg;
+	uint64_t pile[2][FT_TCP_STATE_MAX], tsc = rte_rdtsc();
+	struct ft_engine_stats sum;
+	unsigned int i, r;
+	int need = 0;
+
+	ft_engine_stats_sum(&sum, live->engines, live->nworkers);
 	for (i = 0; i < ft_diag_nstates; i++) {
 		unsigned int s = ft_diag_states[i];
-		uint64_t thr = live->cfg->diag[s];
 
 		for (r = 0; r < 2; r++) {
-			int64_t n = 0;
+			pile[r][s] = (uint64_t)RTE_MAX(sum.gauge[r][s], 0);
+			if (cfg->diag[s] != 0 && pile[r][s] >= cfg->diag[s])
+				need = 1;
+		}
+	}
+	if (need) {
+		if (*last_walk != 0 && tsc - *last_walk < DIAG_WALK_S * live->tsc_hz)
+			return;
+		*last_walk = tsc;
+		if (ft_telemetry_piles(pile) != 0)
+			return;
+	}
+	for (i = 0; i < ft_diag_nstates; i++) {
+		unsigned int s = ft_diag_states[i];
+		uint64_t thr = cfg->diag[s];
 
-			for (w = 0; w < live->nworkers; w++)
-				n += ft_engine_stats(live->engines[w])->gauge[r][s];
-			if (thr != 0 && n >= (int64_t)thr && !raised[s * 2 + r]) {
+		for (r = 0; r < 2; r++) {
+			uint64_t n = pile[r][s];
+
+			if (thr != 0 && n >= thr && !raised[s * 2 + r]) {
 				raised[s * 2 + r] = 1;
-				LOG(WARNING,
-						"%" PRId64 " %s endpoints in %s (threshold %" PRIu64
-						"): %s; /fintrack/diagnosis names them\n",
-						n, ft_engine_role_name(r), ft_tcp_state_name(s),
-						thr, ft_output_advice(s, 0));
-			} else if (n < (int64_t)thr / 2 + 1) {
+				if (ft_output_diag_measure(s) == FT_DIAG_PILE)
+					LOG(WARNING,
+							"%" PRIu64
+							" %s endpoints have sat in %s for %g s or "
+							"more (threshold %" PRIu64
+							"): %s; /fintrack/diagnosis names them\n",
+							n, ft_engine_role_name(r),
+							ft_tcp_state_name(s),
+							cfg->diag_min_age_ms / 1000.0, thr,
+							ft_output_advice(s, 0));
+				else
+					LOG(WARNING,
+							"%" PRIu64
+							" %s endpoints in %s (threshold %" PRIu64
+							"): %s; /fintrack/diagnosis names them\n",
+							n, ft_engine_role_name(r),
+							ft_tcp_state_name(s), thr,
+							ft_output_advice(s, 0));
+			} else if (n < thr / 2 + 1) {
 				raised[s * 2 + r] = 0;
 			}
 		}
@@ -870,7 +910,7 @@ control_loop(struct ft_live *live, FILE **events_out)
 	uint64_t interval = live->cfg->stats_interval_ms;
 	uint64_t last_stats = rte_rdtsc(), last_diag = last_stats;
 	uint8_t raised[FT_TCP_STATE_MAX * 2] = { 0 };
-	uint64_t lost = 0, lost_warned = 0;
+	uint64_t lost = 0, lost_warned = 0, diag_walk = 0;
 	unsigned int i;
 
 	for (i = 0; i < live->nports; i++)
@@ -896,7 +936,7 @@ control_loop(struct ft_live *live, FILE **events_out)
 		}
 		if (tsc - last_diag >= live->tsc_hz) {
 			check_table_full(live, &lost, &lost_warned);
-			check_diagnosis(live, raised);
+			check_diagnosis(live, raised, &diag_walk);
 			last_diag = tsc;
 		}
 	}
@@ -1045,8 +1085,8 @@ ft_live_run(struct ft_app_cfg *cfg, int argc, char **argv)
 		/* Live: the end of the run is the moment the table shows. */
 		ft_engine_stats_sum(&sum, live.engines, live.nworkers);
 		memset(&run, 0, sizeof(run));
-		memcpy(run.at_end.gauge, sum.gauge, sizeof(run.at_end.gauge));
-		run.at_end.flows = sum.flows;
+		ft_output_snapshot(&run.at_end, live.engines, live.nworkers,
+				(uint64_t)cfg->diag_min_age_ms * FT_NS_PER_MSEC);
 		run.packets = sum.cnt[FT_CNT_RX_PKTS];
 		if (ft_output_finish(cfg, live.engines, live.nworkers, &run) != 0)
 			ret = -EIO;

@@ -15,7 +15,7 @@
 
 #include "ft_output.h"
 
-/* The states in the order operators read them (as ss and the seed list them). */
+/* The states in the order operators read them (as ss and the source document list them). */
 static const unsigned int state_order[] = {
 	FT_TCP_SYN_SENT,
 	FT_TCP_SYN_RECV,
@@ -292,19 +292,20 @@ ft_output_report(FILE *f, struct ft_engine *const *e, unsigned int n)
 }
 
 /*
- * The diagnosis of each state. A state is reported when the endpoints that
- * timed out in it (TIME_WAIT: the most at once; CLOSING: the endpoints that
- * went through it) reach the configured threshold.
+ * The diagnosis of each state. A state is reported when the endpoints counted
+ * by its measure reach the configured threshold ([diagnosis] STATE): a pile,
+ * not one connection cut off by the end of a capture.
  */
 struct diag_rule {
 	unsigned int state;
-	const char *measure;
+	unsigned int measure;
 	const char *meaning;
 	const char *brief;
 };
 
 static const struct diag_rule diag_rules[] = {
-#define FT_DIAG_RULE(state, measure, meaning, brief) { FT_TCP_##state, measure, meaning, brief },
+#define FT_DIAG_RULE(state, measure, meaning, brief) \
+	{ FT_TCP_##state, FT_DIAG_##measure, meaning, brief },
 	FT_DIAG_LIST(FT_DIAG_RULE)
 #undef FT_DIAG_RULE
 };
@@ -317,32 +318,166 @@ const unsigned int ft_diag_states[] = {
 
 const unsigned int ft_diag_nstates = RTE_DIM(ft_diag_states);
 
-const char *
-ft_output_advice(unsigned int state, int brief)
+static const struct diag_rule *
+diag_rule(unsigned int state)
 {
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(diag_rules); i++)
 		if (diag_rules[i].state == state)
-			return brief ? diag_rules[i].brief : diag_rules[i].meaning;
-	return "";
+			return &diag_rules[i];
+	return NULL;
 }
 
-static uint64_t
-diag_count(const struct ft_engine_stats *st, const struct ft_run *ri, unsigned int r,
-		unsigned int s)
+const char *
+ft_output_advice(unsigned int state, int brief)
 {
-	switch (s) {
-	case FT_TCP_TIME_WAIT:
-		return (uint64_t)st->peak[r][s];
-	case FT_TCP_CLOSING:
-		return st->entered[r][s];
-	case FT_TCP_CLOSE_WAIT:
-		return st->expired[r][s] +
-				(uint64_t)(ri->drained_to_ns != 0 ? 0 : ri->at_end.gauge[r][s]);
-	default:
-		return st->expired[r][s];
+	const struct diag_rule *d = diag_rule(state);
+
+	if (d == NULL)
+		return "";
+	return brief ? d->brief : d->meaning;
+}
+
+unsigned int
+ft_output_diag_measure(unsigned int state)
+{
+	const struct diag_rule *d = diag_rule(state);
+
+	return d != NULL ? d->measure : FT_DIAG_PILE;
+}
+
+struct snapshot_walk {
+	struct ft_snapshot *s;
+	uint64_t min_age_ns;
+};
+
+static void
+snapshot_flow(void *arg, const struct ft_flow_info *fi)
+{
+	struct snapshot_walk *w = arg;
+	unsigned int r;
+
+	if (fi->held) {
+		w->s->held++;
+		return;
 	}
+	w->s->open[fi->state[0]][fi->state[1]]++;
+	for (r = 0; r < 2; r++)
+		if (fi->state[r] != FT_TCP_CLOSED && fi->in_state_ns[r] >= w->min_age_ns)
+			w->s->aged[r][fi->state[r]]++;
+}
+
+void
+ft_output_snapshot(struct ft_snapshot *s, struct ft_engine *const *e, unsigned int n,
+		uint64_t min_age_ns)
+{
+	struct snapshot_walk w = { .s = s, .min_age_ns = min_age_ns };
+	struct ft_engine_stats sum;
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	ft_engine_stats_sum(&sum, e, n);
+	memcpy(s->gauge, sum.gauge, sizeof(s->gauge));
+	memcpy(s->expired, sum.expired, sizeof(s->expired));
+	s->flows = sum.flows;
+	for (i = 0; i < n; i++) {
+		if (ft_engine_now(e[i]) > s->ts_ns)
+			s->ts_ns = ft_engine_now(e[i]);
+		ft_engine_foreach_flow(e[i], snapshot_flow, &w);
+	}
+}
+
+uint64_t
+ft_output_diag_count(unsigned int s, unsigned int r, const struct ft_engine_stats *st,
+		const struct ft_snapshot *at_end)
+{
+	switch (ft_output_diag_measure(s)) {
+	case FT_DIAG_AT_ONCE:
+		return (uint64_t)st->peak[r][s];
+	case FT_DIAG_ENTERED:
+		return st->entered[r][s];
+	default:
+		/* Timeouts after the end (--drain) are extrapolated, not seen: left out. */
+		return at_end->expired[r][s] + at_end->aged[r][s];
+	}
+}
+
+/* What the diagnosis counted, in words ("timed out in CLOSE_WAIT or sat in it 30 s or more"). */
+static void
+measure_text(unsigned int s, const struct ft_app_cfg *cfg, char *buf, size_t len)
+{
+	char age[32];
+
+	switch (ft_output_diag_measure(s)) {
+	case FT_DIAG_AT_ONCE:
+		snprintf(buf, len, "in %s at the same time", ft_tcp_state_name(s));
+		break;
+	case FT_DIAG_ENTERED:
+		snprintf(buf, len, "went through %s", ft_tcp_state_name(s));
+		break;
+	default:
+		snprintf(age, sizeof(age), "%.3f", cfg->diag_min_age_ms / 1000.0);
+		while (strchr(age, '.') != NULL &&
+				(age[strlen(age) - 1] == '0' || age[strlen(age) - 1] == '.'))
+			age[strlen(age) - 1] = '\0';
+		snprintf(buf, len, "timed out in %s or sat in it %s s or more",
+				ft_tcp_state_name(s), age);
+		break;
+	}
+}
+
+struct open_pair {
+	unsigned int c, s;
+	uint64_t n;
+};
+
+static int
+open_pair_cmp(const void *a, const void *b)
+{
+	const struct open_pair *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return x->c != y->c ? (int)x->c - (int)y->c : (int)x->s - (int)y->s;
+}
+
+/* The flows still open at the end of a trace (or at a live stop), by state pair. */
+static void
+summary_open(FILE *f, const struct ft_run *ri)
+{
+	struct open_pair pairs[FT_TCP_STATE_MAX * FT_TCP_STATE_MAX];
+	unsigned int c, s, n = 0, i;
+	uint64_t total = 0;
+
+	for (c = 0; c < FT_TCP_STATE_MAX; c++)
+		for (s = 0; s < FT_TCP_STATE_MAX; s++)
+			if (ri->at_end.open[c][s] != 0) {
+				pairs[n].c = c;
+				pairs[n].s = s;
+				pairs[n++].n = ri->at_end.open[c][s];
+				total += ri->at_end.open[c][s];
+			}
+	if (ri->trace != NULL)
+		fprintf(f, "\nStill open at the end of the trace: %" PRIu64 " flow%s%s\n", total,
+				total == 1 ? "" : "s",
+				total == 0 ? "" :
+						ri->drained_to_ns != 0 ?
+					     " (--drain then ran their timers out)" :
+					     " (the capture ended before they closed)");
+	else
+		fprintf(f, "\nStill open at stop: %" PRIu64 " flow%s\n", total,
+				total == 1 ? "" : "s");
+	if (n != 0) {
+		qsort(pairs, n, sizeof(pairs[0]), open_pair_cmp);
+		fprintf(f, "  %-12s %-12s %10s\n", "client", "server", "flows");
+		for (i = 0; i < n; i++)
+			fprintf(f, "  %-12s %-12s %10" PRIu64 "\n", ft_tcp_state_name(pairs[i].c),
+					ft_tcp_state_name(pairs[i].s), pairs[i].n);
+	}
+	if (ri->at_end.held != 0)
+		fprintf(f, "  and %" PRIu64 " flow%s closed by RST, held against late packets\n",
+				ri->at_end.held, ri->at_end.held == 1 ? "" : "s");
 }
 
 void
@@ -414,24 +549,31 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 			fprintf(f, "  %-22s %10" PRIu64 "\n", w, st->ends_timeout[i]);
 		}
 
+	summary_open(f, ri);
+
 	fprintf(f, "\nDiagnosis\n");
 	for (i = 0; i < RTE_DIM(diag_rules); i++) {
 		const struct diag_rule *d = &diag_rules[i];
 
 		for (r = 0; r < 2; r++) {
-			uint64_t n = diag_count(st, ri, r, d->state);
+			uint64_t n = ft_output_diag_count(d->state, r, st, &ri->at_end);
+			char measure[96];
 
 			if (cfg->diag[d->state] == 0 || n < cfg->diag[d->state])
 				continue;
-			fprintf(f, "  %-10s %" PRIu64 " %s endpoint%s %s %s: %s.\n",
+			measure_text(d->state, cfg, measure, sizeof(measure));
+			fprintf(f,
+					"  %-10s %" PRIu64 " %s endpoints %s (threshold %" PRIu64
+					"): %s.\n",
 					ft_tcp_state_name(d->state), n, ft_engine_role_name(r),
-					n == 1 ? "" : "s", d->measure, ft_tcp_state_name(d->state),
-					d->meaning);
+					measure, cfg->diag[d->state], d->meaning);
 			findings++;
 		}
 	}
 	if (findings == 0)
-		fprintf(f, "  nothing piles up: every close completed within its timeouts.\n");
+		fprintf(f,
+				"  nothing piles up: no state reached its threshold ([diagnosis], "
+				"--diag).\n");
 	if (malformed != 0) {
 		fprintf(f, "\nMalformed packets (forwarded, not tracked)\n");
 		for (i = FT_PKT_FIRST_ERROR; i < FT_PKT_STATUS_MAX; i++)

@@ -331,16 +331,6 @@ warn_table_full(struct progress *p, const struct ft_app_cfg *cfg, const struct f
 }
 
 static void
-snapshot(const struct ft_engine *e, struct ft_snapshot *s)
-{
-	const struct ft_engine_stats *st = ft_engine_stats(e);
-
-	memcpy(s->gauge, st->gauge, sizeof(s->gauge));
-	s->flows = st->flows;
-	s->ts_ns = ft_engine_now(e);
-}
-
-static void
 run_timers(struct ft_engine *e, uint64_t now)
 {
 	do
@@ -456,7 +446,7 @@ replay(const struct ft_app_cfg *cfg, struct ft_engine *e, struct ft_run *ri)
 	if (ri->packets != 0)
 		run_timers(e, ri->last_ns);
 	warn_table_full(&prog, cfg, e, ri->packets);
-	snapshot(e, &ri->at_end);
+	ft_output_snapshot(&ri->at_end, &e, 1, (uint64_t)cfg->diag_min_age_ms * FT_NS_PER_MSEC);
 
 	if (cfg->drain) {
 		uint64_t when = ri->last_ns, start_flows = ft_engine_stats(e)->flows;

@@ -14,6 +14,7 @@
 #include <rte_common.h>
 #include <rte_telemetry.h>
 
+#include "ft_common.h"
 #include "ft_live.h"
 #include "ft_output.h"
 #include "ft_telemetry.h"
@@ -495,25 +496,41 @@ existing_only:
 		}
 }
 
+/* Whether endpoint r of a flow counts towards the pile of its state (the diagnosis' rule, live). */
+static int
+in_pile(const struct ft_flow_info *fi, unsigned int r, uint64_t min_age_ns)
+{
+	return ft_output_diag_measure(fi->state[r]) != FT_DIAG_PILE ||
+			fi->in_state_ns[r] >= min_age_ns;
+}
+
 static void
-add_diag_state(struct rte_tel_data *d, unsigned int s, struct tally *t, const int64_t *ends,
-		uint64_t threshold)
+add_diag_state(struct rte_tel_data *d, unsigned int s, struct tally *t,
+		const struct ft_engine_stats *sum, const uint64_t *pile,
+		const struct ft_app_cfg *cfg)
 {
 	struct rte_tel_data *c = rte_tel_data_alloc();
+	uint64_t threshold = cfg->diag[s];
 	unsigned int k, r;
 	uint32_t i;
 
 	if (c == NULL)
 		return;
 	rte_tel_data_start_dict(c);
-	rte_tel_data_add_dict_u64(c, "client_endpoints", ends[0] < 0 ? 0 : (uint64_t)ends[0]);
-	rte_tel_data_add_dict_u64(c, "server_endpoints", ends[1] < 0 ? 0 : (uint64_t)ends[1]);
+	rte_tel_data_add_dict_u64(c, "client_endpoints", RTE_MAX(sum->gauge[0][s], 0));
+	rte_tel_data_add_dict_u64(c, "server_endpoints", RTE_MAX(sum->gauge[1][s], 0));
+	/* The pile: endpoints that have sat in the state for min_age or more (or all of them). */
+	rte_tel_data_add_dict_u64(c, "client_pile", pile[0]);
+	rte_tel_data_add_dict_u64(c, "server_pile", pile[1]);
+	if (ft_output_diag_measure(s) == FT_DIAG_PILE)
+		rte_tel_data_add_dict_u64(c, "min_age_ms", cfg->diag_min_age_ms);
+	rte_tel_data_add_dict_u64(c, "client_timed_out", sum->expired[0][s]);
+	rte_tel_data_add_dict_u64(c, "server_timed_out", sum->expired[1][s]);
 	rte_tel_data_add_dict_u64(c, "threshold", threshold);
 	rte_tel_data_add_dict_string(c, "alert",
-			threshold != 0 && (uint64_t)RTE_MAX(ends[0], ends[1]) >= threshold ? "yes" :
-											     "no");
+			threshold != 0 && RTE_MAX(pile[0], pile[1]) >= threshold ? "yes" : "no");
 	rte_tel_data_add_dict_string(c, "advice", ft_output_advice(s, 1));
-	/* The endpoints holding the most connections in this state, most first. */
+	/* The endpoints holding the most connections of the pile, most first. */
 	for (k = 0; k < DIAG_TOP; k++) {
 		struct tally_ent *best = NULL;
 		char name[16], ep[64], val[RTE_TEL_MAX_STRING_LEN];
@@ -536,17 +553,66 @@ add_diag_state(struct rte_tel_data *d, unsigned int s, struct tally *t, const in
 	rte_tel_data_add_dict_container(d, ft_tcp_state_name(s), c, 0);
 }
 
+/*
+ * Walk every worker's flows as a registered reader (tel_lock held), calling
+ * fn for each; nothing is held from one slot to the next.
+ */
+static void
+walk_flows(void (*fn)(void *arg, const struct ft_flow_info *fi), void *arg)
+{
+	unsigned int w;
+
+	readers(tel_live, 1);
+	for (w = 0; w < tel_live->nworkers; w++) {
+		const struct ft_engine *e = tel_live->engines[w];
+		uint32_t id, cap = ft_engine_capacity(e);
+		struct ft_flow_info fi;
+
+		for (id = 0; id < cap; id++) {
+			/* Let the workers free slots as the walk goes on. */
+			if ((id & 255) == 255)
+				quiesce(tel_live);
+			if (ft_engine_flow_info(e, id, &fi) == 0)
+				fn(arg, &fi);
+		}
+	}
+	readers(tel_live, 0);
+}
+
+struct diag_walk {
+	struct tally *t;
+	uint64_t (*pile)[2];
+	uint64_t min_age_ns;
+};
+
+static void
+diag_flow(void *arg, const struct ft_flow_info *fi)
+{
+	struct diag_walk *dw = arg;
+	unsigned int r, i;
+
+	for (r = 0; r < 2; r++)
+		for (i = 0; i < ft_diag_nstates; i++)
+			if (fi->state[r] == ft_diag_states[i] && in_pile(fi, r, dw->min_age_ns)) {
+				dw->pile[i][r]++;
+				tally_add(&dw->t[i], r ? &fi->server : &fi->client, r);
+			}
+}
+
 static int
 cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct tally t[FT_TCP_STATE_MAX];
+	uint64_t pile[FT_TCP_STATE_MAX][2];
 	struct ft_engine_stats sum;
-	unsigned int i, w;
+	struct diag_walk dw = { .t = t, .pile = pile };
+	unsigned int i;
 	int ret = 0;
 
 	if (no_params(cmd, params, d) != 0)
 		return 0;
 	memset(t, 0, sizeof(t));
+	memset(pile, 0, sizeof(pile));
 	for (i = 0; i < ft_diag_nstates; i++)
 		if (tally_init(&t[i], 1u << 16) != 0)
 			ret = -ENOMEM;
@@ -555,41 +621,50 @@ cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 		pthread_mutex_unlock(&tel_lock);
 		for (i = 0; i < ft_diag_nstates; i++)
 			free(t[i].v);
-		return ret != 0 ? ret : not_running(d);
+		return ret != 0 ? reply_error(d, "out of memory") : not_running(d);
 	}
-	readers(tel_live, 1);
-	for (w = 0; w < tel_live->nworkers; w++) {
-		const struct ft_engine *e = tel_live->engines[w];
-		uint32_t id, cap = ft_engine_capacity(e);
-		struct ft_flow_info fi;
-
-		for (id = 0; id < cap; id++) {
-			unsigned int r;
-
-			/* Nothing is held from one slot to the next: let the workers free slots. */
-			if ((id & 255) == 255)
-				quiesce(tel_live);
-			if (ft_engine_flow_info(e, id, &fi) != 0)
-				continue;
-			for (r = 0; r < 2; r++)
-				for (i = 0; i < ft_diag_nstates; i++)
-					if (fi.state[r] == ft_diag_states[i])
-						tally_add(&t[i], r ? &fi.server : &fi.client, r);
-		}
-	}
-	readers(tel_live, 0);
+	dw.min_age_ns = (uint64_t)tel_live->cfg->diag_min_age_ms * FT_NS_PER_MSEC;
+	walk_flows(diag_flow, &dw);
 	ft_engine_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
 	rte_tel_data_start_dict(d);
-	for (i = 0; i < ft_diag_nstates; i++) {
-		int64_t ends[2] = { sum.gauge[0][ft_diag_states[i]],
-			sum.gauge[1][ft_diag_states[i]] };
-
-		add_diag_state(d, ft_diag_states[i], &t[i], ends,
-				tel_live->cfg->diag[ft_diag_states[i]]);
-	}
+	for (i = 0; i < ft_diag_nstates; i++)
+		add_diag_state(d, ft_diag_states[i], &t[i], &sum, pile[i], tel_live->cfg);
 	pthread_mutex_unlock(&tel_lock);
 	for (i = 0; i < ft_diag_nstates; i++)
 		free(t[i].v);
+	return 0;
+}
+
+struct pile_walk {
+	uint64_t (*pile)[FT_TCP_STATE_MAX];
+	uint64_t min_age_ns;
+};
+
+static void
+pile_flow(void *arg, const struct ft_flow_info *fi)
+{
+	struct pile_walk *pw = arg;
+	unsigned int r;
+
+	for (r = 0; r < 2; r++)
+		if (fi->state[r] != FT_TCP_CLOSED && in_pile(fi, r, pw->min_age_ns))
+			pw->pile[r][fi->state[r]]++;
+}
+
+int
+ft_telemetry_piles(uint64_t pile[2][FT_TCP_STATE_MAX])
+{
+	struct pile_walk pw = { .pile = pile };
+
+	memset(pile, 0, sizeof(uint64_t) * 2 * FT_TCP_STATE_MAX);
+	pthread_mutex_lock(&tel_lock);
+	if (tel_live == NULL) {
+		pthread_mutex_unlock(&tel_lock);
+		return -ENOENT;
+	}
+	pw.min_age_ns = (uint64_t)tel_live->cfg->diag_min_age_ms * FT_NS_PER_MSEC;
+	walk_flows(pile_flow, &pw);
+	pthread_mutex_unlock(&tel_lock);
 	return 0;
 }
 

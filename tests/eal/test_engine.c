@@ -667,7 +667,7 @@ test_close_wait_leak(void **state)
 	assert_non_null(eng);
 	conn_init(&k, 40015);
 	handshake(&k);
-	/* The seed's Tomcat case: the server closes, the client never does. */
+	/* The classic Tomcat case: the server closes, the client never does. */
 	S(&k, F | A, 0);
 	C(&k, A, 0);
 	assert_states(&k, CLOSE_WAIT, FIN_WAIT2);

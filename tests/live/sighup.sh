@@ -9,7 +9,9 @@
 # FIN_WAIT2 and its client in CLOSE_WAIT (the client never closes).
 #
 #   1. 20 connections with FIN_WAIT2 = 30 s in the config file.
-#   2. The events file is moved away, FIN_WAIT2 = 1 written in the file, SIGHUP.
+#      Their clients pile up in CLOSE_WAIT ([diagnosis] CLOSE_WAIT = 20, min_age = 1).
+#   2. The events file is moved away, FIN_WAIT2 = 1 and CLOSE_WAIT = 30 written in
+#      the file, SIGHUP.
 #   3. 20 more connections.
 #
 # Then: the new events land in a new file at the same path, the old file holds
@@ -84,7 +86,8 @@ ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 
 "$TRACEGEN" -o "$work/t1.pcap" -n 20 -s 1 --mix fin_wait2_timeout 2>/dev/null || fail "trace generator"
 "$TRACEGEN" -o "$work/t2.pcap" -n 20 -s 2 --mix fin_wait2_timeout 2>/dev/null || fail "trace generator"
-printf '[timeouts]\nFIN_WAIT2 = 30\n' >"$work/fintrack.ini"
+diag='[diagnosis]\nmin_age = 1\nCLOSE_WAIT = 20\n'
+printf '[timeouts]\nFIN_WAIT2 = 30\n%b' "$diag" >"$work/fintrack.ini"
 
 ip netns exec "$ns" "$FINTRACK" -l 0-1 --no-huge --no-pci -m 512 --file-prefix "$prefix" \
 	--vdev net_af_packet0,iface=v1 --vdev net_null1,no-rx=1 --log-level=lib.eal:error -- \
@@ -99,16 +102,28 @@ wait_for 10 '[ "$(server_fw2)" = 20 ]' || fail "first 20 servers not in FIN_WAIT
 wait_for 5 '[ "$(grep -c "\"to\":\"FIN_WAIT2\"" "$work/ev.jsonl")" -eq 20 ]' ||
 	fail "the events file lacks the first FIN_WAIT2 events"
 echo "ok: 20 connections, 20 servers in FIN_WAIT2"
+# Their 20 clients pile up in CLOSE_WAIT: once they have sat there 1 s, a warning, and the
+# diagnosis says so.
+wait_for 15 'grep -q "20 client endpoints have sat in CLOSE_WAIT for 1 s or more (threshold 20): the application on this side does not call close()" "$work/out"' ||
+	fail "no diagnosis warning for the CLOSE_WAIT pile"
+telemetry /fintrack/diagnosis | grep -q '"CLOSE_WAIT": {"client_endpoints": 20, "server_endpoints": 0, "client_pile": 20, "server_pile": 0, "min_age_ms": 1000, "client_timed_out": 0, "server_timed_out": 0, "threshold": 20, "alert": "yes"' ||
+	fail "/fintrack/diagnosis: $(telemetry /fintrack/diagnosis)"
+echo "ok: the CLOSE_WAIT pile is diagnosed"
 
 # 2. logrotate moves the file away; the timeout changes; SIGHUP.
 mv "$work/ev.jsonl" "$work/ev.1"
-printf '[timeouts]\nFIN_WAIT2 = 1\n' >"$work/fintrack.ini"
+diag='[diagnosis]\nmin_age = 1\nCLOSE_WAIT = 30\n'
+printf '[timeouts]\nFIN_WAIT2 = 1\n%b' "$diag" >"$work/fintrack.ini"
 hup_at=$(date +%s.%N)
 kill -HUP "$pid" || fail "fintrack is gone"
 wait_for 5 '[ -e "$work/ev.jsonl" ]' || fail "the events file was not opened again"
 wait_for 5 'grep -q "SIGHUP: .* read again; now in force: \[timeouts\] FIN_WAIT2" "$work/out"' ||
 	fail "no reload message"
 telemetry /fintrack/config | grep -q '"FIN_WAIT2": "1"' || fail "/fintrack/config does not show FIN_WAIT2 = 1"
+grep -q "now in force: \[timeouts\] FIN_WAIT2, \[diagnosis\] CLOSE_WAIT" "$work/out" ||
+	fail "the new diagnosis threshold is not in force"
+telemetry /fintrack/diagnosis | grep -q '"threshold": 30, "alert": "no"' ||
+	fail "/fintrack/diagnosis does not use the new threshold"
 wait_for 5 '[ "$(telemetry /fintrack/lcore,1 | num timeouts_generation)" = 1 ]' ||
 	fail "the worker did not take up the new timeouts"
 kill -0 "$pid" || fail "fintrack died on SIGHUP"
@@ -136,7 +151,7 @@ awk -v h="$hup_at" -F'"ts":' '{ split($2, a, ","); if (a[1] + 0 < h) bad++ } END
 echo "ok: 20 connections in the file moved away, 20 in the new one"
 
 # A config file with an error: refused, the running configuration kept.
-printf '[timeouts]\nFIN_WAIT2 = 2\nFIN_WAIT2\n' >"$work/fintrack.ini"
+printf '[timeouts]\nFIN_WAIT2 = 2\nFIN_WAIT2\n%b' "$diag" >"$work/fintrack.ini"
 kill -HUP "$pid"
 wait_for 5 'grep -q "fintrack.ini:3: .FIN_WAIT2. is not a \[section\]" "$work/out"' ||
 	fail "the error in the file was not reported"
@@ -144,7 +159,7 @@ wait_for 5 'grep -q "SIGHUP: the configuration has errors (above): the running o
 	fail "no word that the running configuration is kept"
 telemetry /fintrack/config | grep -q '"FIN_WAIT2": "1"' || fail "a bad file changed the configuration"
 # A setting read at start only is named, not applied.
-printf '[timeouts]\nFIN_WAIT2 = 1\n[live]\nburst = 16\n' >"$work/fintrack.ini"
+printf '[timeouts]\nFIN_WAIT2 = 1\n[live]\nburst = 16\n%b' "$diag" >"$work/fintrack.ini"
 kill -HUP "$pid"
 wait_for 5 'grep -q "SIGHUP: \[live\] burst changed, but it is read at start only" "$work/out"' ||
 	fail "no warning for a setting read at start only"

@@ -89,7 +89,7 @@ small_table)
 	[ "$full2" -gt "$full1" ] || fail "--evict none refused $full2, closing-first $full1"
 	;;
 timeouts)
-	# The seed's case: the server closes, the client never does. FIN_WAIT2 and
+	# The classic Tomcat case: the server closes, the client never does. FIN_WAIT2 and
 	# CLOSE_WAIT time out after exactly what the config and command line say.
 	"$TRACEGEN" -o "$work/t.pcap" -n 1 --mix fin_wait2_timeout || fail "trace generator"
 	printf '[timeouts]\nFIN_WAIT2 = 5\nCLOSE_WAIT = 20\n' >"$work/cfg.ini"
@@ -142,6 +142,37 @@ timer_deadlines)
 	awk -v a="$end" -v b="$next" 'BEGIN { exit !(a < b - 5) }' ||
 		fail "the first flow ended at $end, not before the second started at $next"
 	grep -q '"how":"timeout_FIN_WAIT2"' "$work/ev" || fail "no timeout_FIN_WAIT2 end"
+	;;
+diagnosis)
+	# One connection cut off by the end of a capture is no pile: reported as still
+	# open, not diagnosed, even with thresholds of 1 (and --drain's timeouts, past
+	# the end of the capture, do not count either).
+	"$TRACEGEN" -o "$work/one.pcap" -n 1 --mix fin_wait2_timeout || fail "trace generator"
+	for drain in "" --drain; do
+		fintrack --pcap "$work/one.pcap" --diag CLOSE_WAIT=1 --diag FIN_WAIT2=1 $drain \
+			>"$work/summary" || fail "fintrack exited $?"
+		grep -q "^Still open at the end of the trace: 1 flow" "$work/summary" ||
+			{ cat "$work/summary"; fail "no still-open section ($drain)"; }
+		grep -Eq "^  CLOSE_WAIT +FIN_WAIT2 +1$" "$work/summary" || fail "no CLOSE_WAIT/FIN_WAIT2 pair"
+		grep -q "^  nothing piles up" "$work/summary" ||
+			{ cat "$work/summary"; fail "one cut-off connection diagnosed ($drain)"; }
+	done
+	echo "ok: one connection cut off by the end of the capture: still open, not diagnosed"
+	# 100 of them over 20 s: the servers' FIN_WAIT2 (3 s) times out within the
+	# trace for 85, and 75 clients have sat in CLOSE_WAIT for 5 s or more at its end.
+	"$TRACEGEN" -o "$work/pile.pcap" -n 100 --rate 5 --mix fin_wait2_timeout || fail "trace generator"
+	fintrack --pcap "$work/pile.pcap" --timeout FIN_WAIT2=3 --diag-min-age 5 --drain \
+		>"$work/summary" || fail "fintrack exited $?"
+	sed -n '/^Diagnosis/,/^$/p' "$work/summary"
+	grep -q "^  FIN_WAIT2  85 server endpoints timed out in FIN_WAIT2 or sat in it 5 s or more (threshold 50): the peer never closed its side" \
+		"$work/summary" || fail "no FIN_WAIT2 pile"
+	grep -q "^  CLOSE_WAIT 75 client endpoints timed out in CLOSE_WAIT or sat in it 5 s or more (threshold 50): the application on this side does not call close() .*the classic Tomcat case" \
+		"$work/summary" || fail "no CLOSE_WAIT pile"
+	# Below the threshold, nothing.
+	fintrack --pcap "$work/pile.pcap" --timeout FIN_WAIT2=3 --diag-min-age 5 --diag FIN_WAIT2=86 \
+		--diag CLOSE_WAIT=76 >"$work/summary" || fail "fintrack exited $?"
+	grep -q "^  nothing piles up" "$work/summary" || fail "diagnosed below the thresholds"
+	grep -qi "seed" "$work/summary" && fail "the summary speaks of a seed"
 	;;
 bad_input)
 	"$TRACEGEN" -o "$work/t.pcap" -n 20 || fail "trace generator"
