@@ -625,29 +625,18 @@ run_live(struct ft_app_cfg *cfg, const struct cmdline *cl)
 	return ret == 0 ? EXIT_SUCCESS : EXIT_RUN;
 }
 
-int
-main(int argc, char **argv)
+/* Everything after the command line is split; returns the exit status. */
+static int
+fintrack(struct cmdline *cl, struct sigaction *sa)
 {
 	struct ft_app_cfg cfg;
-	struct cmdline cl;
-	struct sigaction sa;
 	char rundir[PATH_MAX];
 	int ret, status;
 
-	ft_log_open();
-	/* SIGHUP never kills fintrack: live mode reloads on it, a replay goes on. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGHUP, &sa, NULL);
-
-	if (split(&cl, argc, argv) != 0) {
-		fprintf(stderr, "fintrack: out of memory\n");
-		return EXIT_RUN;
-	}
-	if (check_app_side(&cl) != 0 || check_eal_side(&cl) != 0)
+	if (check_app_side(cl) != 0 || check_eal_side(cl) != 0)
 		return EXIT_USAGE;
 	ft_cfg_default_config = FT_SYSCONFDIR "/fintrack/fintrack.ini";
-	ret = ft_cfg_parse(&cfg, cl.app_argc, cl.app_argv);
+	ret = ft_cfg_parse(&cfg, cl->app_argc, cl->app_argv);
 	if (ret == FT_CFG_HELP)
 		return EXIT_SUCCESS;
 	if (ret == FT_CFG_VERSION) {
@@ -658,8 +647,8 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	/* Live mode stops cleanly on SIGINT or SIGTERM, even while it starts. */
 	if (cfg.pcap == NULL) {
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, sa, NULL);
+		sigaction(SIGTERM, sa, NULL);
 	}
 
 	/* What can fail before EAL starts fails now, not after a whole replay. */
@@ -670,26 +659,48 @@ main(int argc, char **argv)
 	if (ft_output_check_writable("--report", cfg.report) != 0 ||
 			ft_output_check_writable("--events", cfg.events) != 0)
 		return EXIT_RUN;
-	if (!eal_has(&cl, "-h") && !eal_has(&cl, "--help") &&
-			(check_prefix(&cl) != 0 || check_vdevs(&cl) != 0))
+	if (!eal_has(cl, "-h") && !eal_has(cl, "--help") &&
+			(check_prefix(cl) != 0 || check_vdevs(cl) != 0))
 		return EXIT_RUN;
-	if (!cl.has_dashes && cfg.pcap != NULL)
-		auto_eal_args(&cl, &cfg);
+	if (!cl->has_dashes && cfg.pcap != NULL)
+		auto_eal_args(cl, &cfg);
 
-	ret = rte_eal_init(cl.eal_argc, cl.eal_argv);
+	ret = rte_eal_init(cl->eal_argc, cl->eal_argv);
 	if (ret < 0)
-		return explain_eal_failure(&cl, &cfg, rte_errno);
+		return explain_eal_failure(cl, &cfg, rte_errno);
 
 	if (cfg.pcap == NULL)
-		status = run_live(&cfg, &cl);
+		status = run_live(&cfg, cl);
 	else
 		status = ft_replay_run(&cfg) == 0 ? EXIT_SUCCESS : EXIT_RUN;
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
 	/* A prefix fintrack made up for itself leaves nothing behind (--no-shconf: no files). */
-	if (cl.auto_eal)
+	if (cl->auto_eal)
 		rmdir(rundir);
 	remove_hugepage_files(basename(rundir));
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cmdline cl;
+	struct sigaction sa;
+	int status;
+
+	ft_log_open();
+	/* SIGHUP never kills fintrack: live mode reloads on it, a replay goes on. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGHUP, &sa, NULL);
+
+	if (split(&cl, argc, argv) != 0) {
+		fprintf(stderr, "fintrack: out of memory\n");
+		status = EXIT_RUN;
+	} else {
+		status = fintrack(&cl, &sa);
+	}
 	cmdline_free(&cl);
 	return status;
 }
