@@ -317,6 +317,36 @@ auto_eal_args(struct cmdline *cl, const struct ft_app_cfg *cfg)
 	}
 }
 
+/* Whether EAL's arguments say how much memory to take (-m, --socket-mem). */
+static int
+eal_gives_memory(const struct cmdline *cl)
+{
+	int i;
+
+	for (i = 1; i < cl->eal_argc; i++)
+		if (strncmp(cl->eal_argv[i], "-m", 2) == 0 ||
+				strncmp(cl->eal_argv[i], "--socket-mem", 12) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * --no-huge without -m: EAL would take 64 MB, too little for the default
+ * tables. Take what they need, as a replay without EAL options does.
+ */
+static void
+size_memory(struct cmdline *cl, const struct ft_app_cfg *cfg)
+{
+	uint64_t mb = (ft_engine_mem_estimate(&cfg->engine) + (1u << 20) - 1) >> 20;
+	char buf[32];
+
+	/* Live mode: every worker has its tables, and the mbufs come on top. */
+	if (cfg->pcap == NULL)
+		return;
+	snprintf(buf, sizeof(buf), "-m%" PRIu64, mb + EAL_BASE_MB);
+	add_eal(cl, buf);
+}
+
 /* The directory EAL keeps the files of file prefix p in (as eal_create_runtime_dir()). */
 static void
 runtime_dir(const char *p, char *buf, size_t len)
@@ -664,6 +694,8 @@ fintrack(struct cmdline *cl, struct sigaction *sa)
 		return EXIT_RUN;
 	if (!cl->has_dashes && cfg.pcap != NULL)
 		auto_eal_args(cl, &cfg);
+	else if (eal_has(cl, "--no-huge") && !eal_gives_memory(cl))
+		size_memory(cl, &cfg);
 
 	ret = rte_eal_init(cl->eal_argc, cl->eal_argv);
 	if (ret < 0)

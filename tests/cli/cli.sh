@@ -61,6 +61,10 @@ expect 0 "^fintrack replay of" --no-huge --no-pci -m 512 --file-prefix "ft_cli_$
 cmp -s <(grep -v table_bytes "$work/rep.json") <(grep -v table_bytes "$work/rep2.json") ||
 	fail "the two forms give different reports"
 
+# --no-huge without -m: fintrack sizes the memory to its tables (EAL alone would take 64 MB).
+expect 0 "^fintrack replay of" --no-huge --no-pci --file-prefix "ft_cli_nom_$$" \
+	--log-level=lib.eal:error -- --pcap "$TRACE"
+
 # EAL's messages on request, and every log line with its time.
 expect 0 "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} EAL: " \
 	--pcap "$TRACE" --quiet --eal-verbose
