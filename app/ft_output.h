@@ -17,7 +17,9 @@ FILE *ft_output_open(const char *what, const char *path);
 /**
  * Whether flows were evicted or refused for want of room, and which setting
  * to raise, as one sentence in buf ("" if none were): for the summary, the
- * log and telemetry. live says the sizes are per worker.
+ * log and telemetry (and the metrics, once fintrack exports them: the
+ * counters flows_evicted(_v6), table_full(_v6), table_busy and no_v6_table
+ * it reads are what they would export). live says the sizes are per worker.
  *
  * @return
  *   The number of problems described (0: the tables had room).
