@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 
-#include <rte_cfgfile.h>
 #include <rte_common.h>
 
 #include "ft_cfg.h"
@@ -92,17 +92,24 @@ static const struct cfg_key cfg_keys[] = { FT_CFG_KEY_LIST(CFG_KEY) };
 
 #define NKEYS RTE_DIM(cfg_keys)
 
-#define CFG_SECTION(name, ini, heading) ini,
+#define CFG_SECTION(name, ini, heading, reload) ini,
 static const char *const section_name[FT_CFG_S_MAX] = { FT_CFG_SECTION_LIST(CFG_SECTION) };
 #undef CFG_SECTION
 
-#define CFG_SECTION(name, ini, heading) heading,
+#define CFG_SECTION(name, ini, heading, reload) heading,
 static const char *const section_heading[FT_CFG_S_MAX] = { FT_CFG_SECTION_LIST(CFG_SECTION) };
 #undef CFG_SECTION
 
+#define CFG_SECTION(name, ini, heading, reload) reload,
+static const uint8_t section_reload[FT_CFG_S_MAX] = { FT_CFG_SECTION_LIST(CFG_SECTION) };
+#undef CFG_SECTION
+
+const char *ft_cfg_default_config;
+
 /* getopt_long() returns OPT_BASE + the index of the key in cfg_keys. */
-#define OPT_BASE 256
-#define OPT_HELP (OPT_BASE + (int)NKEYS)
+#define OPT_BASE    256
+#define OPT_HELP    (OPT_BASE + (int)NKEYS)
+#define OPT_VERSION (OPT_HELP + 1)
 
 /* --help layout: options from column 2, their text from HELP_INDENT, up to HELP_WIDTH. */
 #define HELP_INDENT 28
@@ -717,6 +724,13 @@ print_option(const char *opt, const char *help, const char *details)
 	}
 	putchar('\n');
 }
+/* The --help heading of section sec, with what SIGHUP does to it. */
+static void
+heading_text(unsigned int sec, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", section_heading[sec],
+			section_reload[sec] ? " (reloaded on SIGHUP in live mode)" : "");
+}
 
 static void
 usage(const char *prog)
@@ -724,25 +738,41 @@ usage(const char *prog)
 	struct ft_app_cfg def;
 	unsigned int sec, i;
 
-	printf("Usage: %s [EAL options] -- [--pcap FILE] [options]\n"
+	printf("Usage: %s --pcap FILE [options]             replay a trace\n"
+	       "       %s [EAL options] -- [options]        live between DPDK ports, or replay\n"
 	       "\n"
 	       "Tracks the close state of both endpoints of every TCP connection, the timeout of\n"
 	       "each state, flow ends and the diagnosis they imply.\n"
 	       "\n"
+	       "Replay mode (--pcap FILE): the trace is replayed with its own clock. Given no\n"
+	       "EAL options (no \"--\"), fintrack starts EAL itself: no hugepages, no PCI, memory\n"
+	       "sized to the flow tables, EAL's messages hidden (--eal-verbose shows them).\n"
+	       "\n"
 	       "Live mode (no --pcap): a bump in the wire between DPDK ports. Ports are paired\n"
 	       "(default 0:1, 2:3, ...); every packet received on one port of a pair is sent out\n"
 	       "of the other. The main lcore controls; every other lcore is a worker with its own\n"
-	       "queue on each port, flow table and timer wheel. Stops on SIGINT or SIGTERM.\n"
+	       "queue on each port, flow table and timer wheel. Stops on SIGINT or SIGTERM;\n"
+	       "SIGHUP reopens the --events file and reloads [timeouts] and [diagnosis].\n"
 	       "\n"
-	       "Replay mode (--pcap FILE): the trace is replayed with its own clock.\n"
+	       "EAL options go before \"--\", fintrack's after it; without \"--\" every argument\n"
+	       "is fintrack's. EAL's own options: %s -h --\n"
 	       "\n"
-	       "Under each option: its key in the --config file ([section] key), its range and\n"
+	       "Under each option: its key in the config file ([section] key), its range and\n"
 	       "its default. The command line wins over the file.\n",
-			prog);
+			prog, prog, prog);
+	if (ft_cfg_default_config != NULL)
+		printf("Without --config, fintrack reads %s if it exists.\n",
+				ft_cfg_default_config);
+	printf("\nExit status: 0 done; 1 fintrack could not run (a file it cannot read or write,\n"
+	       "EAL could not start, too little memory, a device that does not exist); 2 the\n"
+	       "command line or the config file is wrong.\n");
 	if (defaults(&def) != 0)
 		return;
 	for (sec = 0; sec < FT_CFG_S_MAX; sec++) {
-		printf("\n%s:\n", section_heading[sec]);
+		char head[160];
+
+		heading_text(sec, head, sizeof(head));
+		printf("\n%s:\n", head);
 		for (i = 0; i < NKEYS; i++) {
 			const struct cfg_key *k = &cfg_keys[i];
 			char opt[64], details[512];
@@ -753,8 +783,71 @@ usage(const char *prog)
 			key_details(&def, k, details, sizeof(details));
 			print_option(opt, k->help, details);
 		}
-		if (sec == FT_CFG_S_CMDLINE)
-			print_option("--help", "this text", NULL);
+		if (sec == FT_CFG_S_CMDLINE) {
+			print_option("-h, --help", "this text", NULL);
+			print_option("-V, --version", "fintrack's version and DPDK's", NULL);
+		}
+	}
+}
+
+/* Text for roff: backslashes and hyphens escaped, a leading dot or quote made harmless. */
+static void
+man_text(FILE *f, const char *text)
+{
+	if (*text == '.' || *text == '\'')
+		fputs("\\&", f);
+	for (; *text != '\0'; text++) {
+		if (*text == '\\')
+			fputs("\\e", f);
+		else if (*text == '-')
+			fputs("\\-", f);
+		else
+			fputc(*text, f);
+	}
+	fputc('\n', f);
+}
+
+static void
+man_option(FILE *f, const char *opt, const char *help, const char *details)
+{
+	fputs(".TP\n.B ", f);
+	man_text(f, opt);
+	man_text(f, help);
+	if (details != NULL && details[0] != '\0') {
+		fputs(".br\n", f);
+		man_text(f, details);
+	}
+}
+
+void
+ft_cfg_print_man(FILE *f)
+{
+	struct ft_app_cfg def;
+	unsigned int sec, i;
+
+	if (defaults(&def) != 0)
+		return;
+	for (sec = 0; sec < FT_CFG_S_MAX; sec++) {
+		char head[160];
+
+		heading_text(sec, head, sizeof(head));
+		fputs(".SS ", f);
+		man_text(f, head);
+		for (i = 0; i < NKEYS; i++) {
+			const struct cfg_key *k = &cfg_keys[i];
+			char opt[64], details[512];
+
+			if (k->section != sec)
+				continue;
+			option_text(k, opt, sizeof(opt));
+			key_details(&def, k, details, sizeof(details));
+			man_option(f, opt, k->help, details);
+		}
+		if (sec == FT_CFG_S_CMDLINE) {
+			man_option(f, "-h, --help", "fintrack's options (EAL's: fintrack -h --)",
+					NULL);
+			man_option(f, "-V, --version", "fintrack's version and DPDK's", NULL);
+		}
 	}
 }
 
@@ -764,13 +857,14 @@ ini_key(unsigned int sec, const char *name)
 {
 	unsigned int i;
 
-	for (i = 0; i < NKEYS; i++) {
-		const struct cfg_key *k = &cfg_keys[i];
-
-		if (k->section == sec &&
-				(is_state_map(k) || (k->key != NULL && strcmp(k->key, name) == 0)))
-			return k;
-	}
+	/* A key of its own first, then the states of a STATE_* setting. */
+	for (i = 0; i < NKEYS; i++)
+		if (cfg_keys[i].section == sec && cfg_keys[i].key != NULL &&
+				strcmp(cfg_keys[i].key, name) == 0)
+			return &cfg_keys[i];
+	for (i = 0; i < NKEYS; i++)
+		if (cfg_keys[i].section == sec && is_state_map(&cfg_keys[i]))
+			return &cfg_keys[i];
 	return NULL;
 }
 
@@ -791,7 +885,7 @@ unknown_key(unsigned int sec, const char *what, const char *name)
 }
 
 static int
-unknown_section(const char *path, const char *name)
+unknown_section(const char *where, const char *name)
 {
 	char known[128];
 	size_t off = 0;
@@ -802,76 +896,222 @@ unknown_section(const char *path, const char *name)
 		if (section_name[sec] != NULL)
 			off += (size_t)snprintf(known + off, sizeof(known) - off, "%s[%s]",
 					off ? " " : "", section_name[sec]);
-	fprintf(stderr, "fintrack: --config %s: unknown section [%s] (known: %s)\n", path, name,
-			known);
+	fprintf(stderr, "fintrack: %s: unknown section [%s] (known: %s)\n", where, name, known);
 	return -EINVAL;
 }
 
-static int
-load_section(struct ft_app_cfg *cfg, struct rte_cfgfile *f, const char *path, unsigned int sec)
+/* Blanks off both ends of s. */
+static char *
+trim(char *s)
 {
-	const char *name = section_name[sec];
-	int k, nk = rte_cfgfile_section_num_entries(f, name);
-	struct rte_cfgfile_entry *ent;
-	int ret = 0;
+	size_t n;
 
-	if (nk <= 0)
-		return 0;
-	ent = calloc((size_t)nk, sizeof(*ent));
-	if (ent == NULL)
-		return -ENOMEM;
-	rte_cfgfile_section_entries(f, name, ent, nk);
-	for (k = 0; k < nk && ret == 0; k++) {
-		const struct cfg_key *key = ini_key(sec, ent[k].name);
-		char what[128];
-
-		snprintf(what, sizeof(what), "%s [%s] %s", path, name, ent[k].name);
-		if (key != NULL)
-			ret = set_key(cfg, key, what, ent[k].name, ent[k].value);
-		else
-			ret = unknown_key(sec, what, ent[k].name);
-	}
-	free(ent);
-	return ret;
+	s += strspn(s, " \t\r\n");
+	n = strlen(s);
+	while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
+		s[--n] = '\0';
+	return s;
 }
 
+/* Cut a comment off a line: ';' or '#' at its start or after a blank. */
+static void
+cut_comment(char *s)
+{
+	char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((*p == ';' || *p == '#') && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			return;
+		}
+}
+
+/* Where each section and key of a file was first given: line numbers, 0 for not yet. */
+struct ini_seen {
+	unsigned int section[FT_CFG_S_MAX];
+	unsigned int key[NKEYS][FT_TCP_STATE_MAX];
+};
+
+/* One line of an INI file, comment cut; *sec is the section it is in (-1 before any). */
+static int
+load_line(struct ft_app_cfg *cfg, struct ini_seen *seen, const char *path, unsigned int line,
+		char *text, int *sec)
+{
+	char where[512], what[640];
+	const struct cfg_key *k;
+	char *p, *end, *key, *val;
+	unsigned int s;
+	int st = 0;
+
+	cut_comment(text);
+	p = trim(text);
+	if (*p == '\0')
+		return 0;
+	snprintf(where, sizeof(where), "%s:%u", path, line);
+	if (*p == '[') {
+		end = strchr(p, ']');
+		if (end == NULL || *trim(end + 1) != '\0') {
+			fprintf(stderr, "fintrack: %s: '%s' is not a section header [name]\n",
+					where, p);
+			return -EINVAL;
+		}
+		*end = '\0';
+		key = trim(p + 1);
+		for (s = 0; s < FT_CFG_S_MAX; s++)
+			if (section_name[s] != NULL && strcmp(key, section_name[s]) == 0)
+				break;
+		if (s == FT_CFG_S_MAX)
+			return unknown_section(where, key);
+		if (seen->section[s] != 0) {
+			fprintf(stderr, "fintrack: %s: section [%s] given twice (first at line %u)\n",
+					where, key, seen->section[s]);
+			return -EINVAL;
+		}
+		seen->section[s] = line;
+		*sec = (int)s;
+		return 0;
+	}
+	end = strchr(p, '=');
+	if (end == NULL) {
+		fprintf(stderr,
+				"fintrack: %s: '%s' is not a [section], a key = value or a comment "
+				"(';' or '#')\n",
+				where, p);
+		return -EINVAL;
+	}
+	*end = '\0';
+	key = trim(p);
+	val = trim(end + 1);
+	if (*key == '\0') {
+		fprintf(stderr, "fintrack: %s: '= %s' has no key\n", where, val);
+		return -EINVAL;
+	}
+	if (*sec < 0) {
+		fprintf(stderr, "fintrack: %s: key '%s' comes before any [section]\n", where, key);
+		return -EINVAL;
+	}
+	snprintf(what, sizeof(what), "%s: [%s] %s", where, section_name[*sec], key);
+	if (*val == '\0') {
+		fprintf(stderr, "fintrack: %s: no value (key = value)\n", what);
+		return -EINVAL;
+	}
+	k = ini_key((unsigned int)*sec, key);
+	if (k == NULL)
+		return unknown_key((unsigned int)*sec, what, key);
+	if (is_state_map(k)) {
+		st = timed_state(what, key);
+		if (st < 0)
+			return st;
+	}
+	if (seen->key[k - cfg_keys][st] != 0) {
+		fprintf(stderr, "fintrack: %s: given twice (first at line %u)\n", what,
+				seen->key[k - cfg_keys][st]);
+		return -EINVAL;
+	}
+	seen->key[k - cfg_keys][st] = line;
+	return set_key(cfg, k, what, key, val);
+}
+
+/* Read an INI file line by line into cfg; every error names the file and the line. */
 static int
 load_file(struct ft_app_cfg *cfg, const char *path)
 {
-	struct rte_cfgfile *f;
-	unsigned int sec;
-	int ret = 0, n, j;
+	struct ini_seen *seen;
+	char *buf = NULL;
+	size_t cap = 0;
+	unsigned int line = 0;
+	int ret = 0, sec = -1;
+	ssize_t n;
+	FILE *f;
 
-	f = rte_cfgfile_load(path, 0);
+	f = fopen(path, "r");
 	if (f == NULL) {
-		fprintf(stderr, "fintrack: --config %s: cannot read or parse the file\n", path);
+		fprintf(stderr, "fintrack: --config %s: cannot read it: %s\n", path,
+				strerror(errno));
 		return -EINVAL;
 	}
-	n = rte_cfgfile_num_sections(f, NULL, 0);
-	for (j = 0; j < n && ret == 0; j++) {
-		char name[CFG_NAME_LEN];
-
-		/* rte_cfgfile lists sections in file order; find the j-th by index. */
-		if (rte_cfgfile_section_entries_by_index(f, j, name, NULL, 0) < 0)
-			continue;
-		for (sec = 0; sec < FT_CFG_S_MAX; sec++)
-			if (section_name[sec] != NULL && strcmp(name, section_name[sec]) == 0)
-				break;
-		if (sec == FT_CFG_S_MAX)
-			ret = unknown_section(path, name);
+	seen = calloc(1, sizeof(*seen));
+	if (seen == NULL) {
+		fclose(f);
+		return -ENOMEM;
 	}
-	for (sec = 0; sec < FT_CFG_S_MAX && ret == 0; sec++)
-		if (section_name[sec] != NULL)
-			ret = load_section(cfg, f, path, sec);
-	rte_cfgfile_close(f);
+	while (ret == 0 && (n = getline(&buf, &cap, f)) != -1) {
+		line++;
+		if (memchr(buf, '\0', (size_t)n) != NULL) {
+			fprintf(stderr, "fintrack: %s:%u: not a line of text\n", path, line);
+			ret = -EINVAL;
+			break;
+		}
+		ret = load_line(cfg, seen, path, line, buf, &sec);
+	}
+	if (ret == 0 && ferror(f)) {
+		fprintf(stderr, "fintrack: --config %s: cannot read it: %s\n", path,
+				strerror(errno));
+		ret = -EINVAL;
+	}
+	free(buf);
+	free(seen);
+	fclose(f);
 	return ret;
 }
 
-/* The getopt_long() table: every key of the list, then --help. */
+/* Add ", name" to a list in buf. */
+static void
+list_add(char *buf, size_t len, const char *name)
+{
+	size_t off = strlen(buf);
+
+	if (off < len)
+		snprintf(buf + off, len - off, "%s%s", off ? ", " : "", name);
+}
+
+unsigned int
+ft_cfg_reload(struct ft_app_cfg *running, const struct ft_app_cfg *fresh, char *applied,
+		size_t alen, char *ignored, size_t ilen)
+{
+	unsigned int i, s, n = 0;
+
+	applied[0] = '\0';
+	ignored[0] = '\0';
+	for (i = 0; i < NKEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		unsigned int nst = is_state_map(k) ? FT_TCP_STATE_MAX : 1;
+		int changed = 0;
+
+		/* The command line is the same: its settings cannot have changed. */
+		if (k->section == FT_CFG_S_CMDLINE)
+			continue;
+		for (s = 0; s < nst; s++) {
+			char a[256], b[256], name[96];
+			uint64_t num;
+
+			if (is_state_map(k) && s == FT_TCP_CLOSED)
+				continue;
+			format_key(running, k, s, a, sizeof(a), &num);
+			format_key(fresh, k, s, b, sizeof(b), &num);
+			if (strcmp(a, b) == 0)
+				continue;
+			changed = 1;
+			snprintf(name, sizeof(name), "[%s] %s", section_name[k->section],
+					is_state_map(k) ? ft_tcp_state_name(s) : k->key);
+			if (section_reload[k->section]) {
+				list_add(applied, alen, name);
+				n++;
+			} else {
+				list_add(ignored, ilen, name);
+			}
+		}
+		if (changed && section_reload[k->section])
+			memcpy(field_of(running, k), const_field_of(fresh, k), k->size);
+	}
+	return n;
+}
+
+/* The getopt_long() table: every key of the list, then --help and --version. */
 static const struct option *
 long_options(void)
 {
-	static struct option opts[NKEYS + 2];
+	static struct option opts[NKEYS + 3];
 	unsigned int i;
 
 	for (i = 0; i < NKEYS; i++) {
@@ -881,8 +1121,25 @@ long_options(void)
 		opts[i].val = OPT_BASE + (int)i;
 	}
 	opts[NKEYS] = (struct option){ "help", no_argument, NULL, OPT_HELP };
-	opts[NKEYS + 1] = (struct option){ NULL, 0, NULL, 0 };
+	opts[NKEYS + 1] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
+	opts[NKEYS + 2] = (struct option){ NULL, 0, NULL, 0 };
 	return opts;
+}
+
+int
+ft_cfg_option_arg(const char *name)
+{
+	size_t len = strcspn(name, "=");
+	unsigned int i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strlen(cfg_keys[i].option) == len &&
+				strncmp(cfg_keys[i].option, name, len) == 0)
+			return cfg_keys[i].type == CFG_FLAG ? 0 : 1;
+	if ((len == 4 && strncmp(name, "help", 4) == 0) ||
+			(len == 7 && strncmp(name, "version", 7) == 0))
+		return 0;
+	return -1;
 }
 
 int
@@ -895,24 +1152,30 @@ ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv)
 	if (defaults(cfg) != 0)
 		return -EINVAL;
 	/* First pass: the config file, so that command-line options override it. */
+	/* optind 0: glibc starts afresh, whatever an earlier parse left half done. */
 	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1)
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "hV", opts, NULL)) != -1)
 		if (opt >= OPT_BASE && opt < OPT_HELP &&
 				strcmp(cfg_keys[opt - OPT_BASE].option, "config") == 0)
 			cfg->config = optarg;
+	if (cfg->config == NULL && ft_cfg_default_config != NULL &&
+			access(ft_cfg_default_config, F_OK) == 0)
+		cfg->config = ft_cfg_default_config;
 	if (cfg->config != NULL && load_file(cfg, cfg->config) != 0)
 		return -EINVAL;
 
 	opterr = 1;
-	optind = 1;
-	while (ret == 0 && (opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == OPT_HELP) {
+	optind = 0;
+	while (ret == 0 && (opt = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		if (opt == OPT_HELP || opt == 'h') {
 			usage(prog);
-			return 1;
+			return FT_CFG_HELP;
 		}
+		if (opt == OPT_VERSION || opt == 'V')
+			return FT_CFG_VERSION;
 		if (opt < OPT_BASE || opt > OPT_HELP) {
-			fprintf(stderr, "fintrack: bad option; see %s -- --help\n", prog);
+			fprintf(stderr, "fintrack: see %s --help for fintrack's options\n", prog);
 			return -EINVAL;
 		}
 		ret = set_option(cfg, &cfg_keys[opt - OPT_BASE], optarg);
@@ -920,14 +1183,14 @@ ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv)
 	if (ret != 0)
 		return -EINVAL;
 	if (optind < argc) {
-		fprintf(stderr, "fintrack: unexpected argument '%s'; see %s -- --help\n",
-				argv[optind], prog);
+		fprintf(stderr, "fintrack: unexpected argument '%s'; see %s --help\n", argv[optind],
+				prog);
 		return -EINVAL;
 	}
 	if (cfg->pcap == NULL && cfg->drain) {
 		fprintf(stderr,
 				"fintrack: --drain replays a trace to its end: give --pcap FILE "
-				"(see %s -- --help)\n",
+				"(see %s --help)\n",
 				prog);
 		return -EINVAL;
 	}

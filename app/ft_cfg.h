@@ -12,7 +12,9 @@
  * reply are all generated.
  */
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_config.h>
 
@@ -28,24 +30,28 @@
 #define FT_CFG_MAX_TIMEOUT_S (20 * 24 * 3600)
 
 /**
- * The sections of the INI file, in the order the file is applied and --help lists them.
- * X(name, INI section or NULL for options of the command line only, --help heading).
+ * The sections of the INI file, in the order --help lists them. X(name, INI
+ * section or NULL for options of the command line only, --help heading,
+ * reload): reload is 1 for the sections whose settings a running live
+ * fintrack reads again from its config file on SIGHUP (ft_cfg_reload()); the
+ * others are read at start only. Export settings, when they come, get a
+ * section of their own with reload 1.
  */
 /* clang-format off */
 #define FT_CFG_SECTION_LIST(X) \
-	X(CMDLINE, NULL, "Command line only") \
-	X(ENGINE, "engine", "Flow tracking, both modes (in live mode, per worker)") \
-	X(TIMEOUTS, "timeouts", "State timeouts, both modes") \
-	X(DIAGNOSIS, "diagnosis", "Diagnosis, both modes") \
-	X(METRICS, "metrics", "Live mode: Prometheus / OpenMetrics endpoint") \
-	X(IPFIX, "ipfix", "IPFIX flow-end records, both modes") \
-	X(PORTS, "ports", "Live mode: ports") \
-	X(LIVE, "live", "Live mode")
+	X(CMDLINE, NULL, "Command line only", 0) \
+	X(ENGINE, "engine", "Flow tracking, both modes (in live mode, per worker)", 0) \
+	X(TIMEOUTS, "timeouts", "State timeouts, both modes", 1) \
+	X(DIAGNOSIS, "diagnosis", "Diagnosis, both modes", 1) \
+	X(METRICS, "metrics", "Live mode: Prometheus / OpenMetrics endpoint", 0) \
+	X(IPFIX, "ipfix", "IPFIX flow-end records, both modes", 0) \
+	X(PORTS, "ports", "Live mode: ports", 0) \
+	X(LIVE, "live", "Live mode", 0)
 /* clang-format on */
 
 /* clang-format off */
 enum ft_cfg_section {
-#define FT_CFG_SECTION_ENUM(name, ini, heading) FT_CFG_S_##name,
+#define FT_CFG_SECTION_ENUM(name, ini, heading, reload) FT_CFG_S_##name,
 	FT_CFG_SECTION_LIST(FT_CFG_SECTION_ENUM)
 #undef FT_CFG_SECTION_ENUM
 	FT_CFG_S_MAX
@@ -93,6 +99,13 @@ enum ft_cfg_section {
 		"write counters, gauges and tracked flows as JSON ('-' for stdout)") \
 	X(CMDLINE, NULL, "quiet", FLAG, quiet, NULL, \
 		"no summary on stdout") \
+	X(CMDLINE, NULL, "progress", WORDS({ "auto", FT_CFG_PROGRESS_AUTO }, \
+		{ "on", FT_CFG_PROGRESS_ON }, { "off", FT_CFG_PROGRESS_OFF }), progress, "auto", \
+		"replay progress on stderr (packets per second, share of the trace read, time " \
+		"left, then the drain); auto: only when stderr is a terminal") \
+	X(CMDLINE, NULL, "eal-verbose", FLAG, eal_verbose, NULL, \
+		"show EAL's start-up messages, which fintrack --pcap FILE (no EAL options) " \
+		"hides") \
 	X(ENGINE, "max_flows", "max-flows", U64(8, FT_CFG_MAX_FLOWS), engine.max_flows, NULL, \
 		"IPv4 flow capacity") \
 	X(ENGINE, "max_flows_v6", "max-flows-v6", U64_OFF(8, FT_CFG_MAX_FLOWS), \
@@ -118,11 +131,16 @@ enum ft_cfg_section {
 		engine.timeout_ms, NULL, \
 		"seconds an endpoint may stay in a state before it is taken as CLOSED; " \
 		"repeatable (e.g. FIN_WAIT2=3)") \
+	X(DIAGNOSIS, "min_age", "diag-min-age", SECONDS(0, FT_CFG_MAX_TIMEOUT_S), \
+		diag_min_age_ms, "30", \
+		"an endpoint still in a closing state counts towards its pile once it has sat " \
+		"in it this long (one that timed out in it always counts)") \
 	X(DIAGNOSIS, NULL, "diag", STATE_U64(0, UINT32_MAX), diag, \
-		"FIN_WAIT1=1,FIN_WAIT2=1,CLOSING=1,CLOSE_WAIT=1,LAST_ACK=1,TIME_WAIT=1000", \
-		"diagnosis threshold of a state (0: not diagnosed); repeatable. Replay reports " \
-		"a state once this many endpoints timed out in it (TIME_WAIT: were in it at " \
-		"once); live mode warns once this many endpoints are in it") \
+		"FIN_WAIT1=50,FIN_WAIT2=50,CLOSING=50,CLOSE_WAIT=50,LAST_ACK=50,TIME_WAIT=1000", \
+		"how many endpoints make a pile in a state (0: not diagnosed); repeatable. A " \
+		"state is diagnosed once this many client or server endpoints timed out in it " \
+		"or have sat in it for --diag-min-age (TIME_WAIT: were in it at once; CLOSING: " \
+		"went through it)") \
 	X(METRICS, "address", "metrics-address", ADDR, metrics_addr, "127.0.0.1", \
 		"address the metrics endpoint listens on") \
 	X(METRICS, "port", "metrics-port", U64_OFF(1, 65535), metrics_port, "0", \
@@ -166,6 +184,13 @@ enum ft_cfg_section {
 		"seconds between rate lines on stdout (0: none)")
 /* clang-format on */
 
+/** Values of --progress. */
+enum ft_cfg_progress {
+	FT_CFG_PROGRESS_OFF = 0,
+	FT_CFG_PROGRESS_ON = 1,
+	FT_CFG_PROGRESS_AUTO = 2, /**< On when stderr is a terminal. */
+};
+
 /** Everything fintrack is told, from defaults, the config file and the command line. */
 struct ft_app_cfg {
 	struct ft_engine_conf engine;
@@ -175,7 +200,10 @@ struct ft_app_cfg {
 	const char *report;		 /**< JSON report output, "-" for stdout. */
 	int drain;			 /**< Run the clock on until every timer fired. */
 	int quiet;			 /**< No summary on stdout. */
+	uint8_t progress;		 /**< enum ft_cfg_progress. */
+	int eal_verbose;		 /**< Keep EAL's start-up messages. */
 	uint64_t diag[FT_TCP_STATE_MAX]; /**< Diagnosis thresholds (0: not diagnosed). */
+	uint32_t diag_min_age_ms;	 /**< Time in a state that counts towards a pile. */
 	/* Metrics (live mode). */
 	char metrics_addr[48]; /**< Listening address. */
 	uint16_t metrics_port; /**< TCP port (0: off). */
@@ -199,14 +227,60 @@ struct ft_app_cfg {
 	uint32_t workers;		 /**< Worker lcores used (0: every one). */
 };
 
+/** ft_cfg_parse() found --help (-h): it printed the help. */
+#define FT_CFG_HELP 1
+/** ft_cfg_parse() found --version (-V): the caller prints the version. */
+#define FT_CFG_VERSION 2
+
 /**
- * Fill cfg from defaults, the file named by --config and the command line
- * (the application arguments after EAL's "--").
+ * The config file read when the command line names none, if it exists (NULL:
+ * none). The fintrack program sets it to <sysconfdir>/fintrack/fintrack.ini.
+ */
+extern const char *ft_cfg_default_config;
+
+/**
+ * Fill cfg from defaults, the config file (--config, or ft_cfg_default_config
+ * when it exists) and the command line (fintrack's arguments, argv[0] first).
+ *
+ * The config file is read strictly, line by line: a line must be blank, a
+ * comment (';' or '#' at its start or after a blank), a [section] or a
+ * key = value; a key needs a value; a section or a key given twice is an
+ * error. Every error names the file and the line.
  *
  * @return
- *   0, 1 if --help was printed, or -EINVAL after printing what is wrong.
+ *   0, FT_CFG_HELP, FT_CFG_VERSION, or -EINVAL after printing what is wrong.
  */
 int ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv);
+
+/**
+ * Whether name (without its "--" and any "=value") is one of fintrack's own
+ * long options: 1 if it takes a value, 0 if not, -1 if it is not one.
+ */
+int ft_cfg_option_arg(const char *name);
+
+/**
+ * Apply a configuration read again (on SIGHUP): copy into running the
+ * settings of the sections marked reload in FT_CFG_SECTION_LIST, and list
+ * what changed.
+ *
+ * @param applied
+ *   Out: the settings that changed and were applied ("[timeouts] FIN_WAIT2,
+ *   ..."; "" if none).
+ * @param ignored
+ *   Out: the settings that changed in fresh but are read at start only, so
+ *   were not applied ("" if none).
+ * @return
+ *   The number of settings applied.
+ */
+unsigned int ft_cfg_reload(struct ft_app_cfg *running, const struct ft_app_cfg *fresh,
+		char *applied, size_t alen, char *ignored, size_t ilen);
+
+/**
+ * Write the OPTIONS section of the man page (roff, the body of .SH OPTIONS)
+ * from the list of settings: every option with its help, its config key, its
+ * range and its default, section by section, as --help prints them.
+ */
+void ft_cfg_print_man(FILE *f);
 
 /**
  * Called by ft_cfg_foreach() for one value.

@@ -38,6 +38,7 @@ RTE_LOG_REGISTER(ft_logtype_live, ft.live, INFO);
 #define MBUF_CACHE	  256
 
 volatile bool ft_force_quit;
+volatile bool ft_reload;
 
 /*
  * A Toeplitz key made of one repeated 16-bit pattern gives the same hash for
@@ -352,11 +353,10 @@ workers_create(struct ft_live *live)
 		ec.socket_id = socket;
 		w->engine = ft_engine_create(&ec);
 		if (w->engine == NULL) {
-			fprintf(stderr,
-					"fintrack: lcore %u: cannot create the engine for %u IPv4 + "
-					"%u IPv6 flows on socket %d: %s\n",
-					lcore, ec.max_flows, ec.max_flows_v6, socket,
-					rte_strerror(rte_errno));
+			char who[32];
+
+			snprintf(who, sizeof(who), "lcore %u: ", lcore);
+			ft_output_engine_error(who, &ec, rte_errno);
 			return -rte_errno;
 		}
 		live->engines[n] = w->engine;
@@ -573,6 +573,22 @@ struct worker_arg {
 	struct ft_worker *w;
 };
 
+/* Copy the timeouts the control lcore published and give them to this worker's engine. */
+static void
+take_timeouts(struct ft_live *live, struct ft_worker *w)
+{
+	uint32_t tmo[FT_TCP_STATE_MAX], gen;
+	uint32_t sn;
+
+	do {
+		sn = rte_seqlock_read_begin(&live->timeouts.lock);
+		memcpy(tmo, live->timeouts.timeout_ms, sizeof(tmo));
+		gen = live->timeouts.gen;
+	} while (rte_seqlock_read_retry(&live->timeouts.lock, sn));
+	ft_engine_set_timeouts(w->engine, tmo);
+	w->timeouts_gen = gen;
+}
+
 static int
 worker_main(void *arg)
 {
@@ -625,6 +641,10 @@ worker_main(void *arg)
 			tx_flush(live, w);
 			last_drain = tsc;
 		}
+		/* A safe point: no packet of this worker is half handled. */
+		if (unlikely(__atomic_load_n(&live->timeouts.gen, __ATOMIC_ACQUIRE) !=
+				    w->timeouts_gen))
+			take_timeouts(live, w);
 		if (tsc - last_tick >= tick_tsc) {
 			/* A bounded batch per loop; more due timers wait for the next loop, not tick. */
 			fired = ft_engine_tick(w->engine, now);
@@ -730,42 +750,195 @@ print_rates(const struct ft_live *live, struct port_totals *last, double secs)
 	fflush(stdout);
 }
 
-/* Warn once when a state crosses its diagnosis threshold, again after it fell back. */
-static void
-check_diagnosis(const struct ft_live *live, uint8_t *raised)
-{
-	unsigned int i, w, r;
+/* Seconds between two walks of the tables for the diagnosis' piles. */
+#define DIAG_WALK_S 10
 
+/*
+ * Warn once when a state piles up (its threshold of endpoints that have sat
+ * in it for min_age or more), again after it fell back under half of it. The
+ * gauges bound the piles: the tables are walked (at most every 10 s) only
+ * when a gauge reaches a threshold.
+ */
+static void
+check_diagnosis(const struct ft_live *live, uint8_t *raised, uint64_t *last_walk)
+{
+	const struct ft_app_cfg *cfg = live->cfg;
+	uint64_t pile[2][FT_TCP_STATE_MAX], tsc = rte_rdtsc();
+	struct ft_engine_stats sum;
+	unsigned int i, r;
+	int need = 0;
+
+	ft_engine_stats_sum(&sum, live->engines, live->nworkers);
 	for (i = 0; i < ft_diag_nstates; i++) {
 		unsigned int s = ft_diag_states[i];
-		uint64_t thr = live->cfg->diag[s];
 
 		for (r = 0; r < 2; r++) {
-			int64_t n = 0;
+			pile[r][s] = (uint64_t)RTE_MAX(sum.gauge[r][s], 0);
+			if (cfg->diag[s] != 0 && pile[r][s] >= cfg->diag[s])
+				need = 1;
+		}
+	}
+	if (need) {
+		if (*last_walk != 0 && tsc - *last_walk < DIAG_WALK_S * live->tsc_hz)
+			return;
+		*last_walk = tsc;
+		if (ft_telemetry_piles(pile) != 0)
+			return;
+	}
+	for (i = 0; i < ft_diag_nstates; i++) {
+		unsigned int s = ft_diag_states[i];
+		uint64_t thr = cfg->diag[s];
 
-			for (w = 0; w < live->nworkers; w++)
-				n += ft_engine_stats(live->engines[w])->gauge[r][s];
-			if (thr != 0 && n >= (int64_t)thr && !raised[s * 2 + r]) {
+		for (r = 0; r < 2; r++) {
+			uint64_t n = pile[r][s];
+
+			if (thr != 0 && n >= thr && !raised[s * 2 + r]) {
 				raised[s * 2 + r] = 1;
-				LOG(WARNING,
-						"%" PRId64 " %s endpoints in %s (threshold %" PRIu64
-						"): %s; /fintrack/diagnosis names them\n",
-						n, ft_engine_role_name(r), ft_tcp_state_name(s),
-						thr, ft_output_advice(s, 0));
-			} else if (n < (int64_t)thr / 2 + 1) {
+				if (ft_output_diag_measure(s) == FT_DIAG_PILE)
+					LOG(WARNING,
+							"%" PRIu64
+							" %s endpoints have sat in %s for %g s or "
+							"more (threshold %" PRIu64
+							"): %s; /fintrack/diagnosis names them\n",
+							n, ft_engine_role_name(r),
+							ft_tcp_state_name(s),
+							cfg->diag_min_age_ms / 1000.0, thr,
+							ft_output_advice(s, 0));
+				else
+					LOG(WARNING,
+							"%" PRIu64
+							" %s endpoints in %s (threshold %" PRIu64
+							"): %s; /fintrack/diagnosis names them\n",
+							n, ft_engine_role_name(r),
+							ft_tcp_state_name(s), thr,
+							ft_output_advice(s, 0));
+			} else if (n < thr / 2 + 1) {
 				raised[s * 2 + r] = 0;
 			}
 		}
 	}
 }
 
+/* Publish the running configuration's timeouts for the workers to take up. */
 static void
-control_loop(struct ft_live *live, FILE *events)
+publish_timeouts(struct ft_live *live)
 {
+	rte_seqlock_write_lock(&live->timeouts.lock);
+	memcpy(live->timeouts.timeout_ms, live->cfg->engine.timeout_ms,
+			sizeof(live->timeouts.timeout_ms));
+	__atomic_store_n(&live->timeouts.gen, live->timeouts.gen + 1, __ATOMIC_RELEASE);
+	rte_seqlock_write_unlock(&live->timeouts.lock);
+}
+
+/*
+ * The hook for export settings (flow records to a collector, metrics): once
+ * they exist, their section is marked reload in FT_CFG_SECTION_LIST, so that
+ * ft_cfg_reload() has already copied their new values into live->cfg when
+ * this is called; it then restarts what uses them. Nothing exports yet.
+ */
+static void
+apply_export_settings(struct ft_live *live)
+{
+	RTE_SET_USED(live);
+}
+
+/*
+ * Reopen the events file (logrotate moved it away): what the workers queued
+ * so far goes to the old file, the rest to the new one. Kept as it is if the
+ * new one cannot be opened.
+ */
+static void
+reopen_events(struct ft_live *live, FILE **events)
+{
+	const char *path = live->cfg->events;
+	FILE *f;
+
+	if (*events == NULL || *events == stdout)
+		return;
+	f = fopen(path, "a");
+	if (f == NULL) {
+		LOG(ERR, "SIGHUP: cannot open --events %s again (%s): still writing the old one\n",
+				path, strerror(errno));
+		return;
+	}
+	drain_events(live, *events);
+	if (ft_output_close("--events", path, *events) != 0)
+		LOG(ERR, "SIGHUP: the events file moved away was not written whole\n");
+	*events = f;
+	LOG(INFO, "SIGHUP: --events %s opened again\n", path);
+}
+
+/* Read the configuration file and the command line again; apply what SIGHUP reloads. */
+static void
+reload_config(struct ft_live *live)
+{
+	struct ft_app_cfg fresh;
+	uint32_t before[FT_TCP_STATE_MAX];
+	char applied[1024], ignored[1024];
+	unsigned int n;
+
+	if (ft_cfg_parse(&fresh, live->argc, live->argv) != 0) {
+		LOG(ERR, "SIGHUP: the configuration has errors (above): the running one is kept\n");
+		return;
+	}
+	memcpy(before, live->cfg->engine.timeout_ms, sizeof(before));
+	ft_telemetry_lock();
+	n = ft_cfg_reload(live->cfg, &fresh, applied, sizeof(applied), ignored, sizeof(ignored));
+	ft_telemetry_unlock();
+	if (memcmp(before, live->cfg->engine.timeout_ms, sizeof(before)) != 0)
+		publish_timeouts(live);
+	apply_export_settings(live);
+	if (n == 0)
+		LOG(INFO, "SIGHUP: %s read again, nothing to change\n",
+				live->cfg->config != NULL ? live->cfg->config : "the command line");
+	else
+		LOG(INFO,
+				"SIGHUP: %s read again; now in force: %s (new timeouts apply to "
+				"timers set from now on)\n",
+				live->cfg->config != NULL ? live->cfg->config : "the command line",
+				applied);
+	if (ignored[0] != '\0')
+		LOG(WARNING,
+				"SIGHUP: %s changed, but %s read at start only: restart fintrack to "
+				"apply %s\n",
+				ignored, strchr(ignored, ',') != NULL ? "they are" : "it is",
+				strchr(ignored, ',') != NULL ? "them" : "it");
+}
+
+/*
+ * Log when the tables are full: flows evicted or refused since the last
+ * look, and which setting to raise; at most once a minute while it goes on.
+ */
+static void
+check_table_full(const struct ft_live *live, uint64_t *last_lost, uint64_t *last_warn_tsc)
+{
+	struct ft_engine_stats sum;
+	char full[1024];
+	uint64_t lost, tsc = rte_rdtsc();
+
+	ft_engine_stats_sum(&sum, live->engines, live->nworkers);
+	lost = sum.cnt[FT_CNT_FLOWS_EVICTED] + sum.cnt[FT_CNT_TABLE_FULL] +
+			sum.cnt[FT_CNT_TABLE_BUSY] + sum.cnt[FT_CNT_NO_V6_TABLE];
+	if (lost == *last_lost || (*last_warn_tsc != 0 && tsc - *last_warn_tsc < 60 * live->tsc_hz))
+		return;
+	if (ft_output_table_full(&sum, &live->cfg->engine, 1, full, sizeof(full)) != 0)
+		LOG(WARNING,
+				"%" PRIu64
+				" flows evicted or not tracked since the last warning: %s\n",
+				lost - *last_lost, full);
+	*last_lost = lost;
+	*last_warn_tsc = tsc;
+}
+
+static void
+control_loop(struct ft_live *live, FILE **events_out)
+{
+	FILE *events = *events_out;
 	struct port_totals last[RTE_MAX_ETHPORTS];
 	uint64_t interval = live->cfg->stats_interval_ms;
 	uint64_t last_stats = rte_rdtsc(), last_diag = last_stats;
 	uint8_t raised[FT_TCP_STATE_MAX * 2] = { 0 };
+	uint64_t lost = 0, lost_warned = 0, diag_walk = 0;
 	unsigned int i;
 
 	for (i = 0; i < live->nports; i++)
@@ -775,6 +948,12 @@ control_loop(struct ft_live *live, FILE *events)
 
 		rte_delay_us_sleep(CONTROL_PERIOD_US);
 		tsc = rte_rdtsc();
+		if (ft_reload) {
+			ft_reload = false;
+			reopen_events(live, &events);
+			*events_out = events;
+			reload_config(live);
+		}
 		if (events != NULL || live->ipfix != NULL) {
 			drain_events(live, events);
 			if (events != NULL)
@@ -787,7 +966,8 @@ control_loop(struct ft_live *live, FILE *events)
 			last_stats = tsc;
 		}
 		if (tsc - last_diag >= live->tsc_hz) {
-			check_diagnosis(live, raised);
+			check_table_full(live, &lost, &lost_warned);
+			check_diagnosis(live, raised, &diag_walk);
 			last_diag = tsc;
 		}
 	}
@@ -878,7 +1058,7 @@ live_free(struct ft_live *live)
 }
 
 int
-ft_live_run(const struct ft_app_cfg *cfg)
+ft_live_run(struct ft_app_cfg *cfg, int argc, char **argv)
 {
 	static struct ft_live live;
 	struct worker_arg args[RTE_MAX_LCORE];
@@ -888,6 +1068,9 @@ ft_live_run(const struct ft_app_cfg *cfg)
 
 	memset(&live, 0, sizeof(live));
 	live.cfg = cfg;
+	live.argc = argc;
+	live.argv = argv;
+	rte_seqlock_init(&live.timeouts.lock);
 	live.tsc_hz = rte_get_tsc_hz();
 	live.tsc0 = rte_rdtsc();
 	live.epoch_ns = wall_ns();
@@ -924,7 +1107,7 @@ ft_live_run(const struct ft_app_cfg *cfg)
 		args[w].w = live.workers[w];
 		rte_eal_remote_launch(worker_main, &args[w], live.workers[w]->lcore);
 	}
-	control_loop(&live, events);
+	control_loop(&live, &events);
 	rte_eal_mp_wait_lcore();
 	ft_telemetry_unregister();
 	ft_metrics_stop();
@@ -939,8 +1122,8 @@ ft_live_run(const struct ft_app_cfg *cfg)
 		/* Live: the end of the run is the moment the table shows. */
 		ft_engine_stats_sum(&sum, live.engines, live.nworkers);
 		memset(&run, 0, sizeof(run));
-		memcpy(run.at_end.gauge, sum.gauge, sizeof(run.at_end.gauge));
-		run.at_end.flows = sum.flows;
+		ft_output_snapshot(&run.at_end, live.engines, live.nworkers,
+				(uint64_t)cfg->diag_min_age_ms * FT_NS_PER_MSEC);
 		run.packets = sum.cnt[FT_CNT_RX_PKTS];
 		if (ft_output_finish(cfg, live.engines, live.nworkers, &run) != 0)
 			ret = -EIO;

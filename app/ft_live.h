@@ -11,6 +11,7 @@
 #include <rte_common.h>
 #include <rte_ethdev.h>
 #include <rte_ring.h>
+#include <rte_seqlock.h>
 #include <rte_spinlock.h>
 
 #include "ft_cfg.h"
@@ -61,14 +62,35 @@ struct ft_worker {
 	uint64_t events_dropped;     /**< Events lost because the event ring was full. */
 	uint64_t loops;		     /**< Polling loop iterations. */
 	uint64_t pkts;		     /**< Packets this worker handled (after steering). */
+	uint32_t timeouts_gen;	     /**< Generation of the timeouts its engine uses. */
 	uint64_t busy_tsc;	     /**< TSC cycles of loop iterations that did work. */
 	uint64_t idle_tsc;	     /**< TSC cycles of loop iterations that found nothing. */
 	struct ft_worker_port port[RTE_MAX_ETHPORTS];
 } __rte_cache_aligned;
 
+/**
+ * Timeouts the control lcore publishes (on SIGHUP) for the workers to take up
+ * at a safe point of their loop: a new generation number says there is a new
+ * table; the seqlock lets a worker copy it whole while the control lcore may
+ * be writing the next one.
+ */
+struct ft_live_timeouts {
+	rte_seqlock_t lock;
+	uint32_t gen;			       /**< Raised by each publication. */
+	uint32_t timeout_ms[FT_TCP_STATE_MAX]; /**< For ft_engine_set_timeouts(). */
+};
+
 /** The live middlebox. */
 struct ft_live {
-	const struct ft_app_cfg *cfg;
+	/*
+	 * The running configuration. The workers read only what SIGHUP does not
+	 * change; the control lcore changes the rest under the telemetry lock
+	 * (ft_telemetry_lock()), which telemetry readers take.
+	 */
+	struct ft_app_cfg *cfg;
+	int argc; /**< fintrack's arguments, to read the configuration again. */
+	char **argv;
+	struct ft_live_timeouts timeouts; /**< Written by the control lcore. */
 	enum ft_steering steering;
 	unsigned int nworkers;
 	uint16_t nports;
@@ -91,14 +113,23 @@ struct ft_live {
 /** Set by the signal handler; workers and the control loop stop when true. */
 extern volatile bool ft_force_quit;
 
+/** Set by the SIGHUP handler; the control loop reloads and clears it. */
+extern volatile bool ft_reload;
+
 /**
  * Run live until ft_force_quit: set up ports and workers, forward, write
- * events, print rates; on stop, print the summary and write the report.
+ * events, print rates; on SIGHUP (ft_reload) reopen the events file and read
+ * the configuration again; on stop, print the summary and write the report.
  *
+ * @param cfg
+ *   The configuration; SIGHUP changes its reloadable settings.
+ * @param argc, argv
+ *   fintrack's arguments ("fintrack" first), parsed again on SIGHUP so that
+ *   the command line still wins over the file.
  * @return
  *   0, or a negative errno after printing why.
  */
-int ft_live_run(const struct ft_app_cfg *cfg);
+int ft_live_run(struct ft_app_cfg *cfg, int argc, char **argv);
 
 /** How packets of one connection meet on one worker ("software symmetric hash", ...). */
 const char *ft_live_steering_name(const struct ft_live *live);

@@ -311,7 +311,7 @@ diagnosis_metrics(struct text *t, struct ft_live *live)
 	uint64_t t0;
 
 	family(t, "fintrack_diagnosis_threshold", "gauge",
-			"endpoints in a state at which the diagnosis warns (0: not diagnosed)");
+			"endpoints of a state's pile at which the diagnosis warns (0: not diagnosed)");
 	for (i = 0; i < ft_diag_nstates; i++)
 		put(t, "fintrack_diagnosis_threshold{state=\"%s\"} %" PRIu64 "\n",
 				ft_tcp_state_name(ft_diag_states[i]),
@@ -319,10 +319,13 @@ diagnosis_metrics(struct text *t, struct ft_live *live)
 	if (live->cfg->metrics_top == 0 || ft_diag_tally_init(&dt) != 0)
 		return;
 	t0 = rte_rdtsc();
-	ft_diag_tally_walk(&dt, live->engines, live->nworkers, FT_METRICS_READER);
+	/* Counted as the diagnosis counts a pile: in a closing state for min_age or more. */
+	ft_diag_tally_walk(&dt, live->engines, live->nworkers, FT_METRICS_READER,
+			(uint64_t)live->cfg->diag_min_age_ms * FT_NS_PER_MSEC);
 	family(t, "fintrack_top_endpoints", "gauge",
-			"the hosts holding the most endpoints in each diagnosed state (clients by "
-			"address, servers by address:port), at most [metrics] top per state");
+			"the hosts holding the most endpoints of each diagnosed state's pile "
+			"(clients by address, servers by address:port), at most [metrics] top per "
+			"state");
 	for (i = 0; i < ft_diag_nstates; i++)
 		for (k = 0; k < live->cfg->metrics_top; k++) {
 			const struct ft_tally_ent *ent;

@@ -4,13 +4,18 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
 
 #include "ft_output.h"
 
-/* The states in the order operators read them (as ss and the seed list them). */
+/* The states in the order operators read them (as ss and the source document list them). */
 static const unsigned int state_order[] = {
 	FT_TCP_SYN_SENT,
 	FT_TCP_SYN_RECV,
@@ -37,6 +42,106 @@ ft_output_open(const char *what, const char *path)
 	if (f == NULL)
 		fprintf(stderr, "fintrack: %s %s: %s\n", what, path, strerror(errno));
 	return f;
+}
+
+int
+ft_output_table_full(const struct ft_engine_stats *st, const struct ft_engine_conf *ec, int live,
+		char *buf, size_t len)
+{
+	uint64_t ev6 = st->cnt[FT_CNT_FLOWS_EVICTED_V6], full6 = st->cnt[FT_CNT_TABLE_FULL_V6];
+	uint64_t ev4 = st->cnt[FT_CNT_FLOWS_EVICTED] - ev6,
+		 full4 = st->cnt[FT_CNT_TABLE_FULL] - full6;
+	uint64_t busy = st->cnt[FT_CNT_TABLE_BUSY], no6 = st->cnt[FT_CNT_NO_V6_TABLE];
+	const char *per = live ? " per worker" : "";
+	size_t off = 0;
+	int n = 0;
+
+	buf[0] = '\0';
+	if (ev4 != 0 || full4 != 0) {
+		off += (size_t)snprintf(buf + off, len - off,
+				"the IPv4 table (max_flows %u%s) is full: %" PRIu64
+				" flows evicted, %" PRIu64
+				" new flows refused; raise max_flows ([engine] max_flows, "
+				"--max-flows)",
+				ec->max_flows, per, ev4, full4);
+		n++;
+	}
+	if ((ev6 != 0 || full6 != 0) && off < len) {
+		off += (size_t)snprintf(buf + off, len - off,
+				"%sthe IPv6 table (max_flows_v6 %u%s) is full: %" PRIu64
+				" flows evicted, %" PRIu64
+				" new flows refused; raise max_flows_v6 ([engine] max_flows_v6, "
+				"--max-flows-v6)",
+				n ? "; " : "", ec->max_flows_v6, per, ev6, full6);
+		n++;
+	}
+	if (busy != 0 && off < len) {
+		off += (size_t)snprintf(buf + off, len - off,
+				"%s%" PRIu64
+				" new flows refused while freed slots waited for a telemetry "
+				"reader; more room (max_flows, max_flows_v6) avoids it",
+				n ? "; " : "", busy);
+		n++;
+	}
+	if (no6 != 0 && off < len) {
+		snprintf(buf + off, len - off,
+				"%s%" PRIu64
+				" IPv6 flows not tracked: IPv6 tracking is off (max_flows_v6 0); give "
+				"max_flows_v6 a size to track them",
+				n ? "; " : "", no6);
+		n++;
+	}
+	return n;
+}
+
+int
+ft_output_check_writable(const char *what, const char *path)
+{
+	int fd, created = 0;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return 0;
+	/* Open it as the real write will, without truncating what is there. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd >= 0)
+		created = 1;
+	else if (errno == EEXIST)
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "fintrack: %s %s: cannot write it: %s\n", what, path,
+				strerror(errno));
+		return -EIO;
+	}
+	close(fd);
+	/* Leave no empty file behind a run that fails before writing it. */
+	if (created)
+		unlink(path);
+	return 0;
+}
+
+void
+ft_output_engine_error(const char *who, const struct ft_engine_conf *ec, int err)
+{
+	struct rte_malloc_socket_stats ms;
+	uint64_t need = (ft_engine_mem_estimate(ec) + (1u << 20) - 1) >> 20;
+	int socket = ec->socket_id < 0 ? 0 : ec->socket_id;
+	uint64_t free_mb = 0;
+
+	if (rte_malloc_get_socket_stats(socket, &ms) == 0)
+		free_mb = ms.greatest_free_size >> 20;
+	if (err == EINVAL || err == EEXIST) {
+		fprintf(stderr, "fintrack: %scannot create the engine for %u IPv4 + %u IPv6 flows: %s\n",
+				who, ec->max_flows, ec->max_flows_v6, rte_strerror(err));
+		return;
+	}
+	/* Anything else is memory, whatever the hash library set rte_errno to. */
+	fprintf(stderr,
+			"fintrack: %sno memory for %u IPv4 + %u IPv6 flows: they need about %" PRIu64
+			" MB, EAL has %" PRIu64
+			" MB free in one piece on socket %d. Give EAL more (-m MB before \"--\" "
+			"with --no-huge, or more hugepages: scripts/hugepages.sh PAGES), or lower "
+			"max_flows / max_flows_v6 (--max-flows, --max-flows-v6)\n",
+			who, ec->max_flows, ec->max_flows_v6, need, free_mb, socket);
 }
 
 int
@@ -187,19 +292,20 @@ ft_output_report(FILE *f, struct ft_engine *const *e, unsigned int n)
 }
 
 /*
- * The diagnosis of each state. A state is reported when the endpoints that
- * timed out in it (TIME_WAIT: the most at once; CLOSING: the endpoints that
- * went through it) reach the configured threshold.
+ * The diagnosis of each state. A state is reported when the endpoints counted
+ * by its measure reach the configured threshold ([diagnosis] STATE): a pile,
+ * not one connection cut off by the end of a capture.
  */
 struct diag_rule {
 	unsigned int state;
-	const char *measure;
+	unsigned int measure;
 	const char *meaning;
 	const char *brief;
 };
 
 static const struct diag_rule diag_rules[] = {
-#define FT_DIAG_RULE(state, measure, meaning, brief) { FT_TCP_##state, measure, meaning, brief },
+#define FT_DIAG_RULE(state, measure, meaning, brief) \
+	{ FT_TCP_##state, FT_DIAG_##measure, meaning, brief },
 	FT_DIAG_LIST(FT_DIAG_RULE)
 #undef FT_DIAG_RULE
 };
@@ -212,32 +318,166 @@ const unsigned int ft_diag_states[] = {
 
 const unsigned int ft_diag_nstates = RTE_DIM(ft_diag_states);
 
-const char *
-ft_output_advice(unsigned int state, int brief)
+static const struct diag_rule *
+diag_rule(unsigned int state)
 {
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(diag_rules); i++)
 		if (diag_rules[i].state == state)
-			return brief ? diag_rules[i].brief : diag_rules[i].meaning;
-	return "";
+			return &diag_rules[i];
+	return NULL;
 }
 
-static uint64_t
-diag_count(const struct ft_engine_stats *st, const struct ft_run *ri, unsigned int r,
-		unsigned int s)
+const char *
+ft_output_advice(unsigned int state, int brief)
 {
-	switch (s) {
-	case FT_TCP_TIME_WAIT:
-		return (uint64_t)st->peak[r][s];
-	case FT_TCP_CLOSING:
-		return st->entered[r][s];
-	case FT_TCP_CLOSE_WAIT:
-		return st->expired[r][s] +
-				(uint64_t)(ri->drained_to_ns != 0 ? 0 : ri->at_end.gauge[r][s]);
-	default:
-		return st->expired[r][s];
+	const struct diag_rule *d = diag_rule(state);
+
+	if (d == NULL)
+		return "";
+	return brief ? d->brief : d->meaning;
+}
+
+unsigned int
+ft_output_diag_measure(unsigned int state)
+{
+	const struct diag_rule *d = diag_rule(state);
+
+	return d != NULL ? d->measure : FT_DIAG_PILE;
+}
+
+struct snapshot_walk {
+	struct ft_snapshot *s;
+	uint64_t min_age_ns;
+};
+
+static void
+snapshot_flow(void *arg, const struct ft_flow_info *fi)
+{
+	struct snapshot_walk *w = arg;
+	unsigned int r;
+
+	if (fi->held) {
+		w->s->held++;
+		return;
 	}
+	w->s->open[fi->state[0]][fi->state[1]]++;
+	for (r = 0; r < 2; r++)
+		if (fi->state[r] != FT_TCP_CLOSED && fi->in_state_ns[r] >= w->min_age_ns)
+			w->s->aged[r][fi->state[r]]++;
+}
+
+void
+ft_output_snapshot(struct ft_snapshot *s, struct ft_engine *const *e, unsigned int n,
+		uint64_t min_age_ns)
+{
+	struct snapshot_walk w = { .s = s, .min_age_ns = min_age_ns };
+	struct ft_engine_stats sum;
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	ft_engine_stats_sum(&sum, e, n);
+	memcpy(s->gauge, sum.gauge, sizeof(s->gauge));
+	memcpy(s->expired, sum.expired, sizeof(s->expired));
+	s->flows = sum.flows;
+	for (i = 0; i < n; i++) {
+		if (ft_engine_now(e[i]) > s->ts_ns)
+			s->ts_ns = ft_engine_now(e[i]);
+		ft_engine_foreach_flow(e[i], snapshot_flow, &w);
+	}
+}
+
+uint64_t
+ft_output_diag_count(unsigned int s, unsigned int r, const struct ft_engine_stats *st,
+		const struct ft_snapshot *at_end)
+{
+	switch (ft_output_diag_measure(s)) {
+	case FT_DIAG_AT_ONCE:
+		return (uint64_t)st->peak[r][s];
+	case FT_DIAG_ENTERED:
+		return st->entered[r][s];
+	default:
+		/* Timeouts after the end (--drain) are extrapolated, not seen: left out. */
+		return at_end->expired[r][s] + at_end->aged[r][s];
+	}
+}
+
+/* What the diagnosis counted, in words ("timed out in CLOSE_WAIT or sat in it 30 s or more"). */
+static void
+measure_text(unsigned int s, const struct ft_app_cfg *cfg, char *buf, size_t len)
+{
+	char age[32];
+
+	switch (ft_output_diag_measure(s)) {
+	case FT_DIAG_AT_ONCE:
+		snprintf(buf, len, "in %s at the same time", ft_tcp_state_name(s));
+		break;
+	case FT_DIAG_ENTERED:
+		snprintf(buf, len, "went through %s", ft_tcp_state_name(s));
+		break;
+	default:
+		snprintf(age, sizeof(age), "%.3f", cfg->diag_min_age_ms / 1000.0);
+		while (strchr(age, '.') != NULL &&
+				(age[strlen(age) - 1] == '0' || age[strlen(age) - 1] == '.'))
+			age[strlen(age) - 1] = '\0';
+		snprintf(buf, len, "timed out in %s or sat in it %s s or more",
+				ft_tcp_state_name(s), age);
+		break;
+	}
+}
+
+struct open_pair {
+	unsigned int c, s;
+	uint64_t n;
+};
+
+static int
+open_pair_cmp(const void *a, const void *b)
+{
+	const struct open_pair *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return x->c != y->c ? (int)x->c - (int)y->c : (int)x->s - (int)y->s;
+}
+
+/* The flows still open at the end of a trace (or at a live stop), by state pair. */
+static void
+summary_open(FILE *f, const struct ft_run *ri)
+{
+	struct open_pair pairs[FT_TCP_STATE_MAX * FT_TCP_STATE_MAX];
+	unsigned int c, s, n = 0, i;
+	uint64_t total = 0;
+
+	for (c = 0; c < FT_TCP_STATE_MAX; c++)
+		for (s = 0; s < FT_TCP_STATE_MAX; s++)
+			if (ri->at_end.open[c][s] != 0) {
+				pairs[n].c = c;
+				pairs[n].s = s;
+				pairs[n++].n = ri->at_end.open[c][s];
+				total += ri->at_end.open[c][s];
+			}
+	if (ri->trace != NULL)
+		fprintf(f, "\nStill open at the end of the trace: %" PRIu64 " flow%s%s\n", total,
+				total == 1 ? "" : "s",
+				total == 0 ? "" :
+						ri->drained_to_ns != 0 ?
+					     " (--drain then ran their timers out)" :
+					     " (the capture ended before they closed)");
+	else
+		fprintf(f, "\nStill open at stop: %" PRIu64 " flow%s\n", total,
+				total == 1 ? "" : "s");
+	if (n != 0) {
+		qsort(pairs, n, sizeof(pairs[0]), open_pair_cmp);
+		fprintf(f, "  %-12s %-12s %10s\n", "client", "server", "flows");
+		for (i = 0; i < n; i++)
+			fprintf(f, "  %-12s %-12s %10" PRIu64 "\n", ft_tcp_state_name(pairs[i].c),
+					ft_tcp_state_name(pairs[i].s), pairs[i].n);
+	}
+	if (ri->at_end.held != 0)
+		fprintf(f, "  and %" PRIu64 " flow%s closed by RST, held against late packets\n",
+				ri->at_end.held, ri->at_end.held == 1 ? "" : "s");
 }
 
 void
@@ -274,6 +514,12 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 			st->cnt[FT_CNT_FLOWS_CREATED], st->cnt[FT_CNT_FLOWS_ENDED],
 			st->cnt[FT_CNT_FLOWS_EVICTED], st->cnt[FT_CNT_TABLE_FULL],
 			st->cnt[FT_CNT_PICKUPS], ri->at_end.flows, st->flows, st->flows_peak);
+	{
+		char full[1024];
+
+		if (ft_output_table_full(st, &cfg->engine, !replay, full, sizeof(full)) != 0)
+			fprintf(f, "Flow table full: %s.\n\n", full);
+	}
 
 	fprintf(f, "%-12s %21s %21s %21s %21s\n", "State", "at last packet", "now", "peak",
 			"timed out");
@@ -303,24 +549,31 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 			fprintf(f, "  %-22s %10" PRIu64 "\n", w, st->ends_timeout[i]);
 		}
 
+	summary_open(f, ri);
+
 	fprintf(f, "\nDiagnosis\n");
 	for (i = 0; i < RTE_DIM(diag_rules); i++) {
 		const struct diag_rule *d = &diag_rules[i];
 
 		for (r = 0; r < 2; r++) {
-			uint64_t n = diag_count(st, ri, r, d->state);
+			uint64_t n = ft_output_diag_count(d->state, r, st, &ri->at_end);
+			char measure[96];
 
 			if (cfg->diag[d->state] == 0 || n < cfg->diag[d->state])
 				continue;
-			fprintf(f, "  %-10s %" PRIu64 " %s endpoint%s %s %s: %s.\n",
+			measure_text(d->state, cfg, measure, sizeof(measure));
+			fprintf(f,
+					"  %-10s %" PRIu64 " %s endpoints %s (threshold %" PRIu64
+					"): %s.\n",
 					ft_tcp_state_name(d->state), n, ft_engine_role_name(r),
-					n == 1 ? "" : "s", d->measure, ft_tcp_state_name(d->state),
-					d->meaning);
+					measure, cfg->diag[d->state], d->meaning);
 			findings++;
 		}
 	}
 	if (findings == 0)
-		fprintf(f, "  nothing piles up: every close completed within its timeouts.\n");
+		fprintf(f,
+				"  nothing piles up: no state reached its threshold ([diagnosis], "
+				"--diag).\n");
 	if (malformed != 0) {
 		fprintf(f, "\nMalformed packets (forwarded, not tracked)\n");
 		for (i = FT_PKT_FIRST_ERROR; i < FT_PKT_STATUS_MAX; i++)

@@ -8,10 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_log.h>
 
 #include "ft_common.h"
 #include "ft_engine.h"
@@ -19,11 +23,18 @@
 #include "ft_output.h"
 #include "ft_replay.h"
 
-#define REPLAY_BURST   32
-#define PROGRESS_EVERY 1000000
-#define ETH_LEN	       14
+#define REPLAY_BURST 32
+#define ETH_LEN	     14
+/* Packets between two looks at the clock for the progress line. */
+#define PROGRESS_CHECK 4096
+/* Seconds between progress lines: on a terminal (one line, rewritten), else. */
+#define PROGRESS_TTY_S	1
+#define PROGRESS_LINE_S 10
 /* Frames up to this size fit the arena whatever the file's snap length says. */
 #define FRAME_MAX 65535
+
+RTE_LOG_REGISTER(ft_logtype_replay, ft.replay, INFO);
+#define LOG(level, ...) rte_log(RTE_LOG_##level, ft_logtype_replay, "fintrack: " __VA_ARGS__)
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -156,14 +167,168 @@ burst_add(struct burst *b, const struct link_fmt *lf, const uint8_t *p, uint32_t
 	b->n++;
 }
 
-static void
-snapshot(const struct ft_engine *e, struct ft_snapshot *s)
-{
-	const struct ft_engine_stats *st = ft_engine_stats(e);
+/*
+ * The progress of a replay on stderr: packets per second, the share of the
+ * file read and the time left; then the drain. On a terminal one line is
+ * rewritten every second; elsewhere (--progress on) a line every 10 s.
+ */
+struct progress {
+	int on;
+	int tty;
+	FILE *file;	    /* The trace's stream (pcap_file()), for its position. */
+	uint64_t size;	    /* Bytes in the trace file, 0 if unknown (a pipe). */
+	uint64_t t0_ns;	    /* Wall clock at the start. */
+	uint64_t last_ns;   /* Wall clock of the last line. */
+	uint64_t last_pkts; /* Packets at the last line. */
+	int shown;	    /* A line is on the terminal. */
+	int warned_full;    /* The table-full warning was logged. */
+};
 
-	memcpy(s->gauge, st->gauge, sizeof(s->gauge));
-	s->flows = st->flows;
-	s->ts_ns = ft_engine_now(e);
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * FT_NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static void
+progress_init(struct progress *p, const struct ft_app_cfg *cfg, pcap_t *pc)
+{
+	struct stat st;
+
+	memset(p, 0, sizeof(*p));
+	p->tty = isatty(STDERR_FILENO);
+	p->on = cfg->progress == FT_CFG_PROGRESS_ON ||
+			(cfg->progress == FT_CFG_PROGRESS_AUTO && p->tty);
+	p->file = pcap_file(pc);
+	if (stat(cfg->pcap, &st) == 0 && S_ISREG(st.st_mode))
+		p->size = (uint64_t)st.st_size;
+	p->t0_ns = mono_ns();
+	p->last_ns = p->t0_ns;
+}
+
+/* Whether a line is due now; if so, the seconds since the last one in *secs. */
+static int
+progress_due(struct progress *p, double *secs)
+{
+	uint64_t now = mono_ns();
+
+	if (now - p->last_ns <
+			(uint64_t)(p->tty ? PROGRESS_TTY_S : PROGRESS_LINE_S) * FT_NS_PER_SEC)
+		return 0;
+	*secs = (double)(now - p->last_ns) / 1e9;
+	p->last_ns = now;
+	return 1;
+}
+
+static void
+progress_print(struct progress *p, const char *text)
+{
+	if (p->tty) {
+		fprintf(stderr, "\r%s\033[K", text);
+		p->shown = 1;
+	} else {
+		fprintf(stderr, "%s\n", text);
+	}
+	fflush(stderr);
+}
+
+/* Clear the terminal's progress line before other output. */
+static void
+progress_clear(struct progress *p)
+{
+	if (p->shown) {
+		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+		p->shown = 0;
+	}
+}
+
+/* "1:02:03", "2:03" or "5 s". */
+static void
+format_duration(double s, char *buf, size_t len)
+{
+	uint64_t t = (uint64_t)(s + 0.5);
+
+	if (t >= 3600)
+		snprintf(buf, len, "%" PRIu64 ":%02u:%02u", t / 3600, (unsigned int)(t / 60 % 60),
+				(unsigned int)(t % 60));
+	else if (t >= 60)
+		snprintf(buf, len, "%" PRIu64 ":%02u", t / 60, (unsigned int)(t % 60));
+	else
+		snprintf(buf, len, "%" PRIu64 " s", t);
+}
+
+static void
+progress_trace(struct progress *p, const struct ft_app_cfg *cfg, const struct ft_engine *e,
+		uint64_t pkts)
+{
+	char line[256], left[32] = "";
+	double secs, share = 0;
+	off_t pos;
+
+	if (!p->on || !progress_due(p, &secs))
+		return;
+	pos = p->file != NULL ? ftello(p->file) : -1;
+	if (p->size != 0 && pos > 0) {
+		double elapsed = (double)(mono_ns() - p->t0_ns) / 1e9;
+
+		share = (double)pos / (double)p->size;
+		if (share > 0.0 && share < 1.0)
+			format_duration(elapsed * (1.0 - share) / share, left, sizeof(left));
+	}
+	if (p->size != 0)
+		snprintf(line, sizeof(line),
+				"fintrack: %s: %" PRIu64
+				" packets, %.2f Mpps, %.0f%% of the file read%s%s%s, %" PRIu64
+				" flows tracked",
+				cfg->pcap, pkts, (double)(pkts - p->last_pkts) / secs / 1e6,
+				share * 100.0, left[0] ? ", " : "", left, left[0] ? " left" : "",
+				ft_engine_stats(e)->flows);
+	else
+		snprintf(line, sizeof(line),
+				"fintrack: %s: %" PRIu64 " packets, %.2f Mpps, %" PRIu64
+				" flows tracked",
+				strcmp(cfg->pcap, "-") == 0 ? "standard input" : cfg->pcap, pkts,
+				(double)(pkts - p->last_pkts) / secs / 1e6,
+				ft_engine_stats(e)->flows);
+	p->last_pkts = pkts;
+	progress_print(p, line);
+}
+
+static void
+progress_drain(struct progress *p, const struct ft_engine *e, uint64_t start_flows,
+		uint64_t last_ns)
+{
+	char line[256];
+	double secs;
+
+	if (!p->on || !progress_due(p, &secs))
+		return;
+	snprintf(line, sizeof(line),
+			"fintrack: draining: %" PRIu64 " of %" PRIu64
+			" flows left, clock %.0f s past the last packet",
+			ft_engine_stats(e)->flows, start_flows,
+			(double)(ft_engine_now(e) - last_ns) / 1e9);
+	progress_print(p, line);
+}
+
+/* Say once, as it happens, that the table is full and what to raise. */
+static void
+warn_table_full(struct progress *p, const struct ft_app_cfg *cfg, const struct ft_engine *e,
+		uint64_t pkts)
+{
+	char full[1024];
+
+	if (p->warned_full ||
+			ft_output_table_full(ft_engine_stats(e), &cfg->engine, 0, full,
+					sizeof(full)) == 0)
+		return;
+	p->warned_full = 1;
+	progress_clear(p);
+	LOG(WARNING, "flows are evicted or refused from packet %" PRIu64 " on: %s\n", pkts, full);
 }
 
 static void
@@ -174,12 +339,31 @@ run_timers(struct ft_engine *e, uint64_t now)
 	while (ft_engine_timers_pending(e, now));
 }
 
+/*
+ * Fire every timer due before time until at its own deadline: walk the armed
+ * slots one after the other (as --drain does), so that a timeout between two
+ * packets carries the time it fell due, not the time of the next packet.
+ */
+static void
+advance_timers(struct ft_engine *e, uint64_t until)
+{
+	uint64_t when;
+
+	while (until > ft_engine_now(e) && ft_engine_timers_pending(e, until - 1) &&
+			ft_engine_next_timer(e, &when) == 0 && when < until) {
+		if (when < ft_engine_now(e))
+			when = ft_engine_now(e);
+		run_timers(e, when);
+	}
+	run_timers(e, until);
+}
+
 static void
 flush_burst(struct ft_engine *e, struct burst *b, uint64_t now)
 {
 	if (b->n == 0)
 		return;
-	run_timers(e, now);
+	advance_timers(e, now);
 	ft_engine_process_spans(e, b->data, b->cap, b->wire, b->n, now);
 	b->n = 0;
 }
@@ -192,6 +376,7 @@ replay(const struct ft_app_cfg *cfg, struct ft_engine *e, struct ft_run *ri)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	struct link_fmt lf;
+	struct progress prog;
 	struct burst b;
 	uint64_t tick_ns = ft_engine_tick_ns(e);
 	uint64_t burst_tick = 0, ts = 0;
@@ -210,6 +395,7 @@ replay(const struct ft_app_cfg *cfg, struct ft_engine *e, struct ft_run *ri)
 		pcap_close(pc);
 		return ret;
 	}
+	progress_init(&prog, cfg, pc);
 	while ((ret = pcap_next_ex(pc, &h, &data)) == 1) {
 		ts = (uint64_t)h->ts.tv_sec * FT_NS_PER_SEC + (uint64_t)h->ts.tv_usec;
 		if (ri->packets == 0)
@@ -240,13 +426,12 @@ replay(const struct ft_app_cfg *cfg, struct ft_engine *e, struct ft_run *ri)
 		burst_add(&b, &lf, data, h->caplen, h->len);
 		ri->packets++;
 		ri->last_ns = ts > ri->last_ns ? ts : ri->last_ns;
-		if (ri->packets % PROGRESS_EVERY == 0)
-			fprintf(stderr,
-					"fintrack: %" PRIu64 " packets, %" PRIu64
-					" flows tracked, trace time +%.1f s\n",
-					ri->packets, ft_engine_stats(e)->flows,
-					(double)(ts - ri->first_ns) / 1e9);
+		if (ri->packets % PROGRESS_CHECK == 0) {
+			warn_table_full(&prog, cfg, e, ri->packets);
+			progress_trace(&prog, cfg, e, ri->packets);
+		}
 	}
+	progress_clear(&prog);
 	if (ret == PCAP_ERROR) {
 		fprintf(stderr, "fintrack: --pcap %s: %s (after %" PRIu64 " packets)\n", cfg->pcap,
 				pcap_geterr(pc), ri->packets);
@@ -261,17 +446,22 @@ replay(const struct ft_app_cfg *cfg, struct ft_engine *e, struct ft_run *ri)
 	free(b.arena);
 	if (ri->packets != 0)
 		run_timers(e, ri->last_ns);
-	snapshot(e, &ri->at_end);
+	warn_table_full(&prog, cfg, e, ri->packets);
+	ft_output_snapshot(&ri->at_end, &e, 1, (uint64_t)cfg->diag_min_age_ms * FT_NS_PER_MSEC);
 
 	if (cfg->drain) {
-		uint64_t when = ri->last_ns;
+		uint64_t when = ri->last_ns, start_flows = ft_engine_stats(e)->flows;
+		unsigned int steps = 0;
 
 		/* Jump from one armed slot to the next until no timer is left. */
 		while (ft_engine_next_timer(e, &when) == 0) {
 			if (when < ft_engine_now(e))
 				when = ft_engine_now(e);
 			run_timers(e, when);
+			if (++steps % 256 == 0)
+				progress_drain(&prog, e, start_flows, ri->last_ns);
 		}
+		progress_clear(&prog);
 		ri->drained_to_ns =
 				ft_engine_now(e) > ri->last_ns ? ft_engine_now(e) : ri->last_ns + 1;
 	}
@@ -334,11 +524,7 @@ ft_replay_run(const struct ft_app_cfg *cfg)
 	}
 	e = ft_engine_create(&ec);
 	if (e == NULL) {
-		fprintf(stderr, "fintrack: cannot create the engine for %u IPv4 + %u IPv6 flows: %s%s\n",
-				ec.max_flows, ec.max_flows_v6, rte_strerror(rte_errno),
-				rte_errno == ENOMEM ? " (give EAL more memory with -m, or lower "
-						      "--max-flows)" :
-						      "");
+		ft_output_engine_error("", &ec, rte_errno);
 		ret = -rte_errno;
 		goto out;
 	}

@@ -101,11 +101,18 @@ ft_tally_readers(struct ft_engine *const *e, unsigned int n, unsigned int reader
 	}
 }
 
-void
-ft_diag_tally_walk(struct ft_diag_tally *dt, struct ft_engine *const *e, unsigned int n,
-		unsigned int reader)
+int
+ft_tally_in_pile(const struct ft_flow_info *fi, unsigned int r, uint64_t min_age_ns)
 {
-	unsigned int w, i, k;
+	return ft_output_diag_measure(fi->state[r]) != FT_DIAG_PILE ||
+			fi->in_state_ns[r] >= min_age_ns;
+}
+
+void
+ft_tally_walk(struct ft_engine *const *e, unsigned int n, unsigned int reader,
+		void (*fn)(void *arg, const struct ft_flow_info *fi), void *arg)
+{
+	unsigned int w, k;
 
 	ft_tally_readers(e, n, reader, 1);
 	for (w = 0; w < n; w++) {
@@ -113,23 +120,45 @@ ft_diag_tally_walk(struct ft_diag_tally *dt, struct ft_engine *const *e, unsigne
 		struct ft_flow_info fi;
 
 		for (id = 0; id < cap; id++) {
-			unsigned int r;
-
 			/* Nothing is held from one slot to the next: let the workers free slots. */
 			if ((id & 255) == 255)
 				for (k = 0; k < n; k++)
 					ft_flow_table_reader_quiescent(ft_engine_table(e[k]),
 							reader);
-			if (ft_engine_flow_info(e[w], id, &fi) != 0)
-				continue;
-			for (r = 0; r < 2; r++)
-				for (i = 0; i < ft_diag_nstates; i++)
-					if (fi.state[r] == ft_diag_states[i])
-						tally_add(&dt->t[i], r ? &fi.server : &fi.client,
-								r);
+			if (ft_engine_flow_info(e[w], id, &fi) == 0)
+				fn(arg, &fi);
 		}
 	}
 	ft_tally_readers(e, n, reader, 0);
+}
+
+struct diag_walk {
+	struct ft_diag_tally *dt;
+	uint64_t min_age_ns;
+};
+
+static void
+diag_flow(void *arg, const struct ft_flow_info *fi)
+{
+	struct diag_walk *dw = arg;
+	unsigned int r, i;
+
+	for (r = 0; r < 2; r++)
+		for (i = 0; i < ft_diag_nstates; i++)
+			if (fi->state[r] == ft_diag_states[i] &&
+					ft_tally_in_pile(fi, r, dw->min_age_ns)) {
+				dw->dt->pile[i][r]++;
+				tally_add(&dw->dt->t[i], r ? &fi->server : &fi->client, r);
+			}
+}
+
+void
+ft_diag_tally_walk(struct ft_diag_tally *dt, struct ft_engine *const *e, unsigned int n,
+		unsigned int reader, uint64_t min_age_ns)
+{
+	struct diag_walk dw = { .dt = dt, .min_age_ns = min_age_ns };
+
+	ft_tally_walk(e, n, reader, diag_flow, &dw);
 }
 
 const struct ft_tally_ent *

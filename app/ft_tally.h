@@ -8,9 +8,10 @@
 /**
  * @file
  * The diagnosis' tally: which hosts hold the most endpoints in each diagnosed
- * state (clients counted by address, servers by address and port). Telemetry's
- * /fintrack/diagnosis and the metrics' top-endpoint gauges both use it. The
- * walk reads the workers' flow slots as a registered lock-free reader of each
+ * state's pile (clients counted by address, servers by address and port), and
+ * how many endpoints make each pile. Telemetry's /fintrack/diagnosis, the live
+ * diagnosis' warnings and the metrics' top-endpoint gauges all use it. A walk
+ * reads the workers' flow slots as a registered lock-free reader of each
  * table; it holds nothing from one slot to the next.
  */
 
@@ -40,6 +41,8 @@ struct ft_tally {
 /** One tally per diagnosed state, in the order of ft_diag_states[]. */
 struct ft_diag_tally {
 	struct ft_tally t[FT_TCP_STATE_MAX];
+	/** Endpoints in the pile of each diagnosed state (ft_diag_states[] order), per role. */
+	uint64_t pile[FT_TCP_STATE_MAX][2];
 };
 
 /** Allocate the tallies; -ENOMEM. */
@@ -55,11 +58,26 @@ void ft_diag_tally_free(struct ft_diag_tally *dt);
 void ft_tally_readers(struct ft_engine *const *e, unsigned int n, unsigned int reader, int online);
 
 /**
+ * Whether endpoint r of a flow counts towards the pile of its state, live:
+ * for a state measured as a pile (FT_DIAG_PILE), once it has sat in it for
+ * min_age_ns or more; in any other state, always.
+ */
+int ft_tally_in_pile(const struct ft_flow_info *fi, unsigned int r, uint64_t min_age_ns);
+
+/**
+ * Walk every flow slot of n engines as reader `reader` (put online for the
+ * walk), calling fn for each tracked flow.
+ */
+void ft_tally_walk(struct ft_engine *const *e, unsigned int n, unsigned int reader,
+		void (*fn)(void *arg, const struct ft_flow_info *fi), void *arg);
+
+/**
  * Walk every flow slot of n engines as reader `reader` and count each
- * endpoint in a diagnosed state against its host.
+ * endpoint of a diagnosed state's pile (ft_tally_in_pile() with min_age_ns)
+ * in dt->pile and against its host.
  */
 void ft_diag_tally_walk(struct ft_diag_tally *dt, struct ft_engine *const *e, unsigned int n,
-		unsigned int reader);
+		unsigned int reader, uint64_t min_age_ns);
 
 /**
  * Take the host holding the most endpoints out of tally t.

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <rte_common.h>
 #include <rte_telemetry.h>
 
+#include "ft_common.h"
 #include "ft_live.h"
 #include "ft_output.h"
 #include "ft_tally.h"
@@ -74,12 +76,86 @@ add_stats(struct rte_tel_data *d, const struct ft_engine_stats *st)
 	rte_tel_data_add_dict_container(d, "packets", pk, 0);
 }
 
+/* A reply that says what is wrong: {"error": "..."} (a callback returning an error gives null). */
+static int reply_error(struct rte_tel_data *d, const char *fmt, ...) __rte_format_printf(2, 3);
+
+static int
+reply_error(struct rte_tel_data *d, const char *fmt, ...)
+{
+	char msg[RTE_TEL_MAX_STRING_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "error", msg);
+	return 0;
+}
+
+/*
+ * "table": room in the flow tables, and whether flows were evicted or
+ * refused for want of it, with the setting to raise ("warning", "" if none).
+ */
+static void
+add_table(struct rte_tel_data *d, const struct ft_engine_stats *st, const struct ft_engine_conf *ec)
+{
+	struct rte_tel_data *t = rte_tel_data_alloc();
+	char full[RTE_TEL_MAX_STRING_LEN];
+
+	if (t == NULL)
+		return;
+	rte_tel_data_start_dict(t);
+	rte_tel_data_add_dict_u64(t, "max_flows_per_worker", ec->max_flows);
+	rte_tel_data_add_dict_u64(t, "max_flows_v6_per_worker", ec->max_flows_v6);
+	rte_tel_data_add_dict_u64(t, "evicted", st->cnt[FT_CNT_FLOWS_EVICTED]);
+	rte_tel_data_add_dict_u64(t, "evicted_v6", st->cnt[FT_CNT_FLOWS_EVICTED_V6]);
+	rte_tel_data_add_dict_u64(t, "refused", st->cnt[FT_CNT_TABLE_FULL]);
+	rte_tel_data_add_dict_u64(t, "refused_v6", st->cnt[FT_CNT_TABLE_FULL_V6]);
+	rte_tel_data_add_dict_u64(t, "refused_busy", st->cnt[FT_CNT_TABLE_BUSY]);
+	rte_tel_data_add_dict_u64(t, "ipv6_not_tracked", st->cnt[FT_CNT_NO_V6_TABLE]);
+	/* A telemetry string holds 128 bytes: the short form (the summary has the counts). */
+	full[0] = '\0';
+	if (st->cnt[FT_CNT_FLOWS_EVICTED] != st->cnt[FT_CNT_FLOWS_EVICTED_V6] ||
+			st->cnt[FT_CNT_TABLE_FULL] != st->cnt[FT_CNT_TABLE_FULL_V6])
+		strcat(full, "IPv4 table full: raise [engine] max_flows");
+	if (st->cnt[FT_CNT_FLOWS_EVICTED_V6] != 0 || st->cnt[FT_CNT_TABLE_FULL_V6] != 0)
+		strcat(strcat(full, full[0] ? "; " : ""),
+				"IPv6 table full: raise [engine] max_flows_v6");
+	if (st->cnt[FT_CNT_NO_V6_TABLE] != 0 && strlen(full) < 60)
+		strcat(strcat(full, full[0] ? "; " : ""),
+				"IPv6 not tracked: give max_flows_v6 a size");
+	rte_tel_data_add_dict_string(t, "warning", full);
+	rte_tel_data_add_dict_container(d, "table", t, 0);
+}
+
 static int
 not_running(struct rte_tel_data *d)
 {
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "error", "fintrack is not forwarding");
-	return 0;
+	return reply_error(d, "fintrack is not forwarding");
+}
+
+/* A command that takes no parameter was given one. */
+static int
+no_params(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	if (params == NULL || *params == '\0')
+		return 0;
+	reply_error(d, "%s takes no parameter (got '%.32s')", cmd, params);
+	return -1;
+}
+
+/* The worker lcores, "1, 2, 3", for error replies. */
+static void
+worker_lcores(const struct ft_live *live, char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < live->nworkers && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%u", i ? ", " : "",
+				live->workers[i]->lcore);
 }
 
 /* Take the telemetry lock; false (and a "not forwarding" reply) when fintrack stopped. */
@@ -99,14 +175,13 @@ cmd_summary(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct ft_engine_stats sum;
 
-	RTE_SET_USED(cmd);
-	RTE_SET_USED(params);
-	if (!live_lock(d))
+	if (no_params(cmd, params, d) != 0 || !live_lock(d))
 		return 0;
 	ft_engine_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "workers", tel_live->nworkers);
 	add_stats(d, &sum);
+	add_table(d, &sum, &tel_live->cfg->engine);
 	pthread_mutex_unlock(&tel_lock);
 	return 0;
 }
@@ -115,24 +190,31 @@ static int
 cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct ft_worker *w = NULL;
-	unsigned long lcore;
+	char lcores[RTE_TEL_MAX_STRING_LEN / 2];
+	unsigned long lcore = 0;
 	unsigned int i;
-	char *end;
+	char *end = NULL;
 
-	RTE_SET_USED(cmd);
-	if (params == NULL || *params == '\0')
-		return -EINVAL;
-	lcore = strtoul(params, &end, 10);
-	if (*end != '\0')
-		return -EINVAL;
 	if (!live_lock(d))
 		return 0;
+	worker_lcores(tel_live, lcores, sizeof(lcores));
+	if (params == NULL || *params == '\0') {
+		pthread_mutex_unlock(&tel_lock);
+		return reply_error(d, "give a worker's lcore: %s,<lcore> (workers: %s)", cmd,
+				lcores);
+	}
+	if (params[0] >= '0' && params[0] <= '9')
+		lcore = strtoul(params, &end, 10);
+	if (end == NULL || *end != '\0') {
+		pthread_mutex_unlock(&tel_lock);
+		return reply_error(d, "'%s' is not an lcore id (workers: %s)", params, lcores);
+	}
 	for (i = 0; i < tel_live->nworkers; i++)
 		if (tel_live->workers[i]->lcore == lcore)
 			w = tel_live->workers[i];
 	if (w == NULL) {
 		pthread_mutex_unlock(&tel_lock);
-		return -EINVAL;
+		return reply_error(d, "lcore %lu is not a worker (workers: %s)", lcore, lcores);
 	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "lcore", w->lcore);
@@ -147,6 +229,7 @@ cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "busy_tsc_cycles_per_pkt",
 			w->pkts ? w->busy_tsc / w->pkts : 0);
 	rte_tel_data_add_dict_u64(d, "events_dropped", w->events_dropped);
+	rte_tel_data_add_dict_u64(d, "timeouts_generation", w->timeouts_gen);
 	add_stats(d, ft_engine_stats(w->engine));
 	pthread_mutex_unlock(&tel_lock);
 	return 0;
@@ -216,9 +299,7 @@ cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct config_reply r = { .d = d };
 	char pairs[RTE_TEL_MAX_STRING_LEN];
 
-	RTE_SET_USED(cmd);
-	RTE_SET_USED(params);
-	if (!live_lock(d))
+	if (no_params(cmd, params, d) != 0 || !live_lock(d))
 		return 0;
 	rte_tel_data_start_dict(d);
 	pairs_string(tel_live, pairs, sizeof(pairs));
@@ -268,21 +349,27 @@ cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 	int state;
 	int more = 0;
 
-	RTE_SET_USED(cmd);
 	if (params == NULL || *params == '\0')
-		return -EINVAL;
+		return reply_error(d, "give a state: %s,<STATE>[,<cursor>], e.g. %s,CLOSE_WAIT",
+				cmd, cmd);
 	comma = strchr(params, ',');
 	snprintf(state_name, sizeof(state_name), "%.*s",
 			(int)(comma ? (size_t)(comma - params) : strlen(params)), params);
 	state = ft_tcp_state_from_name(state_name);
 	if (state < 0)
-		return -EINVAL;
+		return reply_error(d,
+				"unknown state '%.16s': one of SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT1 "
+				"FIN_WAIT2 CLOSING TIME_WAIT CLOSE_WAIT LAST_ACK CLOSED",
+				state_name);
 	if (comma != NULL) {
 		char *end;
 
 		cursor = strtoull(comma + 1, &end, 0);
-		if (*end != '\0')
-			return -EINVAL;
+		if (comma[1] < '0' || comma[1] > '9' || *end != '\0')
+			return reply_error(d,
+					"cursor '%.16s' is not a number: pass the 'next' of the page "
+					"before",
+					comma + 1);
 	}
 	if (!live_lock(d))
 		return 0;
@@ -315,23 +402,31 @@ cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static void
-add_diag_state(struct rte_tel_data *d, unsigned int s, struct ft_tally *t, const int64_t *ends,
-		uint64_t threshold)
+add_diag_state(struct rte_tel_data *d, unsigned int s, struct ft_tally *t,
+		const struct ft_engine_stats *sum, const uint64_t *pile,
+		const struct ft_app_cfg *cfg)
 {
 	struct rte_tel_data *c = rte_tel_data_alloc();
+	uint64_t threshold = cfg->diag[s];
 	unsigned int k;
 
 	if (c == NULL)
 		return;
 	rte_tel_data_start_dict(c);
-	rte_tel_data_add_dict_u64(c, "client_endpoints", ends[0] < 0 ? 0 : (uint64_t)ends[0]);
-	rte_tel_data_add_dict_u64(c, "server_endpoints", ends[1] < 0 ? 0 : (uint64_t)ends[1]);
+	rte_tel_data_add_dict_u64(c, "client_endpoints", RTE_MAX(sum->gauge[0][s], 0));
+	rte_tel_data_add_dict_u64(c, "server_endpoints", RTE_MAX(sum->gauge[1][s], 0));
+	/* The pile: endpoints that have sat in the state for min_age or more (or all of them). */
+	rte_tel_data_add_dict_u64(c, "client_pile", pile[0]);
+	rte_tel_data_add_dict_u64(c, "server_pile", pile[1]);
+	if (ft_output_diag_measure(s) == FT_DIAG_PILE)
+		rte_tel_data_add_dict_u64(c, "min_age_ms", cfg->diag_min_age_ms);
+	rte_tel_data_add_dict_u64(c, "client_timed_out", sum->expired[0][s]);
+	rte_tel_data_add_dict_u64(c, "server_timed_out", sum->expired[1][s]);
 	rte_tel_data_add_dict_u64(c, "threshold", threshold);
 	rte_tel_data_add_dict_string(c, "alert",
-			threshold != 0 && (uint64_t)RTE_MAX(ends[0], ends[1]) >= threshold ? "yes" :
-											     "no");
+			threshold != 0 && RTE_MAX(pile[0], pile[1]) >= threshold ? "yes" : "no");
 	rte_tel_data_add_dict_string(c, "advice", ft_output_advice(s, 1));
-	/* The endpoints holding the most connections in this state, most first. */
+	/* The endpoints holding the most connections of the pile, most first. */
 	for (k = 0; k < DIAG_TOP; k++) {
 		const struct ft_tally_ent *best;
 		char name[16], ep[64], val[RTE_TEL_MAX_STRING_LEN];
@@ -356,26 +451,55 @@ cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct ft_engine_stats sum;
 	unsigned int i;
 
-	RTE_SET_USED(cmd);
-	RTE_SET_USED(params);
+	if (no_params(cmd, params, d) != 0)
+		return 0;
 	if (ft_diag_tally_init(&dt) != 0)
-		return -ENOMEM;
+		return reply_error(d, "out of memory");
 	if (!live_lock(d)) {
 		ft_diag_tally_free(&dt);
 		return 0;
 	}
-	ft_diag_tally_walk(&dt, tel_live->engines, tel_live->nworkers, TELEMETRY_READER);
+	ft_diag_tally_walk(&dt, tel_live->engines, tel_live->nworkers, TELEMETRY_READER,
+			(uint64_t)tel_live->cfg->diag_min_age_ms * FT_NS_PER_MSEC);
 	ft_engine_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
 	rte_tel_data_start_dict(d);
-	for (i = 0; i < ft_diag_nstates; i++) {
-		int64_t ends[2] = { sum.gauge[0][ft_diag_states[i]],
-			sum.gauge[1][ft_diag_states[i]] };
-
-		add_diag_state(d, ft_diag_states[i], &dt.t[i], ends,
-				tel_live->cfg->diag[ft_diag_states[i]]);
-	}
+	for (i = 0; i < ft_diag_nstates; i++)
+		add_diag_state(d, ft_diag_states[i], &dt.t[i], &sum, dt.pile[i], tel_live->cfg);
 	pthread_mutex_unlock(&tel_lock);
 	ft_diag_tally_free(&dt);
+	return 0;
+}
+
+struct pile_walk {
+	uint64_t (*pile)[FT_TCP_STATE_MAX];
+	uint64_t min_age_ns;
+};
+
+static void
+pile_flow(void *arg, const struct ft_flow_info *fi)
+{
+	struct pile_walk *pw = arg;
+	unsigned int r;
+
+	for (r = 0; r < 2; r++)
+		if (fi->state[r] != FT_TCP_CLOSED && ft_tally_in_pile(fi, r, pw->min_age_ns))
+			pw->pile[r][fi->state[r]]++;
+}
+
+int
+ft_telemetry_piles(uint64_t pile[2][FT_TCP_STATE_MAX])
+{
+	struct pile_walk pw = { .pile = pile };
+
+	memset(pile, 0, sizeof(uint64_t) * 2 * FT_TCP_STATE_MAX);
+	pthread_mutex_lock(&tel_lock);
+	if (tel_live == NULL) {
+		pthread_mutex_unlock(&tel_lock);
+		return -ENOENT;
+	}
+	pw.min_age_ns = (uint64_t)tel_live->cfg->diag_min_age_ms * FT_NS_PER_MSEC;
+	ft_tally_walk(tel_live->engines, tel_live->nworkers, TELEMETRY_READER, pile_flow, &pw);
+	pthread_mutex_unlock(&tel_lock);
 	return 0;
 }
 
@@ -428,5 +552,17 @@ ft_telemetry_unregister(void)
 					TELEMETRY_READER);
 	}
 	tel_live = NULL;
+	pthread_mutex_unlock(&tel_lock);
+}
+
+void
+ft_telemetry_lock(void)
+{
+	pthread_mutex_lock(&tel_lock);
+}
+
+void
+ft_telemetry_unlock(void)
+{
 	pthread_mutex_unlock(&tel_lock);
 }

@@ -13,7 +13,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/install-deps.sh"
 "$top/scripts/build.sh"
 cd "$top/build"
-exec ./app/fintrack --no-huge --no-pci -m 512 --file-prefix fintrack-default \
-	--log-level=lib.eal:error --log-level=lib.telemetry:error -- \
-	--pcap app/default.pcap --events default.events.jsonl --report default.report.json \
-	--drain "$@"
+# No EAL options: fintrack starts EAL itself (no hugepages, no PCI, memory sized to the tables).
+exec ./app/fintrack --pcap app/default.pcap --events default.events.jsonl \
+	--report default.report.json --drain "$@"

@@ -55,6 +55,39 @@ ms_to_ticks(uint64_t ms, uint64_t tick_ns)
 	return t > INT32_MAX ? INT32_MAX : (uint32_t)t;
 }
 
+/*
+ * Heap bytes per flow slot, rounded up from what ft_engine_mem_bytes() and
+ * the wheel measure (about 210 bytes for IPv4 and 226 for IPv6 at any size,
+ * the hash tables' power-of-two rounding included), with a quarter more.
+ */
+#define MEM_PER_FLOW_V4 264
+#define MEM_PER_FLOW_V6 288
+/* The engine's fixed part: its structure, the expiry scratch and the linearising buffer. */
+#define MEM_FIXED (1u << 20)
+
+uint64_t
+ft_engine_mem_estimate(const struct ft_engine_conf *conf)
+{
+	return (uint64_t)conf->max_flows * MEM_PER_FLOW_V4 +
+			(uint64_t)conf->max_flows_v6 * MEM_PER_FLOW_V6 +
+			(uint64_t)conf->wheel_slots * (sizeof(uint32_t) + 1) +
+			(uint64_t)conf->expire_budget * sizeof(uint32_t) + SCRATCH_LEN + MEM_FIXED;
+}
+
+int
+ft_engine_set_timeouts(struct ft_engine *e, const uint32_t timeout_ms[FT_TCP_STATE_MAX])
+{
+	unsigned int s;
+
+	if (e == NULL || timeout_ms == NULL)
+		return -EINVAL;
+	for (s = 0; s < FT_TCP_STATE_MAX; s++) {
+		e->conf.timeout_ms[s] = timeout_ms[s];
+		e->tmo[s] = ms_to_ticks(timeout_ms[s], e->tick_ns);
+	}
+	return 0;
+}
+
 struct ft_engine *
 ft_engine_create(const struct ft_engine_conf *conf)
 {
@@ -163,6 +196,8 @@ ft_eng_flow_init(struct ft_engine *e, uint32_t id, unsigned int client_is_b)
 	c->timeout_state = FT_ENG_TIMEOUT_NONE;
 	c->last_state[0] = FT_TCP_CLOSED;
 	c->last_state[1] = FT_TCP_CLOSED;
+	c->entered[0] = e->now_tick;
+	c->entered[1] = e->now_tick;
 	e->stats.cnt[FT_CNT_FLOWS_CREATED]++;
 }
 
@@ -259,7 +294,10 @@ evict_one(struct ft_engine *e, int v6)
 	if (s.rank == 3)
 		return -ENOSPC;
 	id = s.best;
+	/* A held flow had already ended (by RST): only a flow still open counts as evicted. */
 	if (!(e->flows[id].flags & FT_FLOW_F_HOLD)) {
+		if (v6)
+			e->stats.cnt[FT_CNT_FLOWS_EVICTED_V6]++;
 		ft_eng_step(e, id, FT_ROLE_CLIENT, FT_TCP_EV_EVICT);
 		ft_eng_step(e, id, FT_ROLE_SERVER, FT_TCP_EV_EVICT);
 		ft_eng_flow_end(e, id, FT_END_EVICTED);
@@ -299,6 +337,8 @@ flow_miss(struct ft_engine *e, int32_t id, const struct ft_pkt *p, uint32_t len)
 			e->stats.cnt[ret == -EINVAL		      ? FT_CNT_NO_V6_TABLE :
 							ret == -EBUSY ? FT_CNT_TABLE_BUSY :
 									FT_CNT_TABLE_FULL]++;
+			if (ret == -ENOSPC && p->is_v6)
+				e->stats.cnt[FT_CNT_TABLE_FULL_V6]++;
 			return;
 		}
 		id = ret;

@@ -44,8 +44,10 @@
 	X(FLOWS_CREATED, flows_created, "flows created (incarnations)") \
 	X(FLOWS_ENDED, flows_ended, "flows ended with both endpoints CLOSED") \
 	X(FLOWS_EVICTED, flows_evicted, "flows evicted to make room") \
+	X(FLOWS_EVICTED_V6, flows_evicted_v6, "of the flows evicted, IPv6 ones") \
 	X(FLOWS_FREED, flows_freed, "flow slots freed") \
 	X(TABLE_FULL, table_full, "new flows refused: table full and nothing closing to evict") \
+	X(TABLE_FULL_V6, table_full_v6, "of the new flows refused as the table was full, IPv6 ones") \
 	X(TABLE_BUSY, table_busy, \
 		"new flows refused while freed slots waited for a telemetry reader") \
 	X(NO_V6_TABLE, no_v6_table, "IPv6 flows refused: IPv6 tracking disabled") \
@@ -196,6 +198,12 @@ struct ft_engine;
 void ft_engine_conf_init(struct ft_engine_conf *conf);
 
 /**
+ * Heap bytes an engine created with conf takes at most: its flow table, its
+ * timer wheel and its buffers (for sizing EAL's memory before creating it).
+ */
+uint64_t ft_engine_mem_estimate(const struct ft_engine_conf *conf);
+
+/**
  * Create an engine.
  *
  * @return
@@ -246,6 +254,19 @@ void ft_engine_process_mbufs(struct ft_engine *e, struct rte_mbuf *const *pkts, 
 		const struct ft_pkt *parsed, uint8_t *status, uint64_t now_ns);
 
 /**
+ * Change the per-state timeouts of a running engine. They apply to every
+ * deadline set from now on (a state entered, a timer re-armed by a packet);
+ * deadlines already armed keep the timeout they were set with. Call it from
+ * the engine's own lcore, between bursts.
+ *
+ * @param timeout_ms
+ *   The timeout of each state in milliseconds, indexed by enum ft_tcp_state.
+ * @return
+ *   0, or -EINVAL for a NULL argument.
+ */
+int ft_engine_set_timeouts(struct ft_engine *e, const uint32_t timeout_ms[FT_TCP_STATE_MAX]);
+
+/**
  * Expire due timers, at most conf.expire_budget flows per call.
  *
  * @return
@@ -273,6 +294,11 @@ struct ft_flow_info {
 	uint8_t state[2];	/**< Client and server state. */
 	uint8_t held;		/**< Closed by RST, held against late packets. */
 	uint64_t expires_ns[2]; /**< Time left on each endpoint's timer (0: none). */
+	/**
+	 * How long each endpoint has been in its state: since the transition into
+	 * it (a timer re-armed by later packets does not reset it).
+	 */
+	uint64_t in_state_ns[2];
 	uint64_t pkts[2];
 	uint64_t bytes[2];
 	uint64_t start_ns;

@@ -102,6 +102,7 @@ ft_eng_set_state(struct ft_engine *e, uint32_t id, unsigned int role, unsigned i
 	if (to == from)
 		return;
 	f->state[role] = (uint8_t)to;
+	e->cold[id].entered[role] = e->now_tick;
 	ft_eng_gauge_move(&e->stats, role, from, to);
 	e->stats.cnt[FT_CNT_TRANSITIONS]++;
 	if (to == FT_TCP_CLOSED || ft_tcp_state_is_closing(to))

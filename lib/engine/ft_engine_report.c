@@ -233,6 +233,7 @@ ft_engine_flow_info(const struct ft_engine *e, uint32_t id, struct ft_flow_info 
 		info->expires_ns[r] = f->state[r] == FT_TCP_CLOSED || left <= 0 ?
 				0 :
 				(uint64_t)left * e->tick_ns;
+		info->in_state_ns[r] = (uint64_t)(uint32_t)(now_tick - c->entered[r]) * e->tick_ns;
 	}
 	return 0;
 }
@@ -438,6 +439,8 @@ ft_engine_audit(const struct ft_engine *e, uint64_t timers_ran_ns, char *why, si
 		sum += st->ends[i];
 	AUDIT(sum == ended);
 	AUDIT(st->ends[FT_END_EVICTED] == st->cnt[FT_CNT_FLOWS_EVICTED]);
+	AUDIT(st->cnt[FT_CNT_FLOWS_EVICTED_V6] <= st->cnt[FT_CNT_FLOWS_EVICTED]);
+	AUDIT(st->cnt[FT_CNT_TABLE_FULL_V6] <= st->cnt[FT_CNT_TABLE_FULL]);
 	for (sum = 0, s = 0; s < FT_TCP_STATE_MAX; s++)
 		sum += st->ends_timeout[s];
 	AUDIT(sum == st->ends[FT_END_TIMEOUT]);

@@ -89,12 +89,14 @@ struct ft_flow_cold {
 	uint32_t bytes_hi[2];  /**< Frame bytes sent by each endpoint, high 32 bits. */
 	uint32_t pkts_hi[2];   /**< Packets sent by each endpoint, above the low 16 bits. */
 	uint32_t tsval[2];     /**< Last TCP timestamp sent by each endpoint once closing. */
+	uint32_t entered[2];   /**< Tick at which each endpoint entered its state. */
 	uint8_t wscale[2];     /**< Window scale, FT_FLOW_WS_NONE or FT_FLOW_WS_UNKNOWN. */
 	uint8_t timeout_state; /**< State of the first non-TIME_WAIT timeout, or 0xff. */
 	uint8_t ts_valid;      /**< Bit per role: tsval[role] is known. */
 	uint8_t last_state[2]; /**< State each endpoint left for CLOSED (CLOSED before). */
 	uint8_t pad[2];
 };
+_Static_assert(sizeof(struct ft_flow_cold) == 48, "cold flow state is 48 bytes");
 
 /** Packets sent by endpoint r of a flow. */
 static inline uint64_t

@@ -8,6 +8,8 @@
  * eviction and the gauges.
  */
 
+#include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #include <cmocka.h>
 
 #include <rte_eal.h>
+#include <rte_malloc.h>
 
 #include "ft_engine.h"
 #include "ft_test_pkt.h"
@@ -877,7 +880,7 @@ test_close_wait_leak(void **state)
 	assert_non_null(eng);
 	conn_init(&k, 40015);
 	handshake(&k);
-	/* The seed's Tomcat case: the server closes, the client never does. */
+	/* The classic Tomcat case: the server closes, the client never does. */
 	S(&k, F | A, 0);
 	C(&k, A, 0);
 	assert_states(&k, CLOSE_WAIT, FIN_WAIT2);
@@ -952,7 +955,167 @@ test_eviction_prefers_closing(void **state)
 	for (i = 0; i < n; i++)
 		if (i != 3)
 			assert_int_equal(st(&k[i], CL), FT_TCP_ESTABLISHED);
+	/* All of it happened in the IPv4 table. */
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_TABLE_FULL_V6], 0);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FLOWS_EVICTED_V6], 0);
 	check_gauges();
+}
+
+static void
+test_full_ipv6_table_counted_apart(void **state)
+{
+	struct conn k[80];
+	unsigned int n;
+
+	(void)state;
+	/* The IPv6 table holds 64 flows, the IPv4 one 1024: fill the IPv6 one. */
+	for (n = 0; n < 80; n++) {
+		conn_init(&k[n], (uint16_t)(43000 + n));
+		k[n].v6 = 1;
+		handshake(&k[n]);
+		if (ft_engine_stats(eng)->cnt[FT_CNT_TABLE_FULL] != 0)
+			break;
+	}
+	assert_true(n >= 48 && n < 80);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_TABLE_FULL_V6],
+			ft_engine_stats(eng)->cnt[FT_CNT_TABLE_FULL]);
+	/* A flow closed by RST and held makes room first: it had ended, no eviction counted. */
+	C(&k[7], R | A, 0);
+	assert_int_equal(st(&k[7], CL), FT_TCP_CLOSED);
+	conn_init(&k[n], 51001);
+	k[n].v6 = 1;
+	handshake(&k[n]);
+	assert_states(&k[n], ESTABLISHED, ESTABLISHED);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FLOWS_EVICTED], 0);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FLOWS_EVICTED_V6], 0);
+	/* A closing IPv6 flow makes room for the next: an IPv6 eviction. */
+	C(&k[5], F | A, 0);
+	S(&k[5], F | A, 0);
+	C(&k[5], A, 0);
+	conn_init(&k[n], 51000);
+	k[n].v6 = 1;
+	handshake(&k[n]);
+	assert_states(&k[n], ESTABLISHED, ESTABLISHED);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FLOWS_EVICTED], 1);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FLOWS_EVICTED_V6], 1);
+	/* IPv4 flows still find room. */
+	conn_init(&k[0], 52000);
+	handshake(&k[0]);
+	assert_states(&k[0], ESTABLISHED, ESTABLISHED);
+	check_gauges();
+	{
+		char why[256];
+
+		if (ft_engine_audit(eng, 0, why, sizeof(why)) != 0)
+			fail_msg("audit: %s", why);
+	}
+}
+
+static void
+test_set_timeouts_new_deadlines(void **state)
+{
+	struct conn a, b;
+	uint32_t tmo[FT_TCP_STATE_MAX];
+	unsigned int s;
+
+	(void)state;
+	ft_engine_free(eng);
+	eng = engine_new(1024, short_timeouts);
+	assert_non_null(eng);
+	assert_int_equal(ft_engine_set_timeouts(eng, NULL), -EINVAL);
+	assert_int_equal(ft_engine_set_timeouts(NULL, tmo), -EINVAL);
+	/* a's server enters FIN_WAIT2 with the 3 s timeout it was created with. */
+	conn_init(&a, 44000);
+	handshake(&a);
+	S(&a, F | A, 0);
+	C(&a, A, 0);
+	assert_states(&a, CLOSE_WAIT, FIN_WAIT2);
+	/* FIN_WAIT2 becomes 1 s, CLOSE_WAIT 2 s; the rest unchanged. */
+	for (s = 0; s < FT_TCP_STATE_MAX; s++)
+		tmo[s] = ft_engine_conf(eng)->timeout_ms[s];
+	tmo[FT_TCP_FIN_WAIT2] = 1000;
+	tmo[FT_TCP_CLOSE_WAIT] = 2000;
+	assert_int_equal(ft_engine_set_timeouts(eng, tmo), 0);
+	assert_int_equal(ft_engine_conf(eng)->timeout_ms[FT_TCP_FIN_WAIT2], 1000);
+	assert_int_equal(ft_engine_conf(eng)->timeout_ms[FT_TCP_TIME_WAIT], tmo[FT_TCP_TIME_WAIT]);
+	/* b enters FIN_WAIT2 after the change: its deadline uses the new timeout. */
+	conn_init(&b, 44001);
+	handshake(&b);
+	S(&b, F | A, 0);
+	C(&b, A, 0);
+	assert_states(&b, CLOSE_WAIT, FIN_WAIT2);
+	advance(0.9);
+	assert_states(&b, CLOSE_WAIT, FIN_WAIT2);
+	advance(0.2);
+	assert_states(&b, CLOSE_WAIT, CLOSED);
+	/* a's deadline was armed before the change: still 3 s (and no flow lost). */
+	assert_states(&a, CLOSE_WAIT, FIN_WAIT2);
+	advance(1.8);
+	assert_states(&a, CLOSE_WAIT, FIN_WAIT2);
+	advance(0.2);
+	assert_states(&a, CLOSE_WAIT, CLOSED);
+	/* b's CLOSE_WAIT was armed after the change: 2 s, then the flow ends. */
+	assert_int_equal(st(&b, CL), -1);
+	assert_int_equal(ft_engine_stats(eng)->flows, 1);
+	check_gauges();
+}
+
+static void
+test_time_in_state(void **state)
+{
+	struct conn k;
+	struct ft_flow_info fi;
+
+	(void)state;
+	conn_init(&k, 44100);
+	handshake(&k);
+	S(&k, F | A, 0);
+	C(&k, A, 0);
+	assert_states(&k, CLOSE_WAIT, FIN_WAIT2);
+	assert_int_equal(info(&k, &fi), 0);
+	assert_int_equal(fi.in_state_ns[CL], 0);
+	advance(5);
+	/* Data from the half-closed side re-arms the timers, not the time in the state. */
+	C(&k, A, 100);
+	advance(2.5);
+	assert_int_equal(info(&k, &fi), 0);
+	assert_int_equal(fi.in_state_ns[CL], (uint64_t)(7.5 * 1e9));
+	assert_int_equal(fi.in_state_ns[SV], (uint64_t)(7.5 * 1e9));
+	assert_true(fi.expires_ns[SV] > 57 * NS && fi.expires_ns[SV] < 58 * NS);
+	/* A new state starts the count again. */
+	C(&k, F | A, 0);
+	advance(1);
+	assert_states(&k, LAST_ACK, TIME_WAIT);
+	assert_int_equal(info(&k, &fi), 0);
+	assert_int_equal(fi.in_state_ns[CL], NS);
+	assert_int_equal(fi.in_state_ns[SV], NS);
+}
+
+static void
+test_mem_estimate_bounds(void **state)
+{
+	struct rte_malloc_socket_stats before, after;
+	struct ft_engine_conf conf;
+	struct ft_engine *e;
+	uint64_t used, est;
+
+	(void)state;
+	ft_engine_conf_init(&conf);
+	conf.name = "te_mem";
+	conf.socket_id = 0;
+	conf.max_flows = 100000;
+	conf.max_flows_v6 = 10000;
+	est = ft_engine_mem_estimate(&conf);
+	assert_int_equal(rte_malloc_get_socket_stats(0, &before), 0);
+	e = ft_engine_create(&conf);
+	assert_non_null(e);
+	assert_int_equal(rte_malloc_get_socket_stats(0, &after), 0);
+	used = after.heap_allocsz_bytes - before.heap_allocsz_bytes;
+	ft_engine_free(e);
+	print_message("engine heap %" PRIu64 " bytes, estimate %" PRIu64 "\n", used, est);
+	/* An upper bound, and not a loose one. */
+	assert_true(used <= est);
+	assert_true(used >= est / 2);
 }
 
 static void
@@ -1164,6 +1327,11 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_fin_flood_moves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters_carry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_flows_one_burst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_ipv6_table_counted_apart, setup,
+				teardown),
+		cmocka_unit_test_setup_teardown(test_set_timeouts_new_deadlines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time_in_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mem_estimate_bounds, setup, teardown),
 	};
 	int ret;
 

@@ -13,7 +13,7 @@
 # The scenarios (each on its own port pair 4000N -> 808N): client closes
 # first, server closes first, both close at the same instant, both close with
 # the FINs surely crossing (tbf-delayed egress), client RST (SO_LINGER 0),
-# half-close with data after the FIN, and the seed's CLOSE_WAIT leak (the
+# half-close with data after the FIN, and the classic Tomcat CLOSE_WAIT leak (the
 # server's orphaned FIN_WAIT2 times out after tcp_fin_timeout = fintrack's
 # FIN_WAIT2 timeout). A comparison also fails when Linux is not in the state
 # the scenario is meant to bring it to, so that a scenario that did not run as

@@ -8,6 +8,7 @@
 #   steering   two workers fed by net_pcap, one direction of every connection
 #              on each worker's queue: every connection must be tracked by
 #              exactly one worker; telemetry answers while it runs
+#   table_full a table far too small: log, telemetry and summary say so
 #   memif      testpmd feeds fintrack over net_memif (scripts/testpmd-memif.sh)
 #   dumpcap    with hugepages: dpdk-dumpcap captures from a running fintrack,
 #              and no hugepage file is left after it stops
@@ -85,7 +86,26 @@ null)
 ring)
 	start 2 --no-huge --no-pci -m 512 --vdev net_ring0 --vdev net_ring1 -- --stats-interval 0 \
 		--max-flows 65536
-	sleep 1.5
+	for ((i = 0; i < 50; i++)); do
+		grep -q "stop with SIGINT" "$work/out" && break
+		sleep 0.2
+	done
+	# A telemetry command given a bad argument answers with the reason, not null.
+	tel_error() { # tel_error COMMAND PATTERN
+		local reply
+		reply=$(telemetry "$1")
+		echo "$reply" | grep -Eq "\"error\": \"[^\"]*$2" ||
+			fail "telemetry $1: '$reply', expected an error saying '$2'"
+		echo "ok: $1 -> $reply"
+	}
+	tel_error /fintrack/lcore,99 "lcore 99 is not a worker \\(workers: 1, 2\\)"
+	tel_error /fintrack/lcore,one "'one' is not an lcore id"
+	tel_error /fintrack/lcore "give a worker's lcore: /fintrack/lcore,<lcore>"
+	tel_error /fintrack/flows "give a state: /fintrack/flows,<STATE>"
+	tel_error /fintrack/flows,BOGUS "unknown state 'BOGUS': one of SYN_SENT"
+	tel_error /fintrack/flows,CLOSED,next "cursor 'next' is not a number"
+	tel_error /fintrack/summary,1 "/fintrack/summary takes no parameter"
+	telemetry /fintrack/lcore,1 | grep -q '"worker": 0' || fail "/fintrack/lcore,1 does not answer"
 	stop
 	grep -q "2 workers" "$work/out" || fail "two workers expected"
 	;;
@@ -203,6 +223,30 @@ malformed)
 		fi
 		echo "ok: --malformed $how: $total packets, $nbad malformed (all counted), $out sent on"
 	done
+	;;
+table_full)
+	# A table far too small: the log, telemetry and the summary say flows were
+	# evicted or refused and which setting to raise.
+	"$TRACEGEN" -o "$work/t.pcap" -n 2000 -s 8 --rate 100000 --ipv6 20 2>/dev/null ||
+		fail "trace generator"
+	start 1 --no-huge --no-pci -m 512 --vdev "net_pcap0,rx_pcap=$work/t.pcap" --vdev net_null1 \
+		-- --stats-interval 0 --max-flows 64 --max-flows-v6 0 --mbufs 4095
+	for ((i = 0; i < 100; i++)); do
+		sleep 0.2
+		grep -q "flows evicted or not tracked since the last warning" "$work/out" && break
+	done
+	grep -q "WARNING\|flows evicted or not tracked since the last warning: the IPv4 table (max_flows 64 per worker) is full: [0-9]* flows evicted, [0-9]* new flows refused; raise max_flows" "$work/out" ||
+		fail "no log warning of a full IPv4 table"
+	grep -q "IPv6 flows not tracked: IPv6 tracking is off (max_flows_v6 0)" "$work/out" ||
+		fail "no log warning of IPv6 not tracked"
+	telemetry /fintrack/summary >"$work/summary"
+	grep -q '"warning": "IPv4 table full: raise \[engine\] max_flows; IPv6 not tracked' "$work/summary" ||
+		fail "telemetry: no table warning: $(cat "$work/summary")"
+	grep -Eq '"refused": [1-9]' "$work/summary" || fail "telemetry: no refusal counted"
+	stop
+	grep -q "^Flow table full: the IPv4 table (max_flows 64 per worker) is full" "$work/out" ||
+		fail "the summary does not say the table was full"
+	grep -E "flows evicted or not tracked|^Flow table full" "$work/out" | cut -c1-160
 	;;
 memif)
 	# testpmd in another process replays a generated trace into fintrack over memif.

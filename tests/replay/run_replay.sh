@@ -11,8 +11,11 @@ name=$1
 mode=$2
 shift 2
 work=$(mktemp -d "/tmp/ft-$name.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-eal=(--no-huge --no-pci -m 512 --file-prefix "ft_$name" --log-level=lib.eal:error
+# A file prefix of this run's own, and no shared files under it: runs of the
+# same test (from another build tree) never meet, and nothing is left behind.
+prefix="ft_${name}_$$"
+trap 'rm -rf "$work" "/var/run/dpdk/$prefix" "${XDG_RUNTIME_DIR:-/tmp}/dpdk/$prefix"' EXIT
+eal=(--no-huge --no-pci --no-shconf -m 512 --file-prefix "$prefix" --log-level=lib.eal:error
      --log-level=lib.telemetry:error)
 
 fail() {
@@ -59,8 +62,20 @@ small_table)
 	# the rest refused and counted, and everything still drains.
 	"$TRACEGEN" -o "$work/t.pcap" -n 3000 -s 3 --rate 200000 || fail "trace generator"
 	fintrack --pcap "$work/t.pcap" --report "$work/rep" --drain --max-flows 64 \
-		--max-flows-v6 0 >"$work/summary" || fail "fintrack exited $?"
+		--max-flows-v6 0 >"$work/summary" 2>"$work/err" || fail "fintrack exited $?"
 	"$CHECKER" --report "$work/rep" || fail "report"
+	# Loud: a log warning as it happens, and the summary, say which setting to raise.
+	grep -q "flows are evicted or refused from packet [0-9]* on: the IPv4 table (max_flows 64) is full" \
+		"$work/err" || { cat "$work/err"; fail "no warning of a full table"; }
+	grep -q "^Flow table full: the IPv4 table (max_flows 64) is full: [0-9]* flows evicted, [0-9]* new flows refused; raise max_flows (\[engine\] max_flows, --max-flows)" \
+		"$work/summary" || fail "the summary does not say the table was full"
+	grep "^Flow table full" "$work/summary"
+	# The IPv6 table apart.
+	"$TRACEGEN" -o "$work/t6.pcap" -n 1000 -s 3 --rate 200000 --ipv6 100 || fail "trace generator"
+	fintrack --pcap "$work/t6.pcap" --drain --max-flows-v6 16 >"$work/summary6" 2>/dev/null ||
+		fail "fintrack exited $?"
+	grep -q "^Flow table full: the IPv6 table (max_flows_v6 16) is full: .*raise max_flows_v6" \
+		"$work/summary6" || fail "the summary does not say the IPv6 table was full"
 	grep -Eq '"flows_evicted": [1-9]' "$work/rep" || fail "no flow was evicted"
 	grep -Eq '"table_full": [1-9]' "$work/rep" || fail "no new flow was refused"
 	grep -E '"(flows_evicted|table_full)"' "$work/rep"
@@ -74,7 +89,7 @@ small_table)
 	[ "$full2" -gt "$full1" ] || fail "--evict none refused $full2, closing-first $full1"
 	;;
 timeouts)
-	# The seed's case: the server closes, the client never does. FIN_WAIT2 and
+	# The classic Tomcat case: the server closes, the client never does. FIN_WAIT2 and
 	# CLOSE_WAIT time out after exactly what the config and command line say.
 	"$TRACEGEN" -o "$work/t.pcap" -n 1 --mix fin_wait2_timeout || fail "trace generator"
 	printf '[timeouts]\nFIN_WAIT2 = 5\nCLOSE_WAIT = 20\n' >"$work/cfg.ini"
@@ -94,6 +109,70 @@ timeouts)
 	g=$(gap "$work/ev2" '"to":"CLOSE_WAIT"' '"from":"CLOSE_WAIT","to":"CLOSED"')
 	awk -v g="$g" 'BEGIN { exit !(g >= 0.498 && g <= 0.502) }' || fail "CLOSE_WAIT lasted $g s, not 0.5"
 	echo "ok: timeouts from the config file and the command line"
+	;;
+timer_deadlines)
+	# Two connections 10 s apart. In the first, the server times out of FIN_WAIT2
+	# 3 s after the client's last ACK and the client out of CLOSE_WAIT 4 s after
+	# the server's FIN, long before the second connection's first packet: each
+	# timeout and the end record carry their own deadline (to the 1 ms tick), not
+	# the time of the next packet.
+	"$TRACEGEN" -o "$work/t.pcap" -n 2 --rate 0.1 --mix fin_wait2_timeout || fail "trace generator"
+	fintrack --pcap "$work/t.pcap" --events "$work/ev" --quiet --timeout FIN_WAIT2=3 \
+		--timeout CLOSE_WAIT=4 || fail "fintrack exited $?"
+	ts_of() {
+		grep -m1 -- "$1" "$work/ev" | sed 's/.*"ts":\([0-9.]*\).*/\1/'
+	}
+	ack=$(ts_of '"to":"FIN_WAIT2"')
+	fin=$(ts_of '"to":"CLOSE_WAIT"')
+	fw2=$(ts_of '"from":"FIN_WAIT2","to":"CLOSED"')
+	cw=$(ts_of '"from":"CLOSE_WAIT","to":"CLOSED"')
+	end=$(ts_of '"type":"end"')
+	next=$(grep '"to":"SYN_SENT"' "$work/ev" | sed -n '2s/.*"ts":\([0-9.]*\).*/\1/p')
+	for v in ack fin fw2 cw end next; do
+		[ -n "${!v}" ] || { cat "$work/ev"; fail "no $v event"; }
+	done
+	within_tick() { # within_tick WHAT EVENT_TS START SECONDS
+		awk -v t="$2" -v s="$3" -v d="$4" 'BEGIN { x = t - (s + d); exit !(x > -0.001 && x <= 0.000001) }' ||
+			fail "$1 at $2, expected $3 + $4 s (to the tick)"
+		echo "ok: $1 at $2 = $3 + $4 s"
+	}
+	within_tick "FIN_WAIT2 timeout" "$fw2" "$ack" 3
+	within_tick "CLOSE_WAIT timeout" "$cw" "$fin" 4
+	within_tick "end record" "$end" "$fin" 4
+	awk -v a="$end" -v b="$next" 'BEGIN { exit !(a < b - 5) }' ||
+		fail "the first flow ended at $end, not before the second started at $next"
+	grep -q '"how":"timeout_FIN_WAIT2"' "$work/ev" || fail "no timeout_FIN_WAIT2 end"
+	;;
+diagnosis)
+	# One connection cut off by the end of a capture is no pile: reported as still
+	# open, not diagnosed, even with thresholds of 1 (and --drain's timeouts, past
+	# the end of the capture, do not count either).
+	"$TRACEGEN" -o "$work/one.pcap" -n 1 --mix fin_wait2_timeout || fail "trace generator"
+	for drain in "" --drain; do
+		fintrack --pcap "$work/one.pcap" --diag CLOSE_WAIT=1 --diag FIN_WAIT2=1 $drain \
+			>"$work/summary" || fail "fintrack exited $?"
+		grep -q "^Still open at the end of the trace: 1 flow" "$work/summary" ||
+			{ cat "$work/summary"; fail "no still-open section ($drain)"; }
+		grep -Eq "^  CLOSE_WAIT +FIN_WAIT2 +1$" "$work/summary" || fail "no CLOSE_WAIT/FIN_WAIT2 pair"
+		grep -q "^  nothing piles up" "$work/summary" ||
+			{ cat "$work/summary"; fail "one cut-off connection diagnosed ($drain)"; }
+	done
+	echo "ok: one connection cut off by the end of the capture: still open, not diagnosed"
+	# 100 of them over 20 s: the servers' FIN_WAIT2 (3 s) times out within the
+	# trace for 85, and 75 clients have sat in CLOSE_WAIT for 5 s or more at its end.
+	"$TRACEGEN" -o "$work/pile.pcap" -n 100 --rate 5 --mix fin_wait2_timeout || fail "trace generator"
+	fintrack --pcap "$work/pile.pcap" --timeout FIN_WAIT2=3 --diag-min-age 5 --drain \
+		>"$work/summary" || fail "fintrack exited $?"
+	sed -n '/^Diagnosis/,/^$/p' "$work/summary"
+	grep -q "^  FIN_WAIT2  85 server endpoints timed out in FIN_WAIT2 or sat in it 5 s or more (threshold 50): the peer never closed its side" \
+		"$work/summary" || fail "no FIN_WAIT2 pile"
+	grep -q "^  CLOSE_WAIT 75 client endpoints timed out in CLOSE_WAIT or sat in it 5 s or more (threshold 50): the application on this side does not call close() .*the classic Tomcat case" \
+		"$work/summary" || fail "no CLOSE_WAIT pile"
+	# Below the threshold, nothing.
+	fintrack --pcap "$work/pile.pcap" --timeout FIN_WAIT2=3 --diag-min-age 5 --diag FIN_WAIT2=86 \
+		--diag CLOSE_WAIT=76 >"$work/summary" || fail "fintrack exited $?"
+	grep -q "^  nothing piles up" "$work/summary" || fail "diagnosed below the thresholds"
+	grep -qi "seed" "$work/summary" && fail "the summary speaks of a seed"
 	;;
 bad_input)
 	"$TRACEGEN" -o "$work/t.pcap" -n 20 || fail "trace generator"

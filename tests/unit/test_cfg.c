@@ -42,7 +42,7 @@ struct listed_key {
 static const struct listed_key listed_keys[] = { FT_CFG_KEY_LIST(LISTED_KEY) };
 #undef LISTED_KEY
 
-#define LISTED_SECTION(name, ini, heading) ini,
+#define LISTED_SECTION(name, ini, heading, reload) ini,
 static const char *const listed_sections[FT_CFG_S_MAX] = { FT_CFG_SECTION_LIST(LISTED_SECTION) };
 #undef LISTED_SECTION
 
@@ -220,6 +220,7 @@ static const char every_key_ini[] =
 		"SYN_SENT = 11\nSYN_RECV = 12\nESTABLISHED = 13\nFIN_WAIT1 = 14\nFIN_WAIT2 = 15\n"
 		"CLOSING = 16\nTIME_WAIT = 17\nCLOSE_WAIT = 18\nLAST_ACK = 19.5\n"
 		"[diagnosis]\n"
+		"min_age = 7.5\n"
 		"SYN_SENT = 21\nSYN_RECV = 22\nESTABLISHED = 23\nFIN_WAIT1 = 24\nFIN_WAIT2 = 25\n"
 		"CLOSING = 26\nTIME_WAIT = 27\nCLOSE_WAIT = 28\nLAST_ACK = 29\n"
 		"[metrics]\n"
@@ -315,6 +316,8 @@ static const char *const every_key_args[] = {
 	"7",
 	"--ipfix-template-interval",
 	"1.5",
+	"--diag-min-age",
+	"7.5",
 	"--pairs",
 	"1:2,4:3",
 	"--workers",
@@ -338,7 +341,8 @@ static const char *const every_key_args[] = {
 /* The command-line-only settings, replay side. */
 static const char *const replay_args[] = {
 	"--pcap", "trace.pcap", "--drain", "--events", "ev.jsonl", "--report", "-", "--quiet",
-	"--config", NULL, /* A config file, filled in by the test. */
+	"--progress", "on", "--eal-verbose", "--config",
+	NULL, /* A config file, filled in by the test. */
 };
 
 static void
@@ -381,6 +385,7 @@ check_every_key_set(const struct ft_app_cfg *cfg)
 	assert_int_equal(cfg->tx_drain_us, 50);
 	assert_int_equal(cfg->drop_malformed, 1);
 	assert_int_equal(cfg->stats_interval_ms, 250);
+	assert_int_equal(cfg->diag_min_age_ms, 7500);
 }
 
 /* Every INI value of cfg differs from its default: the test above left none out. */
@@ -425,12 +430,16 @@ test_defaults(void **state)
 		assert_int_equal(cfg.engine.timeout_ms[s], e.timeout_ms[s]);
 	assert_int_equal(cfg.diag[FT_TCP_SYN_SENT], 0);
 	assert_int_equal(cfg.diag[FT_TCP_ESTABLISHED], 0);
-	assert_int_equal(cfg.diag[FT_TCP_FIN_WAIT1], 1);
-	assert_int_equal(cfg.diag[FT_TCP_FIN_WAIT2], 1);
-	assert_int_equal(cfg.diag[FT_TCP_CLOSING], 1);
-	assert_int_equal(cfg.diag[FT_TCP_CLOSE_WAIT], 1);
-	assert_int_equal(cfg.diag[FT_TCP_LAST_ACK], 1);
+	/* A pile is many endpoints, not one cut off by the end of a capture. */
+	assert_int_equal(cfg.diag[FT_TCP_FIN_WAIT1], 50);
+	assert_int_equal(cfg.diag[FT_TCP_FIN_WAIT2], 50);
+	assert_int_equal(cfg.diag[FT_TCP_CLOSING], 50);
+	assert_int_equal(cfg.diag[FT_TCP_CLOSE_WAIT], 50);
+	assert_int_equal(cfg.diag[FT_TCP_LAST_ACK], 50);
 	assert_int_equal(cfg.diag[FT_TCP_TIME_WAIT], 1000);
+	assert_int_equal(cfg.diag_min_age_ms, 30000);
+	assert_int_equal(cfg.progress, FT_CFG_PROGRESS_AUTO);
+	assert_int_equal(cfg.eal_verbose, 0);
 	assert_int_equal(cfg.npairs, 0);
 	assert_int_equal(cfg.workers, 0);
 	assert_int_equal(cfg.rx_desc, 1024);
@@ -481,6 +490,8 @@ test_every_key_from_command_line(void **state)
 	assert_string_equal(cfg.events, "ev.jsonl");
 	assert_string_equal(cfg.report, "-");
 	assert_int_equal(cfg.quiet, 1);
+	assert_int_equal(cfg.progress, FT_CFG_PROGRESS_ON);
+	assert_int_equal(cfg.eal_verbose, 1);
 	assert_string_equal(cfg.config, args[DIM(args) - 1]);
 
 	/* Between them, the two command lines give every option of the list. */
@@ -635,15 +646,42 @@ static const struct bad_input bad_inputs[] = {
 	{ "[ports]\npairs = 0:1\n", { "--pcap", "t.pcap", "--config", "@" },
 			"--pairs is for live mode, not with --pcap" },
 	{ NULL, { "--pcap", "t.pcap", "extra" }, "unexpected argument 'extra'" },
-	{ NULL, { "--bogus" }, "fintrack: bad option; see fintrack -- --help" },
+	{ NULL, { "--bogus" }, "fintrack: see fintrack --help for fintrack's options" },
 	{ NULL, { "--metrics-address", "localhost" },
 			"--metrics-address: 'localhost' is not an IPv4 or IPv6 address" },
 	{ "[ipfix]\ncollector = 198.18.0.300\n", { "--config", "@" },
 			"[ipfix] collector: '198.18.0.300' is not an IPv4 or IPv6 address" },
 	{ NULL, { "--ipfix-port", "65536" }, "--ipfix-port: '65536' is not a number in 0..65535" },
-	{ NULL, { "--max-flows" }, "fintrack: bad option" },
+	{ NULL, { "--max-flows" }, "see fintrack --help" },
 	{ NULL, { "--config", "/tmp/ft_test_cfg_missing.ini" },
-			"--config /tmp/ft_test_cfg_missing.ini: cannot read or parse the file" },
+			"--config /tmp/ft_test_cfg_missing.ini: cannot read it: No such file" },
+	{ NULL, { "--progress", "sometimes" }, "--progress: 'sometimes' is not auto, on or off" },
+	/* The file is read strictly; every error says at which line. */
+	{ "[engine]\nmax_flows = 4096\nmax_flows\n", { "--config", "@" },
+			":3: 'max_flows' is not a [section], a key = value or a comment" },
+	{ "[engine]\nmax_flows =\n", { "--config", "@" },
+			":2: [engine] max_flows: no value (key = value)" },
+	{ "[engine]\nmax_flows = ; a comment, not a value\n", { "--config", "@" },
+			":2: [engine] max_flows: no value" },
+	{ "[engine]\nmax_flows = 4096\n\n; again\nmax_flows = 8192\n", { "--config", "@" },
+			":5: [engine] max_flows: given twice (first at line 2)" },
+	{ "[timeouts]\nFIN_WAIT2 = 3\nfin_wait2 = 4\n", { "--config", "@" },
+			":3: [timeouts] fin_wait2: given twice (first at line 2)" },
+	{ "[live]\nburst = 8\n[engine]\n[live]\nmbufs = 4095\n", { "--config", "@" },
+			":4: section [live] given twice (first at line 1)" },
+	{ "max_flows = 4096\n[engine]\n", { "--config", "@" },
+			":1: key 'max_flows' comes before any [section]" },
+	{ "[engine]\n= 5\n", { "--config", "@" }, ":2: '= 5' has no key" },
+	{ "[engine\nmax_flows = 8\n", { "--config", "@" },
+			":1: '[engine' is not a section header [name]" },
+	{ "[engine] max_flows = 8\n", { "--config", "@" },
+			":1: '[engine] max_flows = 8' is not a section header" },
+	{ "[engine]\nmax_flows = 10;20\n", { "--config", "@" },
+			":2: [engine] max_flows: '10;20' is not a number" },
+	{ "\n\n[engine]\nmax_flows = lots\n", { "--config", "@" },
+			":4: [engine] max_flows: 'lots' is not a number in 8..268435456" },
+	{ "[diagnosis]\nmin_age = -1\n", { "--config", "@" },
+			"[diagnosis] min_age: '-1' is not a number of seconds" },
 };
 
 static void
@@ -684,10 +722,10 @@ test_foreach(void **state)
 	defaults_of(&cfg);
 	ft_cfg_foreach(&cfg, collect, &vs);
 	/*
-	 * 6 of the command line only, 9 [engine], 9 + 9 states, 3 [metrics], 5 [ipfix],
+	 * 8 of the command line only, 9 [engine], 9 + 10 states, 3 [metrics], 5 [ipfix],
 	 * 1 [ports], 8 [live].
 	 */
-	assert_int_equal(vs.n, 50);
+	assert_int_equal(vs.n, 53);
 	v = find_value(&vs, NULL, "pcap");
 	assert_string_equal(v->text, "");
 	assert_false(v->has_num);
@@ -752,8 +790,15 @@ test_help(void **state)
 
 	(void)state;
 	assert_int_equal(parse_argv(&cfg, STDOUT_FILENO, args, 1), 1);
-	expect_output("Usage: fintrack [EAL options] -- [--pcap FILE] [options]");
-	expect_output("--help");
+	expect_output("Usage: fintrack --pcap FILE [options]");
+	expect_output("fintrack [EAL options] -- [options]");
+	expect_output("EAL's own options: fintrack -h --");
+	expect_output("Exit status: 0 done; 1 fintrack could not run");
+	expect_output("-h, --help");
+	expect_output("-V, --version");
+	expect_output("State timeouts, both modes (reloaded on SIGHUP in live mode):");
+	expect_output("Diagnosis, both modes (reloaded on SIGHUP in live mode):");
+	expect_output("[diagnosis] min_age, 0..1728000 s, default 30");
 	for (i = 0; i < DIM(listed_keys); i++) {
 		const struct listed_key *k = &listed_keys[i];
 		char text[96];
@@ -772,6 +817,137 @@ test_help(void **state)
 	expect_output("--evict closing|none");
 	expect_output("[live] stats_interval, 0..86400 s, default 1");
 	expect_output("CLOSE_WAIT=43200");
+	/* -h is --help; -V and --version are left to the caller. */
+	args[0] = "-h";
+	assert_int_equal(parse_argv(&cfg, STDOUT_FILENO, args, 1), FT_CFG_HELP);
+	expect_output("--max-flows N");
+	args[0] = "--version";
+	assert_int_equal(parse_argv(&cfg, STDOUT_FILENO, args, 1), FT_CFG_VERSION);
+	args[0] = "-V";
+	assert_int_equal(parse_argv(&cfg, STDOUT_FILENO, args, 1), FT_CFG_VERSION);
+}
+
+static void
+test_man_lists_every_option(void **state)
+{
+	char path[] = "/tmp/ft_test_cfg_man.XXXXXX";
+	unsigned int i;
+	ssize_t got;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w+");
+	assert_non_null(f);
+	ft_cfg_print_man(f);
+	fflush(f);
+	got = pread(fd, output, sizeof(output) - 1, 0);
+	output[got > 0 ? got : 0] = '\0';
+	fclose(f);
+	unlink(path);
+	assert_true(got > 0 && (size_t)got < sizeof(output) - 1);
+	expect_output(".SS Command line only\n");
+	expect_output(".SS State timeouts, both modes (reloaded on SIGHUP in live mode)\n");
+	expect_output(".TP\n.B \\-\\-timeout STATE=SECONDS\n");
+	expect_output(".B \\-h, \\-\\-help\n");
+	expect_output(".B \\-V, \\-\\-version\n");
+	/* Every option, its hyphens escaped for roff, and every INI key. */
+	for (i = 0; i < DIM(listed_keys); i++) {
+		const struct listed_key *k = &listed_keys[i];
+		char text[128], *o = text + snprintf(text, sizeof(text), ".B \\-\\-");
+		const char *c;
+
+		for (c = k->option; *c != '\0' && o < text + sizeof(text) - 3; c++) {
+			if (*c == '-')
+				*o++ = '\\';
+			*o++ = *c;
+		}
+		*o = '\0';
+		expect_output(text);
+		if (k->key != NULL) {
+			snprintf(text, sizeof(text), "[%s] ", listed_sections[k->section]);
+			expect_output(text);
+		}
+	}
+	/* No line starts with a dot roff would take for a request by mistake. */
+	assert_null(strstr(output, "\n.."));
+}
+
+static void
+test_reload(void **state)
+{
+	const char *before = write_ini("[engine]\nmax_flows = 4096\n[timeouts]\nFIN_WAIT2 = 30\n"
+				       "[diagnosis]\nCLOSE_WAIT = 10\n");
+	const char *after =
+			write_ini("[engine]\nmax_flows = 8192\n[timeouts]\nFIN_WAIT2 = 1\n"
+				  "CLOSE_WAIT = 2.5\n[diagnosis]\nCLOSE_WAIT = 10\nmin_age = 5\n"
+				  "[live]\nburst = 8\n");
+	struct ft_app_cfg running, fresh;
+	char applied[512], ignored[512];
+
+	(void)state;
+	assert_int_equal(parse_args(&running, "--config", before, "--timeout", "LAST_ACK=7", NULL),
+			0);
+	/* The file changed; the command line is the same (it still wins). */
+	assert_int_equal(parse_args(&fresh, "--config", after, "--timeout", "LAST_ACK=7", NULL), 0);
+	assert_int_equal(ft_cfg_reload(&running, &fresh, applied, sizeof(applied), ignored,
+					 sizeof(ignored)),
+			3);
+	assert_string_equal(applied,
+			"[timeouts] FIN_WAIT2, [timeouts] CLOSE_WAIT, [diagnosis] min_age");
+	assert_string_equal(ignored, "[engine] max_flows, [live] burst");
+	assert_int_equal(running.engine.timeout_ms[FT_TCP_FIN_WAIT2], 1000);
+	assert_int_equal(running.engine.timeout_ms[FT_TCP_CLOSE_WAIT], 2500);
+	assert_int_equal(running.engine.timeout_ms[FT_TCP_LAST_ACK], 7000);
+	assert_int_equal(running.diag_min_age_ms, 5000);
+	assert_int_equal(running.diag[FT_TCP_CLOSE_WAIT], 10);
+	/* Read at start only: kept. */
+	assert_int_equal(running.engine.max_flows, 4096);
+	assert_int_equal(running.burst, 32);
+	/* Nothing changed: nothing to say. */
+	assert_int_equal(ft_cfg_reload(&running, &running, applied, sizeof(applied), ignored,
+					 sizeof(ignored)),
+			0);
+	assert_string_equal(applied, "");
+	assert_string_equal(ignored, "");
+}
+
+static void
+test_default_config(void **state)
+{
+	const char *ini = write_ini("[engine]\nmax_flows = 4096\n");
+	const char *other = write_ini("[engine]\nmax_flows = 512\n");
+	struct ft_app_cfg cfg;
+
+	(void)state;
+	ft_cfg_default_config = ini;
+	assert_int_equal(parse_args(&cfg, NULL), 0);
+	assert_string_equal(cfg.config, ini);
+	assert_int_equal(cfg.engine.max_flows, 4096);
+	/* --config names another file: the default one is not read. */
+	assert_int_equal(parse_args(&cfg, "--config", other, NULL), 0);
+	assert_int_equal(cfg.engine.max_flows, 512);
+	/* A default file that does not exist is no error. */
+	ft_cfg_default_config = "/tmp/ft_test_cfg_no_such_default.ini";
+	assert_int_equal(parse_args(&cfg, NULL), 0);
+	assert_null(cfg.config);
+	ft_cfg_default_config = NULL;
+}
+
+static void
+test_option_arg(void **state)
+{
+	(void)state;
+	assert_int_equal(ft_cfg_option_arg("pcap"), 1);
+	assert_int_equal(ft_cfg_option_arg("max-flows=10"), 1);
+	assert_int_equal(ft_cfg_option_arg("drain"), 0);
+	assert_int_equal(ft_cfg_option_arg("help"), 0);
+	assert_int_equal(ft_cfg_option_arg("version"), 0);
+	assert_int_equal(ft_cfg_option_arg("no-huge"), -1);
+	assert_int_equal(ft_cfg_option_arg("max"), -1);
+	assert_int_equal(ft_cfg_option_arg("file-prefix=x"), -1);
 }
 
 /* An INI key of the sample: set ("key = value") or shown commented out ("; key = value"). */
@@ -906,6 +1082,10 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_errors, teardown),
 		cmocka_unit_test_teardown(test_foreach, teardown),
 		cmocka_unit_test_teardown(test_help, teardown),
+		cmocka_unit_test_teardown(test_man_lists_every_option, teardown),
+		cmocka_unit_test_teardown(test_reload, teardown),
+		cmocka_unit_test_teardown(test_default_config, teardown),
+		cmocka_unit_test_teardown(test_option_arg, teardown),
 		cmocka_unit_test_teardown(test_sample_lists_every_key, teardown),
 		cmocka_unit_test_teardown(test_two_port_nic_sample, teardown),
 	};
