@@ -104,6 +104,9 @@ ft_tally_readers(struct ft_engine *const *e, unsigned int n, unsigned int reader
 int
 ft_tally_in_pile(const struct ft_flow_info *fi, unsigned int r, uint64_t min_age_ns)
 {
+	/* Of a flow seen one way only, the states are partly inferred: no evidence of a pile. */
+	if (fi->one_sided != FT_ONE_SIDED_NO)
+		return 0;
 	return ft_output_diag_measure(fi->state[r]) != FT_DIAG_PILE ||
 			fi->in_state_ns[r] >= min_age_ns;
 }

@@ -331,6 +331,9 @@ add_flow(struct rte_tel_data *d, unsigned int n, const struct ft_flow_info *fi, 
 	rte_tel_data_add_dict_u64(c, "client_expires_ms", fi->expires_ns[0] / 1000000);
 	rte_tel_data_add_dict_u64(c, "server_expires_ms", fi->expires_ns[1] / 1000000);
 	rte_tel_data_add_dict_u64(c, "lcore", lcore);
+	if (fi->one_sided != FT_ONE_SIDED_NO)
+		rte_tel_data_add_dict_string(c, "one_sided",
+				ft_engine_one_sided_word(fi->one_sided));
 	if (fi->ctx != 0) {
 		rte_tel_data_add_dict_u64(c, "ctx", fi->ctx);
 		rte_tel_data_add_dict_string(c, "tunnel",
