@@ -577,8 +577,7 @@ static const struct {
 			"Flows with an endpoint in a state. Parameters: STATE[,cursor] (cursor: 'next')" },
 	{ "/fintrack/config", cmd_config, "The running configuration" },
 	{ "/fintrack/diagnosis", cmd_diagnosis,
-			"Per closing state: endpoints, the hosts (or with by_context the tenant "
-			"contexts) holding most, what it means. Parameter: by_context" },
+			"Per closing state: endpoints, who holds most, what it means. Param: by_context" },
 	{ "/fintrack/contexts", cmd_contexts,
 			"Tenant contexts: tunnel kind and identity. Parameter: first ctx id" },
 };
