@@ -69,7 +69,7 @@ random_isn(struct tg_flow *f)
 static uint16_t
 random_len(struct tg_flow *f)
 {
-	return (uint16_t)tg_rng_range(&f->rng, 1, TG_MAX_PAYLOAD);
+	return (uint16_t)tg_rng_range(&f->rng, 1, f->mss);
 }
 
 /* Moves the clock of the flow forward by a random delay of at most max_us. */
@@ -529,6 +529,7 @@ tg_flow_setup(struct tg_flow *f, const struct tg_cfg *cfg, uint64_t idx, unsigne
 	f->t = start_us;
 	f->half_rtt = cfg->rtt_us / 2;
 	f->data_segments = cfg->data_segments;
+	f->mss = cfg->mss;
 	f->npkts = 0;
 	f->next = 0;
 	f->ninc = 0;

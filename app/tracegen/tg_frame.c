@@ -31,7 +31,7 @@
 
 /* The payload filler is the alphabet repeated; a segment starts at offset seq % 26. */
 #define FILLER_PERIOD 26
-static uint8_t filler[TG_MAX_PAYLOAD + FILLER_PERIOD];
+static uint8_t filler[TG_MAX_MSS + FILLER_PERIOD];
 
 static const uint8_t client_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 static const uint8_t server_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
@@ -111,16 +111,19 @@ tg_frame_len(const struct tg_flow *f, const struct tg_pkt *p)
 			TCP_HLEN + tcp_optlen(p) + p->len;
 }
 
-/* Writes the TCP options of a segment and returns the position after them. */
+/*
+ * Writes the TCP options of a segment and returns the position after them. A SYN advertises
+ * an MSS of 1460 (a 1500-byte MTU), or mss when the segments are larger than that.
+ */
 static uint8_t *
-put_tcp_options(uint8_t *o, const struct tg_pkt *p)
+put_tcp_options(uint8_t *o, const struct tg_pkt *p, uint16_t mss)
 {
 	switch (p->opts) {
 	case TG_OPT_SYN:
 		/* Same layout as Linux: MSS, SACK permitted, timestamps, NOP, window scale. */
 		*o++ = 2;
 		*o++ = 4;
-		o = put16(o, TCP_MSS);
+		o = put16(o, mss > TCP_MSS ? mss : TCP_MSS);
 		*o++ = 4;
 		*o++ = 2;
 		*o++ = 8;
@@ -214,7 +217,7 @@ tg_frame_build(const struct tg_flow *f, const struct tg_pkt *p, uint8_t *buf)
 	b = put16(b, (p->tcp_flags & TG_TH_SYN) ? TCP_SYN_WINDOW : TCP_WINDOW);
 	b = put16(b, 0);
 	b = put16(b, 0);
-	b = put_tcp_options(b, p);
+	b = put_tcp_options(b, p, f->mss);
 	memcpy(b, filler + p->seq % FILLER_PERIOD, p->len);
 	b += p->len;
 

@@ -61,7 +61,7 @@ usage(FILE *out)
 	fprintf(out,
 			"Usage: ft-tracegen -o FILE [-n FLOWS] [-s SEED] [--mix SPEC] [--ipv6 PCT]\n"
 			"                   [--vlan PCT] [--qinq PCT] [--rate FLOWS_PER_S] [--rtt-us US]\n"
-			"                   [--data-segments N] [--expect FILE] [--list-kinds] [-h]\n"
+			"                   [--data-segments N] [--mss N] [--expect FILE] [--list-kinds] [-h]\n"
 			"\n"
 			"Writes a pcap file of synthetic TCP connection lifecycles, deterministic from\n"
 			"the arguments.\n"
@@ -79,6 +79,8 @@ usage(FILE *out)
 			"      --rate FLOWS_PER_S new flows per second (default 1000)\n"
 			"      --rtt-us US        round-trip time in microseconds (default 1000)\n"
 			"      --data-segments N  request/response exchanges per flow (default 2)\n"
+			"      --mss N            largest TCP payload of a segment, 1..9000 (default 1400);\n"
+			"                         a SYN advertises the larger of 1460 and N\n"
 			"      --linktype TYPE    ether (default), sll (Linux cooked capture) or raw (raw IP);\n"
 			"                         VLAN tags are dropped with sll and raw\n"
 			"      --snaplen N        keep only the first N bytes of each frame (64..65535, default\n"
@@ -293,6 +295,7 @@ parse_args(struct options *o, int argc, char **argv)
 		OPT_LIST,
 		OPT_LINKTYPE,
 		OPT_SNAPLEN,
+		OPT_MSS,
 	};
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -309,6 +312,7 @@ parse_args(struct options *o, int argc, char **argv)
 		{ "list-kinds", no_argument, NULL, OPT_LIST },
 		{ "linktype", required_argument, NULL, OPT_LINKTYPE },
 		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+		{ "mss", required_argument, NULL, OPT_MSS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -320,6 +324,7 @@ parse_args(struct options *o, int argc, char **argv)
 	o->rate = 1000;
 	o->cfg.rtt_us = 1000;
 	o->cfg.data_segments = 2;
+	o->cfg.mss = TG_DEFAULT_MSS;
 	o->linktype = DLT_EN10MB;
 	o->snaplen = 65535;
 	parse_mix(o, "all");
@@ -359,6 +364,9 @@ parse_args(struct options *o, int argc, char **argv)
 		case OPT_DATA:
 			o->cfg.data_segments = (unsigned int)parse_u64("--data-segments", optarg,
 					10, 0, MAX_DATA_SEGMENTS);
+			break;
+		case OPT_MSS:
+			o->cfg.mss = (uint16_t)parse_u64("--mss", optarg, 10, 1, TG_MAX_MSS);
 			break;
 		case OPT_EXPECT:
 			if (optarg[0] == '\0')

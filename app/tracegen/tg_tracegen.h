@@ -32,11 +32,16 @@
 #define TG_OPT_SYN 1 /* MSS, SACK permitted, timestamps, window scale: 20 bytes. */
 #define TG_OPT_TS  2 /* NOP, NOP, timestamps: 12 bytes. */
 
-/* Largest payload the generator puts in one segment. */
-#define TG_MAX_PAYLOAD 1400
+/* Largest payload of a segment: by default, and the most --mss allows (jumbo frames). */
+#define TG_DEFAULT_MSS 1400
+#define TG_MAX_MSS     9000
 
-/* Large enough for Ethernet, two VLAN tags, IPv6, TCP with options and the payload. */
-#define TG_MAX_FRAME 2048
+/* Ethernet, two VLAN tags, IPv6 and TCP with the largest options: 22 + 40 + 40 bytes. */
+#define TG_MAX_HEADERS 102
+
+/* Large enough for the headers and the largest payload (a jumbo frame of 9,102 bytes). */
+#define TG_MAX_FRAME 9216
+_Static_assert(TG_MAX_HEADERS + TG_MAX_MSS <= TG_MAX_FRAME, "frame buffer too small");
 
 /* A flow has at most this many incarnations on the same tuple. */
 #define TG_MAX_INC 2
@@ -100,6 +105,7 @@ struct tg_cfg {
 	double qinq_pct;
 	uint32_t rtt_us;
 	unsigned int data_segments;
+	uint16_t mss; /* Largest TCP payload of a segment. */
 };
 
 struct tg_flow {
@@ -114,6 +120,7 @@ struct tg_flow {
 	uint64_t t; /* Time of the next packet the builder emits. */
 	uint32_t half_rtt;
 	unsigned int data_segments;
+	uint16_t mss;
 	struct tg_incarnation inc[TG_MAX_INC];
 	unsigned int ninc;
 	struct tg_pkt *pkts;
