@@ -17,6 +17,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Header lengths and EtherTypes. */
+#define TG_ETH_HLEN	  14
+#define TG_VLAN_HLEN	  4
+#define TG_IPV4_HLEN	  20
+#define TG_IPV6_HLEN	  40
+#define TG_ETHERTYPE_IPV4 0x0800
+#define TG_ETHERTYPE_IPV6 0x86dd
+#define TG_ETHERTYPE_VLAN 0x8100
+#define TG_ETHERTYPE_QINQ 0x88a8
+
 /* Direction of a packet, also used as the index of the sending side. */
 #define TG_CLIENT 0
 #define TG_SERVER 1
@@ -184,6 +194,26 @@ tg_rng_seed(struct tg_rng *r, uint64_t seed, uint64_t idx)
 	(void)tg_rng_next(r);
 }
 
+/* Writes a big-endian 16-bit value and returns the position after it. */
+static inline uint8_t *
+tg_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return p + 2;
+}
+
+/* Writes a big-endian 32-bit value and returns the position after it. */
+static inline uint8_t *
+tg_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+	return p + 4;
+}
+
 /* tg_flow.c */
 void tg_flow_setup(struct tg_flow *f, const struct tg_cfg *cfg, uint64_t idx, unsigned int kind,
 		const struct tg_rng *rng, uint64_t start_us);
@@ -193,5 +223,11 @@ void tg_endpoint_str(const struct tg_flow *f, unsigned int side, char *buf, size
 void tg_frame_init(void);
 size_t tg_frame_len(const struct tg_flow *f, const struct tg_pkt *p);
 size_t tg_frame_build(const struct tg_flow *f, const struct tg_pkt *p, uint8_t *buf);
+/* Ethernet header with nvlan tags (802.1ad then 802.1Q for two, outer vid[0] first). */
+uint8_t *tg_put_eth(uint8_t *b, const uint8_t dst[6], const uint8_t src[6], unsigned int nvlan,
+		const uint16_t vid[2], uint16_t ethertype);
+/* IPv4 header without options: TTL 64, DF, its checksum. */
+uint8_t *tg_put_ipv4(uint8_t *b, uint16_t total_len, uint16_t id, uint8_t proto,
+		const uint8_t src[4], const uint8_t dst[4]);
 
 #endif /* TG_TRACEGEN_H */
