@@ -49,9 +49,22 @@
 /* Ethernet, two VLAN tags, IPv6 and TCP with the largest options: 22 + 40 + 40 bytes. */
 #define TG_MAX_HEADERS 102
 
-/* Large enough for the headers and the largest payload (a jumbo frame of 9,102 bytes). */
-#define TG_MAX_FRAME 9216
-_Static_assert(TG_MAX_HEADERS + TG_MAX_MSS <= TG_MAX_FRAME, "frame buffer too small");
+/*
+ * Tunnel levels around a flow's frame, and the most one level adds: IPv4, UDP, GENEVE with
+ * the 32 bytes of GWLB options (68 bytes), or GENEVE without options and an Ethernet header
+ * with two tags (58 bytes) when another level follows.
+ */
+#define TG_MAX_TUNNEL_LEVELS 2
+#define TG_MAX_TUNNEL_HLEN   68
+
+/*
+ * Large enough for the headers, the largest payload and two tunnel levels under an outer
+ * Ethernet header: 9,102 + 14 + 2 x 68 bytes. A GWLB frame of 8,500 inner bytes is 8,582.
+ */
+#define TG_MAX_FRAME 9344
+#define TG_MAX_ENCAP (TG_ETH_HLEN + TG_MAX_TUNNEL_LEVELS * TG_MAX_TUNNEL_HLEN)
+_Static_assert(TG_MAX_HEADERS + TG_MAX_MSS + TG_MAX_ENCAP <= TG_MAX_FRAME,
+		"frame buffer too small");
 
 /* A flow has at most this many incarnations on the same tuple. */
 #define TG_MAX_INC 2
@@ -118,6 +131,37 @@ struct tg_cfg {
 	uint16_t mss; /* Largest TCP payload of a segment. */
 };
 
+/* Tunnel encapsulations (--encap). */
+enum tg_tunnel {
+	TG_TUN_NONE,
+	TG_TUN_GENEVE, /* GENEVE, VNI = identity, no options. */
+	TG_TUN_GWLB,   /* GENEVE as AWS GWLB sends it: VNI 0, raw IP, three options. */
+	TG_TUN_VXLAN,
+	TG_TUN_IPIP,
+	TG_TUN_GRE,
+	TG_TUN_GUE,
+};
+
+/*
+ * How every flow is encapsulated: the settings, fixed once the command line is read, and
+ * the IPv4 ids of the tunnel endpoints, which the writer advances packet by packet.
+ */
+struct tg_encap {
+	unsigned int nlevels;			   /* 0: no encapsulation. */
+	enum tg_tunnel kind[TG_MAX_TUNNEL_LEVELS]; /* Outermost first. */
+	char name[32];				   /* As --encap gave it, "gwlb+gre". */
+	uint32_t contexts;			   /* Flow i is in context i % contexts. */
+	uint32_t tunnel_id;			   /* Identity of context 0. */
+	bool gre_key;
+	bool geneve_eth; /* GENEVE carries Ethernet (0x6558), not raw IP. */
+	bool gre_eth;	 /* GRE carries Ethernet (0x6558), not raw IP. */
+	uint8_t gue_variant;
+	uint16_t geneve_port; /* Also GWLB's. */
+	uint16_t vxlan_port;
+	uint16_t gue_port;
+	uint16_t ip_id[2 * TG_MAX_TUNNEL_LEVELS]; /* Next id of each tunnel endpoint. */
+};
+
 struct tg_flow {
 	uint64_t idx; /* Index of the flow, 0 .. n - 1. */
 	unsigned int kind;
@@ -136,7 +180,9 @@ struct tg_flow {
 	struct tg_pkt *pkts;
 	size_t npkts;
 	size_t cap;
-	size_t next; /* Next packet to write out. */
+	size_t next;	    /* Next packet to write out. */
+	uint32_t tunnel_id; /* Identity of the flow's tunnel context. */
+	uint32_t cookie;    /* GWLB flow cookie, the same both ways. */
 };
 
 /* One entry of the kind table. */
@@ -218,6 +264,16 @@ tg_put32(uint8_t *p, uint32_t v)
 void tg_flow_setup(struct tg_flow *f, const struct tg_cfg *cfg, uint64_t idx, unsigned int kind,
 		const struct tg_rng *rng, uint64_t start_us);
 void tg_endpoint_str(const struct tg_flow *f, unsigned int side, char *buf, size_t size);
+
+/* tg_encap.c */
+/* Reads --encap: 0, -EINVAL for a name that is not a tunnel, -E2BIG for too many levels. */
+int tg_encap_parse(struct tg_encap *e, const char *spec);
+bool tg_encap_has(const struct tg_encap *e, enum tg_tunnel kind);
+uint32_t tg_encap_max_id(const struct tg_encap *e);
+void tg_encap_assign(const struct tg_encap *e, struct tg_flow *f, uint64_t seed);
+void tg_encap_id_str(const struct tg_encap *e, const struct tg_flow *f, char *buf, size_t size);
+size_t tg_encap_build(struct tg_encap *e, const struct tg_flow *f, const struct tg_pkt *p,
+		uint8_t *buf);
 
 /* tg_frame.c */
 void tg_frame_init(void);
