@@ -32,13 +32,17 @@
 #define MAX_RTT_US	  10000000
 #define MAX_RATE	  1e9
 #define MAX_CONTEXTS	  (1U << 24)
+/* Seeds the tuples of --same-tuple apart from the flows' own generators. */
+#define TUPLE_SALT 0x7475706c65730000ULL
 /* Keeps every pcap timestamp below 2^32 seconds. */
 #define MAX_TRACE_SECONDS 2.5e9
 
 struct options {
 	const char *output;
 	const char *expect;
-	uint64_t nflows;
+	uint64_t nflows; /* -n: flows, or tuples with --same-tuple. */
+	uint64_t total;	 /* Flows in the trace. */
+	bool same_tuple;
 	uint64_t seed;
 	double rate;
 	bool roundrobin;
@@ -73,6 +77,7 @@ enum {
 	OPT_GENEVE_PORT,
 	OPT_VXLAN_PORT,
 	OPT_GUE_PORT,
+	OPT_SAME_TUPLE,
 };
 
 /* Active flows ordered by (time of next packet, flow index). */
@@ -89,14 +94,15 @@ usage(FILE *out)
 			"Usage: ft-tracegen -o FILE [-n FLOWS] [-s SEED] [--mix SPEC] [--ipv6 PCT]\n"
 			"                   [--vlan PCT] [--qinq PCT] [--rate FLOWS_PER_S] [--rtt-us US]\n"
 			"                   [--data-segments N] [--mss N] [--encap KIND[+KIND]] [--contexts N]\n"
-			"                   [--tunnel-id BASE] [tunnel options] [--expect FILE]\n"
+			"                   [--tunnel-id BASE] [--same-tuple] [tunnel options] [--expect FILE]\n"
 			"                   [--list-kinds] [-h]\n"
 			"\n"
 			"Writes a pcap file of synthetic TCP connection lifecycles, deterministic from\n"
 			"the arguments.\n"
 			"\n"
 			"  -o, --output FILE      pcap file to write (\"-\" for stdout)\n"
-			"  -n, --flows FLOWS      number of flows to generate (default 1000)\n"
+			"  -n, --flows FLOWS      number of flows to generate (default 1000); with\n"
+			"                         --same-tuple, of distinct tuples\n"
 			"  -s, --seed SEED        PRNG seed (default 1)\n"
 			"      --mix SPEC         \"all\" (every kind, equal weight; default),\n"
 			"                         \"roundrobin\" (flow i gets kind i %% number of kinds)\n"
@@ -133,6 +139,9 @@ usage(FILE *out)
 			"      --tunnel-id BASE   identity of the first context (default 100; context c\n"
 			"                         has BASE + c): the VNI, the GRE key, the GWLB endpoint\n"
 			"                         0x0e00000000000000 | id and attachment 0x0a00.. | id\n"
+			"      --same-tuple       with --contexts N, every tuple N times, once in each\n"
+			"                         context, as flows of their own (kind, times, sequence\n"
+			"                         numbers): -n tuples make N x n flows\n"
 			"      --gre-key on|off   GRE carries the identity as its key (default on)\n"
 			"      --inner-eth on|off GENEVE and GRE carry Ethernet frames (0x6558) or IP\n"
 			"                         packets (default: on for geneve, off for gre)\n"
@@ -365,6 +374,7 @@ check_tunnel_options(const struct tg_encap *e, uint32_t given, const struct opti
 		{ OPT_GENEVE_PORT, { TG_TUN_GENEVE, TG_TUN_GWLB } },
 		{ OPT_VXLAN_PORT, { TG_TUN_VXLAN, TG_TUN_VXLAN } },
 		{ OPT_GUE_PORT, { TG_TUN_GUE, TG_TUN_GUE } },
+		{ OPT_SAME_TUPLE, { TG_TUN_NONE, TG_TUN_NONE } },
 	};
 	bool has_identity = tg_encap_has(e, TG_TUN_GENEVE) || tg_encap_has(e, TG_TUN_GWLB) ||
 			tg_encap_has(e, TG_TUN_VXLAN) ||
@@ -427,6 +437,7 @@ parse_args(struct options *o, int argc, char **argv)
 		{ "geneve-port", required_argument, NULL, OPT_GENEVE_PORT },
 		{ "vxlan-port", required_argument, NULL, OPT_VXLAN_PORT },
 		{ "gue-port", required_argument, NULL, OPT_GUE_PORT },
+		{ "same-tuple", no_argument, NULL, OPT_SAME_TUPLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -455,7 +466,7 @@ parse_args(struct options *o, int argc, char **argv)
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:n:s:h", longopts, NULL)) != -1) {
-		if (c > OPT_ENCAP && c <= OPT_GUE_PORT)
+		if (c > OPT_ENCAP && c <= OPT_SAME_TUPLE)
 			tunnel_opts |= 1U << (c - OPT_ENCAP);
 		switch (c) {
 		case 'o':
@@ -529,6 +540,9 @@ parse_args(struct options *o, int argc, char **argv)
 		case OPT_GUE_PORT:
 			e->gue_port = (uint16_t)parse_u64("--gue-port", optarg, 10, 1, 65535);
 			break;
+		case OPT_SAME_TUPLE:
+			o->same_tuple = true;
+			break;
 		case OPT_EXPECT:
 			if (optarg[0] == '\0')
 				die_usage("empty file name for --expect");
@@ -572,9 +586,12 @@ parse_args(struct options *o, int argc, char **argv)
 	check_tunnel_options(e, tunnel_opts, longopts);
 	e->geneve_eth = inner_eth != 0;
 	e->gre_eth = inner_eth == 1;
-	if ((double)(o->nflows - 1) / o->rate > MAX_TRACE_SECONDS)
+	if (e->contexts == 1)
+		o->same_tuple = false; /* One copy of each tuple: the plain trace. */
+	o->total = o->nflows * (o->same_tuple ? e->contexts : 1);
+	if ((double)(o->total - 1) / o->rate > MAX_TRACE_SECONDS)
 		die_usage("%" PRIu64 " flows at %g flows/s would make the trace longer than %g s",
-				o->nflows, o->rate, MAX_TRACE_SECONDS);
+				o->total, o->rate, MAX_TRACE_SECONDS);
 }
 
 static inline bool
@@ -750,15 +767,16 @@ main(int argc, char **argv)
 	if (o.expect != NULL)
 		expect = open_output(o.expect, "expect file", &expect_buf);
 
-	while (next_idx < o.nflows || heap.n != 0) {
+	while (next_idx < o.total || heap.n != 0) {
 		struct pcap_pkthdr hdr;
 		struct tg_flow *f;
 		const struct tg_pkt *p;
 
-		if (next_idx < o.nflows) {
+		if (next_idx < o.total) {
 			uint64_t start = flow_start_us(&o, next_idx);
 
 			if (heap.n == 0 || start < heap.v[0]->pkts[heap.v[0]->next].t_us) {
+				struct tg_tuple tuple;
 				struct tg_rng rng;
 				unsigned int kind;
 
@@ -778,7 +796,13 @@ main(int argc, char **argv)
 					used[kind] = true;
 					nused++;
 				}
-				tg_flow_setup(f, &o.cfg, next_idx, kind, &rng, start);
+				if (o.same_tuple) {
+					/* Copy next_idx % contexts of a tuple, in that context. */
+					tuple.idx = next_idx / o.encap.contexts;
+					tg_rng_seed(&tuple.rng, o.seed ^ TUPLE_SALT, tuple.idx);
+				}
+				tg_flow_setup(f, &o.cfg, next_idx, kind, &rng, start,
+						o.same_tuple ? &tuple : NULL);
 				tg_encap_assign(&o.encap, f, o.seed);
 				if (expect != NULL)
 					write_expect(expect, f, &o.encap);
@@ -789,7 +813,7 @@ main(int argc, char **argv)
 							PROG ": %" PRIu64 "/%" PRIu64
 							     " flows started, %" PRIu64
 							     " packets written\n",
-							next_idx, o.nflows, npkts);
+							next_idx, o.total, npkts);
 				continue;
 			}
 		}
@@ -836,6 +860,6 @@ main(int argc, char **argv)
 	free(heap.v);
 
 	fprintf(stderr, PROG ": wrote %" PRIu64 " packets, %" PRIu64 " flows (%u kinds) to %s\n",
-			npkts, o.nflows, nused, o.output);
+			npkts, o.total, nused, o.output);
 	return 0;
 }

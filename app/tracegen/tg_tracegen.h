@@ -260,9 +260,20 @@ tg_put32(uint8_t *p, uint32_t v)
 	return p + 4;
 }
 
+/*
+ * Where a flow's tuple (address family, VLAN tags, client and server) comes from when it is
+ * not the flow's own: tuple idx, drawn from its own generator, so that flows given the same
+ * tuple share it.
+ */
+struct tg_tuple {
+	uint64_t idx;
+	struct tg_rng rng;
+};
+
 /* tg_flow.c */
+/* Sets flow idx up and builds its packets; its tuple is tuple's, or its own if NULL. */
 void tg_flow_setup(struct tg_flow *f, const struct tg_cfg *cfg, uint64_t idx, unsigned int kind,
-		const struct tg_rng *rng, uint64_t start_us);
+		const struct tg_rng *rng, uint64_t start_us, const struct tg_tuple *tuple);
 void tg_endpoint_str(const struct tg_flow *f, unsigned int side, char *buf, size_t size);
 
 /* tg_encap.c */

@@ -67,6 +67,25 @@ check)
 	grep -q '"tunnel":"gwlb+gre","tunnel_id":"endpoint=0x0e0000000000000b,attachment=0x0a0000000000000b/key=11"' \
 		"$work/gwlb+gre.exp" || fail "no flow of context 4 in gwlb+gre's expect file"
 
+	# --same-tuple: each tuple once in every context, -n counting the tuples.
+	gen same_vxlan --encap vxlan --contexts 3 --same-tuple
+	"$CHECKER" --encap vxlan --contexts 3 --same-tuple --expect "$work/same_vxlan.exp" \
+		"$work/same_vxlan.pcap" >"$work/out" || fail "--encap vxlan --contexts 3 --same-tuple"
+	grep -q "the 570 flows of the trace" "$work/out" || fail "--same-tuple -n 190 --contexts 3: not 570 flows"
+	gen same_gwlb+gre --encap gwlb+gre --contexts 4 --same-tuple --tunnel-id 1000
+	"$CHECKER" --encap gwlb+gre --contexts 4 --tunnel-id 1000 --same-tuple \
+		--expect "$work/same_gwlb+gre.exp" "$work/same_gwlb+gre.pcap" >"$work/out" ||
+		fail "--encap gwlb+gre --contexts 4 --same-tuple"
+	grep -q "the 760 flows of the trace" "$work/out" || fail "--same-tuple -n 190 --contexts 4: not 760 flows"
+	# The copies are flows of their own: not all of a tuple's copies are of one kind.
+	[ "$(sed 's/.*"client":"\([^"]*\)".*"kind":"\([^"]*\)".*/\1 \2/' "$work/same_vxlan.exp" |
+		sort -u | cut -d' ' -f1 | uniq -c | awk '$1 > 1' | wc -l)" -gt 100 ] ||
+		fail "--same-tuple: the copies of a tuple are mostly of one kind"
+	# With one context there is nothing to copy: the trace is the plain one.
+	gen same_one --encap vxlan --same-tuple
+	gen vxlan_one --encap vxlan
+	cmp -s "$work/same_one.pcap" "$work/vxlan_one.pcap" || fail "--same-tuple with one context"
+
 	# --snaplen cuts the outer frame.
 	gen gwlb+gre_96 --encap gwlb+gre --contexts 5 --tunnel-id 7 --snaplen 96
 	"$CHECKER" --prefix-of "$work/gwlb+gre.pcap" "$work/gwlb+gre_96.pcap" || fail "--snaplen 96"
