@@ -119,6 +119,33 @@ tg_encap_has(const struct tg_encap *e, enum tg_tunnel kind)
 	return false;
 }
 
+/* True when level i carries the flow's identity. */
+static bool
+level_has_id(const struct tg_encap *e, unsigned int i)
+{
+	switch (e->kind[i]) {
+	case TG_TUN_GENEVE:
+	case TG_TUN_GWLB:
+	case TG_TUN_VXLAN:
+		return true;
+	case TG_TUN_GRE:
+		return e->gre_key;
+	default:
+		return false;
+	}
+}
+
+bool
+tg_encap_has_id(const struct tg_encap *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->nlevels; i++)
+		if (level_has_id(e, i))
+			return true;
+	return false;
+}
+
 uint32_t
 tg_encap_max_id(const struct tg_encap *e)
 {
@@ -147,28 +174,16 @@ tg_encap_id_str(const struct tg_encap *e, const struct tg_flow *f, char *buf, si
 		const char *sep = i == 0 ? "" : "/";
 		int w;
 
-		switch (e->kind[i]) {
-		case TG_TUN_VXLAN:
-		case TG_TUN_GENEVE:
-			w = snprintf(buf + n, size - n, "%svni=%" PRIu32, sep, f->tunnel_id);
-			break;
-		case TG_TUN_GWLB:
+		if (!level_has_id(e, i))
+			w = snprintf(buf + n, size - n, "%s", sep);
+		else if (e->kind[i] == TG_TUN_GWLB)
 			w = snprintf(buf + n, size - n,
 					"%sendpoint=0x%016" PRIx64 ",attachment=0x%016" PRIx64, sep,
 					(uint64_t)(GWLB_ENDPOINT_BASE | f->tunnel_id),
 					(uint64_t)(GWLB_ATTACHMENT_BASE | f->tunnel_id));
-			break;
-		case TG_TUN_GRE:
-			if (e->gre_key)
-				w = snprintf(buf + n, size - n, "%skey=%" PRIu32, sep,
-						f->tunnel_id);
-			else
-				w = snprintf(buf + n, size - n, "%s", sep);
-			break;
-		default: /* No identity: IPIP, GUE. */
-			w = snprintf(buf + n, size - n, "%s", sep);
-			break;
-		}
+		else
+			w = snprintf(buf + n, size - n, "%s%s=%" PRIu32, sep,
+					e->kind[i] == TG_TUN_GRE ? "key" : "vni", f->tunnel_id);
 		n += (size_t)w;
 	}
 }

@@ -93,9 +93,9 @@ usage(FILE *out)
 	fprintf(out,
 			"Usage: ft-tracegen -o FILE [-n FLOWS] [-s SEED] [--mix SPEC] [--ipv6 PCT]\n"
 			"                   [--vlan PCT] [--qinq PCT] [--rate FLOWS_PER_S] [--rtt-us US]\n"
-			"                   [--data-segments N] [--mss N] [--encap KIND[+KIND]] [--contexts N]\n"
-			"                   [--tunnel-id BASE] [--same-tuple] [tunnel options] [--expect FILE]\n"
-			"                   [--list-kinds] [-h]\n"
+			"                   [--data-segments N] [--mss N] [--encap KIND[+KIND]]\n"
+			"                   [--contexts N] [--tunnel-id BASE] [--same-tuple]\n"
+			"                   [tunnel options] [--expect FILE] [--list-kinds] [-h]\n"
 			"\n"
 			"Writes a pcap file of synthetic TCP connection lifecycles, deterministic from\n"
 			"the arguments.\n"
@@ -376,9 +376,6 @@ check_tunnel_options(const struct tg_encap *e, uint32_t given, const struct opti
 		{ OPT_GUE_PORT, { TG_TUN_GUE, TG_TUN_GUE } },
 		{ OPT_SAME_TUPLE, { TG_TUN_NONE, TG_TUN_NONE } },
 	};
-	bool has_identity = tg_encap_has(e, TG_TUN_GENEVE) || tg_encap_has(e, TG_TUN_GWLB) ||
-			tg_encap_has(e, TG_TUN_VXLAN) ||
-			(tg_encap_has(e, TG_TUN_GRE) && e->gre_key);
 	uint64_t last_id = (uint64_t)e->tunnel_id + e->contexts - 1;
 	unsigned int i;
 
@@ -397,7 +394,7 @@ check_tunnel_options(const struct tg_encap *e, uint32_t given, const struct opti
 				!tg_encap_has(e, applies[i].kind[1]))
 			die_usage("--%s does not apply to --encap %s", name, e->name);
 	}
-	if (e->contexts > 1 && !has_identity)
+	if (e->contexts > 1 && !tg_encap_has_id(e))
 		die_usage("--contexts %" PRIu32
 			  ": --encap %s carries no tunnel identity (ipip, gue "
 			  "and gre with --gre-key off have none)",
@@ -584,6 +581,7 @@ parse_args(struct options *o, int argc, char **argv)
 	if (o->cfg.vlan_pct + o->cfg.qinq_pct > 100)
 		die_usage("--vlan and --qinq add up to more than 100 percent");
 	check_tunnel_options(e, tunnel_opts, longopts);
+	/* By default GENEVE carries Ethernet (as OVN sends it) and GRE carries IP. */
 	e->geneve_eth = inner_eth != 0;
 	e->gre_eth = inner_eth == 1;
 	if (e->contexts == 1)

@@ -7,7 +7,7 @@
  * A flow is modelled as two TCP endpoints (client and server). When a flow starts, its kind
  * builder computes the complete list of packet descriptors of the flow (times, flags,
  * sequence and acknowledgement numbers, timestamps); the frames themselves are only encoded
- * when the packet is written out.
+ * when the packet is written out, wrapped in tunnel headers with --encap (tg_encap.c).
  */
 
 #ifndef TG_TRACEGEN_H
@@ -280,6 +280,9 @@ void tg_endpoint_str(const struct tg_flow *f, unsigned int side, char *buf, size
 /* Reads --encap: 0, -EINVAL for a name that is not a tunnel, -E2BIG for too many levels. */
 int tg_encap_parse(struct tg_encap *e, const char *spec);
 bool tg_encap_has(const struct tg_encap *e, enum tg_tunnel kind);
+/* True when a level carries the flow's identity (not IPIP, GUE or GRE without a key). */
+bool tg_encap_has_id(const struct tg_encap *e);
+/* The largest identity every level carries: 24 bits with a VNI, else 32. */
 uint32_t tg_encap_max_id(const struct tg_encap *e);
 void tg_encap_assign(const struct tg_encap *e, struct tg_flow *f, uint64_t seed);
 void tg_encap_id_str(const struct tg_encap *e, const struct tg_flow *f, char *buf, size_t size);
