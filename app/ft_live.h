@@ -60,18 +60,17 @@ struct ft_worker {
 	struct rte_ring *steer_ring; /**< Packets other workers steered to this one, parsed. */
 	uint8_t *scratch;	     /**< Multi-segment headers linearised for steering. */
 	struct ft_steered (*steer_out)[FT_MAX_BURST]; /**< Outgoing bursts, one per worker. */
-	struct rte_ring *event_ring;   /**< Events for the control lcore (NULL: no events). */
-	uint8_t state_events;	       /**< State events go on the ring too, not flow ends only. */
-	uint64_t steered_out;	       /**< Packets handed to another worker. */
-	uint64_t steer_dropped;	       /**< Packets lost because a steering ring was full. */
-	uint64_t malformed_dropped;    /**< Malformed packets dropped (--malformed drop). */
-	uint64_t events_dropped;       /**< Events lost because the event ring was full. */
-	struct ft_ctx_cache ctx_cache; /**< Last tenant context this worker resolved. */
-	uint64_t loops;		       /**< Polling loop iterations. */
-	uint64_t pkts;		       /**< Packets this worker handled (after steering). */
-	uint32_t timeouts_gen;	       /**< Generation of the timeouts its engine uses. */
-	uint64_t busy_tsc;	       /**< TSC cycles of loop iterations that did work. */
-	uint64_t idle_tsc;	       /**< TSC cycles of loop iterations that found nothing. */
+	struct rte_ring *event_ring; /**< Events for the control lcore (NULL: no events). */
+	uint8_t state_events;	     /**< State events go on the ring too, not flow ends only. */
+	uint64_t steered_out;	     /**< Packets handed to another worker. */
+	uint64_t steer_dropped;	     /**< Packets lost because a steering ring was full. */
+	uint64_t malformed_dropped;  /**< Malformed packets dropped (--malformed drop). */
+	uint64_t events_dropped;     /**< Events lost because the event ring was full. */
+	uint64_t loops;		     /**< Polling loop iterations. */
+	uint64_t pkts;		     /**< Packets this worker handled (after steering). */
+	uint32_t timeouts_gen;	     /**< Generation of the timeouts its engine uses. */
+	uint64_t busy_tsc;	     /**< TSC cycles of loop iterations that did work. */
+	uint64_t idle_tsc;	     /**< TSC cycles of loop iterations that found nothing. */
 	struct ft_worker_port port[RTE_MAX_ETHPORTS];
 } __rte_cache_aligned;
 
