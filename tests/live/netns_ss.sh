@@ -67,6 +67,9 @@ skip() {
 # The namespaces and ss: fail_setup, netns_*, ss_state.
 # shellcheck source=tests/live/ft_netns.sh
 . "$(dirname "$0")/ft_netns.sh"
+# fintrack (or a bridge) in the middle: middle_*, ft_alive.
+# shellcheck source=tests/live/ft_middle.sh
+. "$(dirname "$0")/ft_middle.sh"
 # The scenarios and the comparison: check, scenario_*.
 # shellcheck source=tests/live/ft_scenarios.sh
 . "$(dirname "$0")/ft_scenarios.sh"
@@ -105,11 +108,7 @@ cleanup() {
 
 	trap - EXIT INT TERM HUP
 	netns_stop_pids
-	if [ -n "$FT_PID" ] && kill -0 "$FT_PID" 2>/dev/null; then
-		kill -INT "$FT_PID" 2>/dev/null
-		wait_pid "$FT_PID" 10 || kill -KILL "$FT_PID" 2>/dev/null
-		wait "$FT_PID" 2>/dev/null
-	fi
+	middle_kill
 	netns_delete
 	rm -rf "/var/run/dpdk/$PREFIX"
 	netns_work_done "${FT_LIVE_KEEP:-0}"
@@ -120,13 +119,7 @@ trap 'echo "interrupted"; exit 1' INT TERM HUP
 
 # --- does this fintrack have a live mode? -----------------------------------
 
-if [ "$MIDDLE" = fintrack ]; then
-	if ! "$FINTRACK" --no-huge --no-pci -m 64 --file-prefix "$PREFIX" \
-			--log-level=lib.eal:error -- --help 2>&1 | grep -q "Live mode"; then
-		skip "fintrack has no live mode (no 'Live mode' in --help)"
-	fi
-	rm -rf "/var/run/dpdk/$PREFIX"
-fi
+middle_has_live
 
 # --- topology ----------------------------------------------------------------
 
@@ -135,49 +128,9 @@ netns_topology
 netns_addresses            # one subnet: the middle forwards Ethernet frames unchanged
 netns_fin_timeout "$FIN_TIMEOUT"
 
-if [ "$MIDDLE" = bridge ]; then
-	ip -n "$NS_M" link add name br0 type bridge || fail_setup "bridge"
-	ip -n "$NS_M" link set c1 master br0 || fail_setup "c1 in bridge"
-	ip -n "$NS_M" link set s1 master br0 || fail_setup "s1 in bridge"
-	ip -n "$NS_M" link set br0 up || fail_setup "br0 up"
-else
-	say "starting fintrack (timeouts FIN_WAIT2=$FIN_TIMEOUT)"
-	ip netns exec "$NS_M" "$FINTRACK" -l 0-1 --no-huge --no-pci -m 512 --file-prefix "$PREFIX" \
-		--vdev net_af_packet0,iface=c1 --vdev net_af_packet1,iface=s1 -- \
-		--events "$EVENTS" --report "$WORK/report.json" \
-		--timeout FIN_WAIT2=$FIN_TIMEOUT \
-		>"$WORK/fintrack.out" 2>"$WORK/fintrack.err" &
-	FT_PID=$!
-fi
-
-ft_alive() {
-	[ -z "$FT_PID" ] || kill -0 "$FT_PID" 2>/dev/null
-}
-
-show_fintrack_log() {
-	[ "$MIDDLE" = fintrack ] || return 0
-	echo "--- fintrack stderr (last 20 lines)"
-	tail -n 20 "$WORK/fintrack.err"
-	echo "--- fintrack stdout (last 40 lines)"
-	tail -n 40 "$WORK/fintrack.out"
-}
-
-netns_wait_ping 40 0.25 ft_alive
-case $? in
-0) ;;
-2)
-	wait "$FT_PID"
-	echo "FAIL: fintrack exited early with code $?"
-	FT_PID=
-	show_fintrack_log
-	exit 1
-	;;
-*)
-	echo "FAIL: no ping from client to server through the middle"
-	show_fintrack_log
-	exit 1
-	;;
-esac
+[ "$MIDDLE" = bridge ] || say "starting fintrack (timeouts FIN_WAIT2=$FIN_TIMEOUT)"
+middle_start --timeout FIN_WAIT2=$FIN_TIMEOUT
+middle_wait_ping 40 0.25
 say "ping client -> server works through the $MIDDLE"
 
 # --- the two views of a state: ss_state (ft_netns.sh) and fintrack's ---------
@@ -232,37 +185,7 @@ done
 
 # --- stop fintrack -----------------------------------------------------------
 
-if [ -n "$FT_PID" ]; then
-	echo
-	if ft_alive; then
-		say "stopping fintrack (SIGINT)"
-		kill -INT "$FT_PID"
-		if ! wait_pid "$FT_PID" 15; then
-			echo "FAIL: fintrack did not stop within 15 s of SIGINT"
-			FAILS=$((FAILS + 1))
-			kill -KILL "$FT_PID" 2>/dev/null
-		fi
-	fi
-	wait "$FT_PID"
-	rc=$?
-	FT_PID=
-	if [ "$rc" != 0 ]; then
-		echo "FAIL: fintrack exited with code $rc"
-		FAILS=$((FAILS + 1))
-	fi
-	if [ ! -s "$WORK/report.json" ]; then
-		echo "FAIL: no report written"
-		FAILS=$((FAILS + 1))
-	elif command -v jq >/dev/null 2>&1 && ! jq -e . "$WORK/report.json" >/dev/null; then
-		echo "FAIL: the report is not valid JSON"
-		FAILS=$((FAILS + 1))
-	fi
-	echo "--- fintrack summary (without the periodic rate lines)"
-	grep -v ' pps, tx ' "$WORK/fintrack.out"
-	if [ "$FAILS" != 0 ]; then
-		show_fintrack_log
-	fi
-fi
+middle_stop
 
 echo
 echo "=== summary (middle: $MIDDLE)"
