@@ -684,7 +684,8 @@ drain_events(struct ft_live *live, FILE *f)
 					RTE_DIM(evs), NULL)) != 0)
 			for (i = 0; i < n; i++) {
 				if (f != NULL)
-					ft_output_event_line(f, &evs[i], (int)wk->lcore);
+					ft_output_event_line(f, &evs[i], (int)wk->lcore,
+							ft_engine_ctx_map(live->engines[0]));
 				ft_ipfix_event(live->ipfix, &evs[i]);
 			}
 	}

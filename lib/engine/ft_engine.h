@@ -22,6 +22,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 
+#include "ft_ctx.h"
 #include "ft_flow.h"
 #include "ft_pkt.h"
 #include "ft_tcp.h"
@@ -131,6 +132,7 @@ struct ft_event {
 	enum ft_event_type type;
 	uint64_t ts_ns; /**< Engine time of the event. */
 	uint32_t flow_id;
+	uint32_t ctx; /**< Tenant context (0: untunnelled); ft_engine_ctx_map() describes it. */
 	struct ft_endpoint client;
 	struct ft_endpoint server;
 	/* FT_EVENT_STATE */
@@ -173,6 +175,13 @@ struct ft_engine_conf {
 	 * path, which gives the same results (tests compare the two).
 	 */
 	uint8_t fast_path;
+	struct ft_pkt_conf pkt; /**< The tunnels the parser opens. */
+	/**
+	 * Tenant contexts shared with other engines (live workers), or NULL: the
+	 * engine makes its own of max_contexts.
+	 */
+	struct ft_ctx_map *ctx_map;
+	uint32_t max_contexts;	      /**< Capacity of the engine's own context map. */
 	ft_engine_event_fn *on_event; /**< Event callback, or NULL. */
 	void *event_arg;	      /**< Argument of on_event. */
 };
@@ -289,6 +298,7 @@ int ft_engine_next_timer(const struct ft_engine *e, uint64_t *when_ns);
 /** A tracked flow as reports show it. */
 struct ft_flow_info {
 	uint32_t flow_id;
+	uint32_t ctx; /**< Tenant context (0: untunnelled). */
 	struct ft_endpoint client;
 	struct ft_endpoint server;
 	uint8_t state[2];	/**< Client and server state. */
@@ -346,6 +356,9 @@ const struct ft_engine_conf *ft_engine_conf(const struct ft_engine *e);
 
 /** Heap bytes the engine's flow table took when it was created. */
 uint64_t ft_engine_mem_bytes(const struct ft_engine *e);
+
+/** The tenant contexts the engine's flows belong to. */
+struct ft_ctx_map *ft_engine_ctx_map(const struct ft_engine *e);
 
 /** Keys in the engine's flow table (tracked flows plus ended ones not yet deleted). */
 uint32_t ft_engine_table_count(const struct ft_engine *e);

@@ -59,6 +59,9 @@ struct ft_engine {
 	uint32_t batch_inserts;		/* Flows added during this batch. */
 	uint32_t *expired;		/* Scratch for wheel expiries. */
 	uint8_t *scratch;		/* Linearised multi-segment headers. */
+	struct ft_ctx_map *ctx;		/* Tenant contexts (conf.ctx_map or own_ctx). */
+	struct ft_ctx_map *own_ctx;	/* The engine's own map, if it made one. */
+	struct ft_ctx_cache ctx_cache;	/* This lcore's last context. */
 	struct ft_engine_stats stats;
 };
 

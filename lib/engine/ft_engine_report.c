@@ -109,10 +109,12 @@ event_endpoints(const struct ft_engine *e, uint32_t id, struct ft_event *ev, int
 		fam = ft_flow_table_read_key(e->table, id, &k4, &k6);
 	switch (fam) {
 	case 4:
+		ev->ctx = (uint32_t)k4.ctx[0] << 16 | (uint32_t)k4.ctx[1] << 8 | k4.ctx[2];
 		endpoint_fill(&ev->client, 0, (const uint8_t *)&k4.addr[c], k4.port[c]);
 		endpoint_fill(&ev->server, 0, (const uint8_t *)&k4.addr[!c], k4.port[!c]);
 		break;
 	case 6:
+		ev->ctx = (uint32_t)k6.ctx[0] << 16 | (uint32_t)k6.ctx[1] << 8 | k6.ctx[2];
 		endpoint_fill(&ev->client, 1, k6.addr[c], k6.port[c]);
 		endpoint_fill(&ev->server, 1, k6.addr[!c], k6.port[!c]);
 		break;
@@ -218,6 +220,7 @@ ft_engine_flow_info(const struct ft_engine *e, uint32_t id, struct ft_flow_info 
 	if (event_endpoints(e, id, &ev, 0) != 0)
 		return -ENOENT;
 	info->flow_id = id;
+	info->ctx = ev.ctx;
 	info->client = ev.client;
 	info->server = ev.server;
 	info->held = (f->flags & FT_FLOW_F_HOLD) != 0;

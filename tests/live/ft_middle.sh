@@ -26,9 +26,24 @@
 #                          15 s and have written a report that is JSON; each
 #                          problem counted in FAILS; its summary printed
 #   telemetry COMMAND...   the replies of the running fintrack, one JSON line each
+#
+# What fintrack's events file says of a connection, in the tenant context
+# FT_CTX (its "ctx"; empty or unset: any context, as for untunnelled traffic):
+#
+#   ev_state EP PEER       the state of endpoint EP (IP:PORT) of the connection with
+#                          PEER: the 'to' of its last state event; CLOSED before any
+#                          or after the flow's end record
+#   ev_path EP PEER        the states fintrack took the endpoint through
+#   ev_end CLIENT SERVER   the end record of the flow, if any
+#   ev_lines EP PEER       every event naming both, in any context
+#
+# and the same under the names the scenario driver (ft_scenarios.sh) calls:
+# ft_state, ft_path, ft_end, ft_events (a sourcing script may define its own).
 
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # MIDDLE, FINTRACK, NS_M, PREFIX, WORK, EVENTS, FAILS, FT_PID come from the sourcing script
+
+FT_CTX=${FT_CTX:-}
 
 middle_has_live() {
 	[ "$MIDDLE" = fintrack ] || return 0
@@ -131,4 +146,63 @@ middle_stop() {
 
 telemetry() {   # COMMAND...: one JSON line per command, in one session
 	printf '%s\n' "$@" | timeout 10 dpdk-telemetry.py -f "$PREFIX" 2>/dev/null
+}
+
+ev_ctx_word() {   # the "ctx":N, of FT_CTX as events write it, or nothing
+	[ -z "$FT_CTX" ] || printf '"ctx":%s,' "$FT_CTX"
+}
+
+ev_state() {   # EP PEER
+	[ -f "$EVENTS" ] || { echo CLOSED; return; }
+	awk -v ep="\"$1\"" -v peer="\"$2\"" -v cx="$(ev_ctx_word)" '
+		cx != "" && !index($0, cx) { next }
+		index($0, "\"type\":\"state\"") && index($0, "\"ep\":" ep) &&
+		index($0, "\"peer\":" peer) {
+			if (match($0, /"to":"[A-Z_0-9]+"/))
+				st = substr($0, RSTART + 6, RLENGTH - 7)
+		}
+		index($0, "\"type\":\"end\"") &&
+		((index($0, "\"client\":" ep) && index($0, "\"server\":" peer)) ||
+		 (index($0, "\"client\":" peer) && index($0, "\"server\":" ep))) {
+			st = "CLOSED"
+		}
+		END { print (st == "" ? "CLOSED" : st) }' "$EVENTS"
+}
+
+ev_path() {    # EP PEER
+	[ -f "$EVENTS" ] || return
+	awk -v ep="\"$1\"" -v peer="\"$2\"" -v cx="$(ev_ctx_word)" '
+		cx != "" && !index($0, cx) { next }
+		index($0, "\"type\":\"state\"") && index($0, "\"ep\":" ep) &&
+		index($0, "\"peer\":" peer) && match($0, /"to":"[A-Z_0-9]+"/) {
+			printf "%s%s", sep, substr($0, RSTART + 6, RLENGTH - 7); sep = " "
+		}
+		END { print "" }' "$EVENTS"
+}
+
+ev_end() {     # CLIENT SERVER
+	[ -f "$EVENTS" ] || return
+	grep -F "\"type\":\"end\"" "$EVENTS" | grep -F "\"client\":\"$1\"" |
+		grep -F "\"server\":\"$2\"" | grep -F "$(ev_ctx_word)" | tail -n 1
+}
+
+ev_lines() {   # EP PEER
+	[ -f "$EVENTS" ] || return
+	grep -F "\"$1\"" "$EVENTS" | grep -F "\"$2\""
+}
+
+ft_state() {
+	ev_state "$@"
+}
+
+ft_path() {
+	ev_path "$@"
+}
+
+ft_end() {
+	ev_end "$@"
+}
+
+ft_events() {
+	ev_lines "$@"
 }

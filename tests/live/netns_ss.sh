@@ -67,7 +67,7 @@ skip() {
 # The namespaces and ss: fail_setup, netns_*, ss_state.
 # shellcheck source=tests/live/ft_netns.sh
 . "$(dirname "$0")/ft_netns.sh"
-# fintrack (or a bridge) in the middle: middle_*, ft_alive.
+# fintrack (or a bridge) in the middle and its events: middle_*, ft_alive, ft_state, ...
 # shellcheck source=tests/live/ft_middle.sh
 . "$(dirname "$0")/ft_middle.sh"
 # The scenarios and the comparison: check, scenario_*.
@@ -133,44 +133,7 @@ middle_start --timeout FIN_WAIT2=$FIN_TIMEOUT
 middle_wait_ping 40 0.25
 say "ping client -> server works through the $MIDDLE"
 
-# --- the two views of a state: ss_state (ft_netns.sh) and fintrack's ---------
-
-ft_state() {   # EP PEER
-	[ -f "$EVENTS" ] || { echo CLOSED; return; }
-	awk -v ep="\"$1\"" -v peer="\"$2\"" '
-		index($0, "\"type\":\"state\"") && index($0, "\"ep\":" ep) &&
-		index($0, "\"peer\":" peer) {
-			if (match($0, /"to":"[A-Z_0-9]+"/))
-				st = substr($0, RSTART + 6, RLENGTH - 7)
-		}
-		index($0, "\"type\":\"end\"") &&
-		((index($0, "\"client\":" ep) && index($0, "\"server\":" peer)) ||
-		 (index($0, "\"client\":" peer) && index($0, "\"server\":" ep))) {
-			st = "CLOSED"
-		}
-		END { print (st == "" ? "CLOSED" : st) }' "$EVENTS"
-}
-
-ft_path() {    # EP PEER: the states fintrack took the endpoint through
-	[ -f "$EVENTS" ] || return
-	awk -v ep="\"$1\"" -v peer="\"$2\"" '
-		index($0, "\"type\":\"state\"") && index($0, "\"ep\":" ep) &&
-		index($0, "\"peer\":" peer) && match($0, /"to":"[A-Z_0-9]+"/) {
-			printf "%s%s", sep, substr($0, RSTART + 6, RLENGTH - 7); sep = " "
-		}
-		END { print "" }' "$EVENTS"
-}
-
-ft_end() {     # CLIENT SERVER: the end record of the flow, if any
-	[ -f "$EVENTS" ] || return
-	grep -F "\"type\":\"end\"" "$EVENTS" | grep -F "\"client\":\"$1\"" |
-		grep -F "\"server\":\"$2\"" | tail -n 1
-}
-
-ft_events() {  # EP1 EP2: every event naming both
-	[ -f "$EVENTS" ] || return
-	grep -F "\"$1\"" "$EVENTS" | grep -F "\"$2\""
-}
+# fintrack's view of a state: ft_state, from its events (ft_middle.sh)
 
 for sc in scenario_client_first scenario_server_first scenario_simultaneous \
 		scenario_crossing scenario_rst scenario_half_close scenario_close_wait_leak; do

@@ -5,34 +5,46 @@
 # Live test: real Linux TCP endpoints talk through real Linux VXLAN tunnels
 # whose underlay crosses fintrack.
 #
-#   client ns (NS_C)                  middle ns              server ns (NS_S)
+#   client ns (NS_C)                     middle ns              server ns (NS_S)
 #   c0 198.18.30.1/24 ==veth== c1 [fintrack] s1 ==veth== s0 198.18.30.2/24
-#    |  UDP 4789                                                    |
-#    +- vx0 VNI 1001  198.18.31.1/24  <- tenant A ->  198.18.31.2/24 vx0 -+
-#    +- vx0 VNI 1002, moved into NS_C2:                               |
-#         198.18.31.1/24              <- tenant B ->  198.18.31.2/24 --+ (in NS_S2)
+#    |            UDP 4789 between 198.18.30.1 and 198.18.30.2            |
+#   vx0 VNI 1001: 198.18.31.1/24  <-- tenant A -->  198.18.31.2/24 :vx0  |
+#   vx1 VNI 1002: 198.18.31.1/24  <-- tenant B -->  198.18.31.2/24 :vx1  |
+#       (vx1 in NS_C2)                                  (vx1 in NS_S2)
 #
 # Both tunnels start and end in NS_C and NS_S (same underlay addresses, same
-# UDP port); tenant B's VXLAN devices live in namespaces of their own (NS_C2,
-# NS_S2), so its inner addresses are tenant A's: the tenants overlap. The VXLAN
-# devices have an MTU of 1450, which leaves the 50 bytes of outer headers
-# inside the veths' 1500.
+# UDP port 4789); tenant B's VXLAN devices sit in namespaces of their own
+# (NS_C2, NS_S2), so that its inner addresses can be tenant A's: the tenants
+# overlap. The VXLAN devices have an MTU of 1450, which leaves the 50 bytes of
+# outer headers inside the veths' 1500 (full-sized segments cross fintrack).
 #
 # What it checks:
-#  - the underlay (198.18.30.0/24) and both overlays (198.18.31.0/24, tenant A
-#    from NS_C, tenant B from NS_C2) ping through fintrack: it forwards the
-#    encapsulated frames;
+#  - the underlay and both overlays (tenant A from NS_C, tenant B from NS_C2)
+#    ping through fintrack, which forwards the encapsulated frames;
 #  - the scenarios of live_netns_ss (tests/live/ft_scenarios.sh) client_first,
-#    server_first and close_wait_leak run in tenant A, and Linux ('ss -tan' in
-#    each namespace) goes through the states each scenario is meant to bring
-#    it to;
+#    server_first and close_wait_leak, in tenant A: at every settled moment
+#    each endpoint's state in 'ss -tan' (in its namespace) equals fintrack's
+#    state for the inner TCP endpoint, and Linux is in the state the scenario
+#    is meant to bring it to;
 #  - overlapping_tenants: the same connection (198.18.31.1:40009 ->
 #    198.18.31.2:8089) open at once in tenant A and tenant B; tenant A's
 #    closes client first (TIME_WAIT / CLOSED) while tenant B's stays
 #    ESTABLISHED, then tenant B's server closes (CLOSE_WAIT / FIN_WAIT2)
-#    while tenant A's stays in TIME_WAIT;
-#  - fintrack, which does not look inside tunnels yet, counts every packet as
-#    not TCP (or not IP: ARP) and tracks no flow.
+#    while tenant A's stays in TIME_WAIT; each compared as above, in its own
+#    context: fintrack must keep two flows with their own states;
+#  - fintrack's state of an endpoint is read from its events ("ctx" picks the
+#    tenant) and from its flow listing (/fintrack/flows,STATE for every state,
+#    rows of that "ctx" with "tunnel":"vxlan"); both must equal ss (a fintrack
+#    whose listing shows no "ctx" is compared by its events alone, and the
+#    run says so);
+#  - each tenant's context is learnt from the events of its first connection
+#    (the one not the other tenant's); /fintrack/contexts (when this fintrack
+#    answers it) and the report's "contexts" must give them as "vxlan" with
+#    "vni=1001" and "vni=1002", and nothing else;
+#  - fintrack counts TCP inside the tunnels (no malformed, too deep or
+#    context-table-full packets), created exactly 5 flows for the 5
+#    connections, and every event carries one of the two contexts and
+#    "tunnel":"vxlan".
 #
 # Environment: FINTRACK and SCENARIO (the binaries, required);
 # FT_LIVE_MIDDLE=bridge puts a Linux bridge in the middle instead of fintrack
@@ -121,6 +133,7 @@ elif [ "$MIDDLE" != bridge ]; then
 	exit 1
 fi
 FT_COMPARE=0
+[ "$MIDDLE" = bridge ] || FT_COMPARE=1
 
 WORK=$(mktemp -d "/tmp/ftv_netns_$$.XXXXXX") || exit 1
 EVENTS=$WORK/events.jsonl
@@ -176,7 +189,8 @@ netns_vxlan "$NS_S" s0 vx1 "$VNI_B" "$UNDER_S" "$UNDER_C" "$OVER_S" "$NS_S2"
 netns_fin_timeout "$FIN_TIMEOUT" $NS_MORE
 
 [ "$MIDDLE" = bridge ] || say "starting fintrack (timeouts FIN_WAIT2=$FIN_TIMEOUT)"
-middle_start --timeout FIN_WAIT2=$FIN_TIMEOUT
+# a small table: /fintrack/flows walks all of it, ten times per comparison
+middle_start --timeout FIN_WAIT2=$FIN_TIMEOUT --max-flows 4096
 middle_wait_ping 40 0.25
 say "underlay: ping $UNDER_C -> $UNDER_S works through the $MIDDLE"
 # from here on, the TCP endpoints: the overlay
@@ -195,19 +209,13 @@ done
 [ "$ok" = 1 ] || fail_setup "no ping from $NS_C2 to $OVER_S (tenant B, VNI $VNI_B)"
 say "tenant B (VNI $VNI_B): ping $OVER_C -> $OVER_S works through the tunnel"
 
-# --- fintrack's view of a state -------------------------------------------------
+# --- the tenants and fintrack's contexts ----------------------------------------
 
-ft_state() {   # EP PEER
-	echo -
-}
+declare -A CTX                  # tenant (A, B) -> fintrack's context id, learnt from its events
+TENANT=A
 
-ft_events() {  # EP PEER
-	:
-}
-
-# --- the tenants ---------------------------------------------------------------
-
-tenant() {     # A|B: the namespaces check looks in
+tenant() {     # A|B: the namespaces check looks in, the context fintrack's states are read in
+	TENANT=$1
 	if [ "$1" = A ]; then
 		SC_NS_C=$NS_C
 		SC_NS_S=$NS_S
@@ -215,6 +223,101 @@ tenant() {     # A|B: the namespaces check looks in
 		SC_NS_C=$NS_C2
 		SC_NS_S=$NS_S2
 	fi
+	# a context not (yet) known matches no event: fintrack then says CLOSED, and check fails
+	FT_CTX=${CTX[$1]:-none}
+}
+
+vni_of() {     # A|B
+	if [ "$1" = A ]; then echo "$VNI_A"; else echo "$VNI_B"; fi
+}
+
+# The context of the current tenant, from the events of its connection CEP <-> SEP: the one
+# context there that is not the other tenant's. fintrack numbers contexts 1, 2, ... as it
+# first sees them; which is which is checked against its VNIs at the end (/fintrack/contexts,
+# the report).
+learn_ctx() {
+	local other cands
+
+	[ -z "${CTX[$TENANT]:-}" ] || return 0
+	if [ "$TENANT" = A ]; then other=${CTX[B]:-}; else other=${CTX[A]:-}; fi
+	cands=$(ev_lines "$CEP" "$SEP" | sed -n 's/.*"ctx":\([0-9]*\),.*/\1/p' | sort -u |
+		grep -vx "${other:-none}")
+	if [ -n "$cands" ] && [ "$(wc -l <<<"$cands")" = 1 ]; then
+		CTX[$TENANT]=$cands
+		FT_CTX=$cands
+		echo "  tenant $TENANT (VNI $(vni_of "$TENANT")) is context $cands in fintrack"
+	fi
+}
+
+# --- fintrack's view of a state: its events and its flow listing -------------------
+
+FT_STATES="SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSING TIME_WAIT CLOSE_WAIT LAST_ACK CLOSED"
+LISTING=$WORK/listing.tsv       # ctx tunnel client server client_state server_state
+LISTED_CTX=0                    # flows listed with a ctx and a tunnel
+LISTED_PLAIN=0                  # flows listed without
+
+# Called by check, once, before ft_state: the context of the connection, and every flow
+# fintrack lists (/fintrack/flows,STATE for each state, in one telemetry session).
+ft_observe() {
+	local st cmds=() n
+
+	learn_ctx
+	for st in $FT_STATES; do
+		cmds+=("/fintrack/flows,$st")
+	done
+	telemetry "${cmds[@]}" >"$WORK/listing.json"
+	if ! jq -e -s 'length == 10 and all(.[]; .["/fintrack/flows"].count != null)' \
+			"$WORK/listing.json" >/dev/null 2>&1; then
+		fail "/fintrack/flows did not answer for every state: $(head -c 300 "$WORK/listing.json")"
+		: >"$LISTING"
+		return
+	fi
+	if jq -e -s 'any(.[]; .["/fintrack/flows"].more == "yes")' "$WORK/listing.json" >/dev/null; then
+		fail "/fintrack/flows lists more than a page of flows in a state; this test makes 5"
+	fi
+	jq -r '.["/fintrack/flows"] | to_entries[] | select(.key | test("^[0-9]+$")) | .value |
+		[(.ctx // "-" | tostring), (.tunnel // "-"), .client, .server, .client_state,
+		 .server_state] | @tsv' "$WORK/listing.json" | sort -u >"$LISTING"
+	n=$(awk '$1 != "-" && $2 != "-"' "$LISTING" | wc -l)
+	LISTED_CTX=$((LISTED_CTX + n))
+	n=$(awk '$1 == "-" || $2 == "-"' "$LISTING" | wc -l)
+	LISTED_PLAIN=$((LISTED_PLAIN + n))
+}
+
+# What the listing says of EP's state in context FT_CTX: CLOSED when the flow is not listed,
+# DUPLICATE when it is listed twice in one context, n/a when the listing has no contexts.
+listing_state() {   # EP PEER
+	awk -F '\t' -v ep="$1" -v peer="$2" -v cx="$FT_CTX" '
+		$1 == "-" { plain = 1 }
+		$1 == cx && $2 == "vxlan" && $3 == ep && $4 == peer { st = $5; n++ }
+		$1 == cx && $2 == "vxlan" && $3 == peer && $4 == ep { st = $6; n++ }
+		END {
+			if (n > 1) print "DUPLICATE"
+			else if (n == 1) print st
+			else if (plain) print "n/a"
+			else print "CLOSED"
+		}' "$LISTING"
+}
+
+# fintrack's state of EP: its events and its flow listing must say the same; when they do not,
+# both are shown (and differ from ss).
+ft_state() {   # EP PEER
+	local ev li
+
+	ev=$(ev_state "$1" "$2")
+	li=$(listing_state "$1" "$2")
+	if [ "$li" = "$ev" ] || [ "$li" = n/a ]; then
+		echo "$ev"
+	else
+		echo "events:$ev,listing:$li"
+	fi
+}
+
+ft_events() {  # EP PEER
+	echo "(context of tenant $TENANT: ${CTX[$TENANT]:-unknown})"
+	ev_lines "$@"
+	echo "listed:"
+	grep -F "$1" "$LISTING" | grep -F "$2"
 }
 
 # The same connection, addresses and ports, in both tenants at once: closing one must not
@@ -277,29 +380,77 @@ for sc in scenario_client_first scenario_server_first scenario_overlap \
 	fi
 done
 
-# --- what fintrack made of the packets ------------------------------------------
+# --- what fintrack made of the packets, and its contexts ----------------------------
+
+problem() {
+	echo "FAIL: $*"
+	FAILS=$((FAILS + 1))
+}
+
+# Contexts as /fintrack/contexts or the report list them, one "CTX TUNNEL ID" line each.
+check_contexts() {  # WHERE LINES
+	local t vni line
+
+	echo "  $1: $(tr '\n' ';' <<<"$2")"
+	for t in A B; do
+		vni=$(vni_of "$t")
+		if [ -z "${CTX[$t]:-}" ]; then
+			problem "tenant $t (VNI $vni): fintrack's events never named its context"
+			continue
+		fi
+		line=$(awk -v c="${CTX[$t]}" '$1 == c' <<<"$2")
+		[ "$line" = "${CTX[$t]} vxlan vni=$vni" ] ||
+			problem "$1: context ${CTX[$t]} (tenant $t) is '${line:-missing}', not '${CTX[$t]} vxlan vni=$vni'"
+	done
+	[ "$(grep -c . <<<"$2")" = 2 ] || problem "$1: not exactly the two contexts of the two VNIs"
+}
 
 if [ "$MIDDLE" = fintrack ] && ft_alive; then
 	echo
-	say "fintrack's count of the packets it saw"
+	say "fintrack's count of the packets and flows, and its contexts"
 	reply=$(telemetry /fintrack/summary)
-	pkts=$(jq -c '.["/fintrack/summary"].packets' <<<"$reply" 2>/dev/null)
-	flows=$(jq -r '.["/fintrack/summary"].flows' <<<"$reply" 2>/dev/null)
-	echo "  packets: ${pkts:-none}; flows: ${flows:-none}"
-	not_tcp=$(jq -r '.["/fintrack/summary"].packets.NOT_TCP // 0' <<<"$reply" 2>/dev/null)
+	echo "  packets: $(jq -c '.["/fintrack/summary"].packets | with_entries(select(.value != 0))' \
+		<<<"$reply" 2>/dev/null)"
 	tcp=$(jq -r '.["/fintrack/summary"].packets.TCP // 0' <<<"$reply" 2>/dev/null)
-	# five connections of at least ten segments each, and the pings
-	if [ "${not_tcp:-0}" -lt 50 ]; then
-		echo "FAIL: fintrack counted ${not_tcp:-no} packets as not TCP; the tunnels carried more"
-		FAILS=$((FAILS + 1))
+	bad=$(jq -r '[.["/fintrack/summary"].packets | to_entries[] |
+		select(.key | test("^ERR_|^TUN_DEPTH$|^CTX_FULL$")) | .value] | add // 0' <<<"$reply" 2>/dev/null)
+	created=$(jq -r '.["/fintrack/summary"].counters.flows_created // "none"' <<<"$reply" 2>/dev/null)
+	echo "  flows created: $created"
+	# five connections of at least ten segments each
+	[ "${tcp:-0}" -ge 50 ] || problem "fintrack found ${tcp:-no} TCP segments inside the tunnels"
+	[ "${bad:-x}" = 0 ] || problem "fintrack counted ${bad:-?} packets as malformed, too deep or of a full context table"
+	# five connections, two of them the same 5-tuple in two tenants: five flows, not four
+	[ "$created" = 5 ] || problem "fintrack created $created flows for the 5 connections"
+	reply=$(telemetry /fintrack/contexts)
+	if jq -e '.["/fintrack/contexts"].contexts != null' <<<"$reply" >/dev/null 2>&1; then
+		check_contexts /fintrack/contexts "$(jq -r '.["/fintrack/contexts"] | to_entries[] |
+			select(.key | test("^[0-9]+$")) | "\(.key) \(.value.tunnel) \(.value.id)"' <<<"$reply")"
+	else
+		echo "  /fintrack/contexts: not answered by this fintrack"
 	fi
-	if [ "${tcp:-x}" != 0 ] || [ "${flows:-x}" != 0 ]; then
-		echo "FAIL: fintrack found TCP (${tcp:-?} segments, ${flows:-?} flows) in an underlay of UDP"
-		FAILS=$((FAILS + 1))
+	if [ "$LISTED_PLAIN" != 0 ]; then
+		echo "  /fintrack/flows: $LISTED_PLAIN flows listed without ctx and tunnel (this fintrack" \
+			"does not list them: compared by events only)"
 	fi
+	[ "$LISTED_CTX" -gt 0 ] || [ "$LISTED_PLAIN" -gt 0 ] ||
+		problem "/fintrack/flows never listed a flow"
 fi
 
 middle_stop
+
+if [ "$MIDDLE" = fintrack ]; then
+	if [ -s "$WORK/report.json" ]; then
+		check_contexts "the report" "$(jq -r '.contexts[]? | "\(.ctx) \(.tunnel) \(.id)"' \
+			"$WORK/report.json" 2>/dev/null)"
+	fi
+	# every event is of a flow inside a tunnel, in one of the two contexts
+	n=$(grep -c . "$EVENTS" 2>/dev/null)
+	odd=$(grep -v -e "\"ctx\":${CTX[A]:-none},\"tunnel\":\"vxlan\"" \
+		-e "\"ctx\":${CTX[B]:-none},\"tunnel\":\"vxlan\"" "$EVENTS" 2>/dev/null | head -n 3)
+	echo "  events: ${n:-0}, each with the ctx of tenant A or B and \"tunnel\":\"vxlan\""
+	[ "${n:-0}" -gt 0 ] || problem "no events written"
+	[ -z "$odd" ] || problem "events outside the two tenants' contexts, such as: $odd"
+fi
 
 echo
 echo "=== summary (middle: $MIDDLE)"

@@ -342,7 +342,7 @@ test_v4_fields(void **state)
 	assert_int_equal(get16((const uint8_t *)&p.key.v4.port[0]), 40000);
 	assert_int_equal(get16((const uint8_t *)&p.key.v4.port[1]), 80);
 	assert_int_equal(p.key.v4.proto, PROTO_TCP);
-	assert_memory_equal(p.key.v4.pad, zero_pad, sizeof(p.key.v4.pad));
+	assert_memory_equal(p.key.v4.ctx, zero_pad, sizeof(p.key.v4.ctx));
 }
 
 static void
@@ -364,7 +364,7 @@ test_v4_key_symmetric(void **state)
 	assert_memory_equal(&rev.key.v4.addr[0], addr4_a, 4);
 	assert_int_equal(get16((const uint8_t *)&rev.key.v4.port[0]), 40000);
 	assert_int_equal(get16((const uint8_t *)&rev.key.v4.port[1]), 80);
-	assert_memory_equal(rev.key.v4.pad, zero_pad, sizeof(rev.key.v4.pad));
+	assert_memory_equal(rev.key.v4.ctx, zero_pad, sizeof(rev.key.v4.ctx));
 
 	/* Larger address but smaller port: addresses decide. */
 	spec_init(&s, 0);
