@@ -331,6 +331,11 @@ add_flow(struct rte_tel_data *d, unsigned int n, const struct ft_flow_info *fi, 
 	rte_tel_data_add_dict_u64(c, "client_expires_ms", fi->expires_ns[0] / 1000000);
 	rte_tel_data_add_dict_u64(c, "server_expires_ms", fi->expires_ns[1] / 1000000);
 	rte_tel_data_add_dict_u64(c, "lcore", lcore);
+	if (fi->ctx != 0) {
+		rte_tel_data_add_dict_u64(c, "ctx", fi->ctx);
+		rte_tel_data_add_dict_string(c, "tunnel",
+				ft_output_tunnel(tel_live->ctx_map, fi->ctx, ep, sizeof(ep)));
+	}
 	snprintf(name, sizeof(name), "%u", n);
 	rte_tel_data_add_dict_container(d, name, c, 0);
 }
@@ -503,6 +508,55 @@ ft_telemetry_piles(uint64_t pile[2][FT_TCP_STATE_MAX])
 	return 0;
 }
 
+/* Contexts listed per reply: each takes up to ~150 bytes, replies stop at 16 KiB. */
+#define CONTEXTS_PER_PAGE 64
+
+/*
+ * /fintrack/contexts[,<first>]: the tenant contexts, their tunnel kind and
+ * identity, a page at a time from context first (default 1).
+ */
+static int
+cmd_contexts(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint32_t first = 1, ctx, count;
+	unsigned int n = 0;
+	char *end;
+
+	if (params != NULL && *params != '\0') {
+		unsigned long v = strtoul(params, &end, 10);
+
+		if (params[0] < '0' || params[0] > '9' || *end != '\0' || v == 0 || v > FT_CTX_MAX)
+			return reply_error(d, "'%.16s' is not a context id: %s[,<first ctx>]",
+					params, cmd);
+		first = (uint32_t)v;
+	}
+	if (!live_lock(d))
+		return 0;
+	count = ft_ctx_count(tel_live->ctx_map);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "contexts", count);
+	rte_tel_data_add_dict_u64(d, "capacity", ft_ctx_capacity(tel_live->ctx_map));
+	for (ctx = first; ctx <= count && n < CONTEXTS_PER_PAGE; ctx++, n++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		struct ft_ctx_key k;
+		char name[16], buf[128];
+
+		if (c == NULL || ft_ctx_get(tel_live->ctx_map, ctx, &k) != 0) {
+			rte_tel_data_free(c);
+			continue;
+		}
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "tunnel", ft_ctx_tunnel_str(&k, buf, sizeof(buf)));
+		rte_tel_data_add_dict_string(c, "id", ft_ctx_id_str(&k, buf, sizeof(buf)));
+		snprintf(name, sizeof(name), "%" PRIu32, ctx);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	if (ctx <= count)
+		rte_tel_data_add_dict_u64(d, "next", ctx);
+	pthread_mutex_unlock(&tel_lock);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	telemetry_cb fn;
@@ -516,6 +570,8 @@ static const struct {
 	{ "/fintrack/config", cmd_config, "The running configuration" },
 	{ "/fintrack/diagnosis", cmd_diagnosis,
 			"Per closing state: endpoints, the hosts holding most, what it means" },
+	{ "/fintrack/contexts", cmd_contexts,
+			"Tenant contexts: tunnel kind and identity. Parameter: first ctx id" },
 };
 
 void

@@ -71,8 +71,8 @@ conf_get(void)
 	if (fuzz_conf.tun_depth == 0) {
 		ft_pkt_conf_init(&fuzz_conf);
 		fuzz_conf.tun_depth = FT_PKT_TUN_MAX;
-		fuzz_conf.n_gue = 1;
-		fuzz_conf.gue_port[0] = 6080;
+		fuzz_conf.gue.n = 1;
+		fuzz_conf.gue.port[0] = 6080;
 	}
 	return &fuzz_conf;
 }

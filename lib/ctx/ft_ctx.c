@@ -17,7 +17,7 @@
 struct ft_ctx_map {
 	struct rte_hash *h;
 	uint32_t capacity;
-	uint32_t count;	   /**< Written under lock, read relaxed. */
+	uint32_t count;	     /**< Written under lock, read relaxed. */
 	rte_spinlock_t lock; /**< Serialises adds; lookups take none. */
 };
 

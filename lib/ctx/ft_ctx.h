@@ -31,10 +31,10 @@
 
 /** A context's identity: the tunnel chain, outermost first. Zero-filled. */
 struct ft_ctx_key {
-	uint8_t n;			  /**< Tunnel levels. */
-	uint8_t kind[FT_PKT_TUN_MAX];	  /**< enum ft_tun_kind of each. */
-	uint8_t len[FT_PKT_TUN_MAX];	  /**< Identity bytes of each (0: none). */
-	uint8_t pad;			  /**< Zero. */
+	uint8_t n;			/**< Tunnel levels. */
+	uint8_t kind[FT_PKT_TUN_MAX];	/**< enum ft_tun_kind of each. */
+	uint8_t len[FT_PKT_TUN_MAX];	/**< Identity bytes of each (0: none). */
+	uint8_t pad;			/**< Zero. */
 	uint8_t id[FT_PKT_TUN_MAX][16]; /**< Identity of each. */
 };
 _Static_assert(sizeof(struct ft_ctx_key) == 56, "context key is 56 bytes");

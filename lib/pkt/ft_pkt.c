@@ -593,12 +593,12 @@ parse_gue(const struct ft_pkt_conf *c, const uint8_t *p, uint32_t cap, uint32_t 
 }
 
 static inline int
-port_in(const uint16_t *ports, unsigned int n, uint16_t port)
+port_in(const struct ft_pkt_ports *ports, uint16_t port)
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		if (ports[i] == port)
+	for (i = 0; i < ports->n && i < FT_PKT_PORTS_MAX; i++)
+		if (ports->port[i] == port)
 			return 1;
 	return 0;
 }
@@ -616,11 +616,11 @@ parse_udp(const struct ft_pkt_conf *c, const uint8_t *p, uint32_t cap, uint32_t 
 	if (cap < 4)
 		return FT_PKT_NOT_TCP;
 	dport = rd16(p + 2);
-	if (port_in(c->geneve_port, c->n_geneve, dport))
+	if (port_in(&c->geneve, dport))
 		next = parse_geneve;
-	else if (port_in(c->vxlan_port, c->n_vxlan, dport))
+	else if (port_in(&c->vxlan, dport))
 		next = parse_vxlan;
-	else if (port_in(c->gue_port, c->n_gue, dport))
+	else if (port_in(&c->gue, dport))
 		next = parse_gue;
 	else
 		return FT_PKT_NOT_TCP;
@@ -706,12 +706,12 @@ ft_pkt_conf_init(struct ft_pkt_conf *conf)
 	conf->tun_depth = 2;
 	conf->ipip = 1;
 	conf->gre = 1;
-	conf->n_geneve = 1;
-	conf->geneve_port[0] = 6081;
-	conf->n_vxlan = 2;
-	conf->vxlan_port[0] = 4789;
-	conf->vxlan_port[1] = 8472;
-	conf->n_gue = 0;
+	conf->geneve.n = 1;
+	conf->geneve.port[0] = 6081;
+	conf->vxlan.n = 2;
+	conf->vxlan.port[0] = 4789;
+	conf->vxlan.port[1] = 8472;
+	conf->gue.n = 0;
 	conf->ctx_geneve = FT_GENEVE_CTX_AUTO;
 	conf->ctx_vxlan = 1;
 	conf->ctx_gre = 1;
@@ -721,10 +721,8 @@ static const struct ft_pkt_conf default_conf = {
 	.tun_depth = 2,
 	.ipip = 1,
 	.gre = 1,
-	.n_geneve = 1,
-	.geneve_port = { 6081 },
-	.n_vxlan = 2,
-	.vxlan_port = { 4789, 8472 },
+	.geneve = { 1, { 6081 } },
+	.vxlan = { 2, { 4789, 8472 } },
 	.ctx_geneve = FT_GENEVE_CTX_AUTO,
 	.ctx_vxlan = 1,
 	.ctx_gre = 1,

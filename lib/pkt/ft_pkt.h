@@ -122,23 +122,26 @@ enum ft_pkt_geneve_ctx {
 	FT_GENEVE_CTX_AUTO = 2,
 };
 
+/** UDP ports a tunnel kind is recognised on (host order). */
+struct ft_pkt_ports {
+	uint8_t n;			 /**< Ports in use (0: the kind is off). */
+	uint16_t port[FT_PKT_PORTS_MAX]; /**< The ports. */
+};
+
 /**
  * What the parser opens. Fill with ft_pkt_conf_init() (every kind on its
  * standard ports, two levels), then change what differs.
  */
 struct ft_pkt_conf {
-	uint8_t tun_depth;			/**< Tunnel levels opened, 0..FT_PKT_TUN_MAX. */
-	uint8_t ipip;				/**< Open IP protocols 4 and 41. */
-	uint8_t gre;				/**< Open IP protocol 47. */
-	uint8_t n_geneve;			/**< GENEVE UDP ports in use. */
-	uint8_t n_vxlan;			/**< VXLAN UDP ports in use. */
-	uint8_t n_gue;				/**< GUE UDP ports in use. */
-	uint8_t ctx_geneve;			/**< enum ft_pkt_geneve_ctx. */
-	uint8_t ctx_vxlan;			/**< The VNI forms the context. */
-	uint8_t ctx_gre;			/**< The GRE key forms the context. */
-	uint16_t geneve_port[FT_PKT_PORTS_MAX]; /**< Host order. */
-	uint16_t vxlan_port[FT_PKT_PORTS_MAX];	/**< Host order. */
-	uint16_t gue_port[FT_PKT_PORTS_MAX];	/**< Host order. */
+	uint8_t tun_depth;	    /**< Tunnel levels opened, 0..FT_PKT_TUN_MAX. */
+	uint8_t ipip;		    /**< Open IP protocols 4 and 41. */
+	uint8_t gre;		    /**< Open IP protocol 47. */
+	uint8_t ctx_geneve;	    /**< enum ft_pkt_geneve_ctx. */
+	uint8_t ctx_vxlan;	    /**< The VNI forms the context. */
+	uint8_t ctx_gre;	    /**< The GRE key forms the context. */
+	struct ft_pkt_ports geneve; /**< GENEVE's UDP ports. */
+	struct ft_pkt_ports vxlan;  /**< VXLAN's UDP ports. */
+	struct ft_pkt_ports gue;    /**< GUE's UDP ports (none by default). */
 };
 
 /** One tunnel level of a parsed packet, outermost first. */
