@@ -24,8 +24,8 @@
 #   netns_fin_timeout SECS [NS...]
 #                           net.ipv4.tcp_fin_timeout in the client and server namespaces
 #                           and in the namespaces NS
-#   netns_vxlan NS UNDER DEV VNI LOCAL REMOTE ADDR [INTO]
-#                           a VXLAN device DEV (VNI, UDP port 4789, MTU 1450: 50 bytes
+#   netns_vxlan NS UNDER DEV VNI PORT LOCAL REMOTE ADDR [INTO]
+#                           a VXLAN device DEV (VNI, UDP port PORT, MTU 1450: 50 bytes
 #                           of headers inside the 1500 of the veths) whose tunnel runs
 #                           from LOCAL to REMOTE over the device UNDER of NS; the device
 #                           itself, with ADDR/24, in NS or in the namespace INTO (the
@@ -100,15 +100,15 @@ netns_fin_timeout() {   # SECONDS [NS...]
 	done
 }
 
-netns_vxlan() {   # NS UNDER DEV VNI LOCAL REMOTE ADDR [INTO]
-	local into=${8:-$1}
+netns_vxlan() {   # NS UNDER DEV VNI PORT LOCAL REMOTE ADDR [INTO]
+	local into=${9:-$1}
 
-	ip -n "$1" link add "$3" netns "$into" type vxlan id "$4" local "$5" remote "$6" \
-		dstport 4789 dev "$2" || fail_setup "vxlan $3 (VNI $4) over $2 in $1"
+	ip -n "$1" link add "$3" netns "$into" type vxlan id "$4" local "$6" remote "$7" \
+		dstport "$5" dev "$2" || fail_setup "vxlan $3 (VNI $4, port $5) over $2 in $1"
 	# checksums filled in before the tunnel, as on the veths (netns_topology)
 	ip netns exec "$into" ethtool -K "$3" tx off >/dev/null 2>&1
 	ip -n "$into" link set "$3" mtu 1450 up || fail_setup "$3 up in $into"
-	ip -n "$into" addr add "$7/24" dev "$3" || fail_setup "address on $3 in $into"
+	ip -n "$into" addr add "$8/24" dev "$3" || fail_setup "address on $3 in $into"
 }
 
 netns_wait_ping() {   # TRIES PAUSE [GUARD]
