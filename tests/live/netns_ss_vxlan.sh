@@ -15,8 +15,9 @@
 # Both tunnels start and end in NS_C and NS_S (same underlay addresses; UDP
 # ports 4789 and 8472, both VXLAN ports fintrack opens by default); tenant
 # B's VXLAN devices sit in namespaces of their own (NS_C2, NS_S2), so that its
-# inner addresses can be tenant A's: the tenants overlap. The VXLAN devices have an MTU of 1450, which leaves the 50 bytes of
-# outer headers inside the veths' 1500 (full-sized segments cross fintrack).
+# inner addresses can be tenant A's: the tenants overlap. The VXLAN devices
+# have an MTU of 1450, which leaves the 50 bytes of outer headers inside the
+# veths' 1500 (full-sized segments cross fintrack).
 #
 # What it checks:
 #  - the underlay and both overlays (tenant A from NS_C, tenant B from NS_C2)
