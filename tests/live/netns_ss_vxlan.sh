@@ -257,7 +257,8 @@ learn_ctx() {
 
 # --- fintrack's view of a state: its events and its flow listing -------------------
 
-FT_STATES="SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSING TIME_WAIT CLOSE_WAIT LAST_ACK CLOSED"
+FT_STATES="SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSING TIME_WAIT CLOSE_WAIT
+	LAST_ACK CLOSED"
 LISTING=$WORK/listing.tsv       # ctx tunnel client server client_state server_state
 LISTED=0                        # flows listed, over all comparisons
 
@@ -402,7 +403,8 @@ check_contexts() {  # WHERE LINES
 		fi
 		line=$(awk -v c="${CTX[$t]}" '$1 == c' <<<"$2")
 		[ "$line" = "${CTX[$t]} vxlan vni=$vni" ] ||
-			problem "$1: context ${CTX[$t]} (tenant $t) is '${line:-missing}', not '${CTX[$t]} vxlan vni=$vni'"
+			problem "$1: context ${CTX[$t]} (tenant $t) is '${line:-missing}'," \
+				"not '${CTX[$t]} vxlan vni=$vni'"
 	done
 	[ "$(grep -c . <<<"$2")" = 2 ] || problem "$1: not exactly the two contexts of the two VNIs"
 }
@@ -420,7 +422,8 @@ if [ "$MIDDLE" = fintrack ] && ft_alive; then
 	echo "  flows created: $created"
 	# five connections of at least ten segments each
 	[ "${tcp:-0}" -ge 50 ] || problem "fintrack found ${tcp:-no} TCP segments inside the tunnels"
-	[ "${bad:-x}" = 0 ] || problem "fintrack counted ${bad:-?} packets as malformed, too deep or of a full context table"
+	[ "${bad:-x}" = 0 ] ||
+		problem "fintrack counted ${bad:-?} packets as malformed, too deep or of a full context table"
 	# five connections, two of them the same 5-tuple in two tenants: five flows, not four
 	[ "$created" = 5 ] || problem "fintrack created $created flows for the 5 connections"
 	reply=$(telemetry /fintrack/contexts)
@@ -430,7 +433,8 @@ if [ "$MIDDLE" = fintrack ] && ft_alive; then
 	else
 		problem "/fintrack/contexts does not give 2 contexts: ${reply:-no answer}"
 	fi
-	echo "  /fintrack/flows: $LISTED flows listed over all comparisons, each with ctx and \"tunnel\":\"vxlan\""
+	echo "  /fintrack/flows: $LISTED flows listed over all comparisons," \
+		"each with ctx and \"tunnel\":\"vxlan\""
 	[ "$LISTED" -gt 0 ] || problem "/fintrack/flows never listed a flow"
 fi
 
