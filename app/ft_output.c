@@ -173,6 +173,13 @@ ft_endpoint_str(const struct ft_endpoint *ep, char *buf, size_t len)
 		snprintf(buf, len, "%s:%u", a, ep->port);
 }
 
+/* The rest of a "one_sided" field: the side seen and the closing quote. */
+static const char *
+one_sided_tail(unsigned int one_sided)
+{
+	return one_sided == FT_ONE_SIDED_CLIENT ? "client\"" : "server\"";
+}
+
 const char *
 ft_output_tunnel(const struct ft_ctx_map *m, uint32_t ctx, char *buf, size_t len)
 {
@@ -221,12 +228,15 @@ ft_output_event_line(FILE *f, const struct ft_event *ev, int lcore, const struct
 			"{\"type\":\"end\",\"ts\":%.6f,\"client\":\"%s\",\"server\":\"%s\","
 			"\"first_closer\":\"%s\",\"how\":\"%s%s%s\",\"pkts_c2s\":%" PRIu64
 			",\"pkts_s2c\":%" PRIu64 ",\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64
-			",\"duration\":%.6f%s%s}\n",
+			",\"duration\":%.6f%s%s%s%s}\n",
 			ts, c, s, ft_engine_closer_word(ev->first_closer),
 			ft_engine_how_word(ev->how), ev->how == FT_END_TIMEOUT ? "_" : "",
 			ev->how == FT_END_TIMEOUT ? ft_tcp_state_name(ev->how_state) : "",
 			ev->pkts[0], ev->pkts[1], ev->bytes[0], ev->bytes[1],
-			(double)(ev->ts_ns - ev->start_ns) / 1e9, cx, lc);
+			(double)(ev->ts_ns - ev->start_ns) / 1e9,
+			ev->one_sided != FT_ONE_SIDED_NO ? ",\"one_sided\":\"" : "",
+			ev->one_sided != FT_ONE_SIDED_NO ? one_sided_tail(ev->one_sided) : "", cx,
+			lc);
 }
 
 /* "client": {"SYN_SENT": n, ...}, "server": {...} */
@@ -262,10 +272,12 @@ report_flow(void *arg, const struct ft_flow_info *fl)
 	fprintf(l->f,
 			"%s\n    {\"client\":\"%s\",\"server\":\"%s\",\"client_state\":\"%s\","
 			"\"server_state\":\"%s\",\"held\":%s,\"client_expires_s\":%.3f,"
-			"\"server_expires_s\":%.3f%s}",
+			"\"server_expires_s\":%.3f%s%s%s}",
 			l->n == 0 ? "" : ",", c, s, ft_tcp_state_name(fl->state[0]),
 			ft_tcp_state_name(fl->state[1]), fl->held ? "true" : "false",
-			(double)fl->expires_ns[0] / 1e9, (double)fl->expires_ns[1] / 1e9, cx);
+			(double)fl->expires_ns[0] / 1e9, (double)fl->expires_ns[1] / 1e9,
+			fl->one_sided != FT_ONE_SIDED_NO ? ",\"one_sided\":\"" : "",
+			fl->one_sided != FT_ONE_SIDED_NO ? one_sided_tail(fl->one_sided) : "", cx);
 	l->n++;
 }
 
@@ -591,6 +603,14 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 		}
 
 	summary_open(f, ri);
+
+	if (st->cnt[FT_CNT_ONE_SIDED_TIMEOUTS] != 0)
+		fprintf(f,
+				"\nOne-sided flows (one direction seen, as behind a direct-server-return "
+				"load balancer)\n  %" PRIu64
+				" ended on a timeout: their unseen side's states are inferred, and its "
+				"silence is not diagnosed as a leak.\n",
+				st->ends[FT_END_ONE_SIDED]);
 
 	fprintf(f, "\nDiagnosis\n");
 	for (i = 0; i < RTE_DIM(diag_rules); i++) {

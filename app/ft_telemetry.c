@@ -331,6 +331,9 @@ add_flow(struct rte_tel_data *d, unsigned int n, const struct ft_flow_info *fi, 
 	rte_tel_data_add_dict_u64(c, "client_expires_ms", fi->expires_ns[0] / 1000000);
 	rte_tel_data_add_dict_u64(c, "server_expires_ms", fi->expires_ns[1] / 1000000);
 	rte_tel_data_add_dict_u64(c, "lcore", lcore);
+	if (fi->one_sided != FT_ONE_SIDED_NO)
+		rte_tel_data_add_dict_string(c, "one_sided",
+				ft_engine_one_sided_word(fi->one_sided));
 	if (fi->ctx != 0) {
 		rte_tel_data_add_dict_u64(c, "ctx", fi->ctx);
 		rte_tel_data_add_dict_string(c, "tunnel",
@@ -434,7 +437,7 @@ add_diag_state(struct rte_tel_data *d, unsigned int s, struct ft_tally *t,
 	/* The endpoints holding the most connections of the pile, most first. */
 	for (k = 0; k < DIAG_TOP; k++) {
 		const struct ft_tally_ent *best;
-		char name[16], ep[64], val[RTE_TEL_MAX_STRING_LEN];
+		char name[16], ep[80], val[RTE_TEL_MAX_STRING_LEN];
 		uint64_t n;
 
 		best = ft_tally_pop_top(t, &n);
@@ -455,9 +458,14 @@ cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct ft_diag_tally dt;
 	struct ft_engine_stats sum;
 	unsigned int i;
+	int by_ctx = 0;
 
-	if (no_params(cmd, params, d) != 0)
-		return 0;
+	if (params != NULL && *params != '\0') {
+		if (strcmp(params, "by_context") != 0)
+			return reply_error(d, "'%.16s': %s takes no parameter or by_context",
+					params, cmd);
+		by_ctx = 1;
+	}
 	if (ft_diag_tally_init(&dt) != 0)
 		return reply_error(d, "out of memory");
 	if (!live_lock(d)) {
@@ -465,7 +473,7 @@ cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 		return 0;
 	}
 	ft_diag_tally_walk(&dt, tel_live->engines, tel_live->nworkers, TELEMETRY_READER,
-			(uint64_t)tel_live->cfg->diag_min_age_ms * FT_NS_PER_MSEC);
+			(uint64_t)tel_live->cfg->diag_min_age_ms * FT_NS_PER_MSEC, by_ctx);
 	ft_engine_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
 	rte_tel_data_start_dict(d);
 	for (i = 0; i < ft_diag_nstates; i++)
@@ -569,7 +577,8 @@ static const struct {
 			"Flows with an endpoint in a state. Parameters: STATE[,cursor] (cursor: 'next')" },
 	{ "/fintrack/config", cmd_config, "The running configuration" },
 	{ "/fintrack/diagnosis", cmd_diagnosis,
-			"Per closing state: endpoints, the hosts holding most, what it means" },
+			"Per closing state: endpoints, the hosts (or with by_context the tenant "
+			"contexts) holding most, what it means. Parameter: by_context" },
 	{ "/fintrack/contexts", cmd_contexts,
 			"Tenant contexts: tunnel kind and identity. Parameter: first ctx id" },
 };

@@ -553,7 +553,16 @@ flow_expired(struct ft_engine *e, uint32_t id)
 		if (s == FT_TCP_CLOSED || ft_tick_after(f->dl[r], e->now_tick))
 			continue;
 		e->stats.cnt[FT_CNT_TIMEOUTS]++;
-		e->stats.expired[r][s]++;
+		/*
+		 * A one-sided flow waits on a side whose packets take another path:
+		 * its silence is no leak, so the timeout is not one of the state's.
+		 */
+		if (s != FT_TCP_TIME_WAIT && ft_eng_one_sided(f, c) != FT_ONE_SIDED_NO) {
+			e->stats.cnt[FT_CNT_ONE_SIDED_TIMEOUTS]++;
+			e->stats.one_sided_expired[r][s]++;
+		} else {
+			e->stats.expired[r][s]++;
+		}
 		if (s == FT_TCP_TIME_WAIT)
 			e->stats.cnt[FT_CNT_TW_EXPIRIES]++;
 		else if (c->timeout_state == FT_ENG_TIMEOUT_NONE)

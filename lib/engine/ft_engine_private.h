@@ -203,6 +203,18 @@ ft_eng_flags_of(const struct ft_flow *f, const struct ft_flow_cold *c, unsigned 
 	return fl;
 }
 
+/* Which direction of the flow was seen (enum ft_one_sided). */
+static inline unsigned int
+ft_eng_one_sided(const struct ft_flow *f, const struct ft_flow_cold *c)
+{
+	int client = ft_flow_pkts(f, c, FT_ROLE_CLIENT) != 0;
+	int server = ft_flow_pkts(f, c, FT_ROLE_SERVER) != 0;
+
+	if (client == server)
+		return FT_ONE_SIDED_NO;
+	return client ? FT_ONE_SIDED_CLIENT : FT_ONE_SIDED_SERVER;
+}
+
 /* The receive window of endpoint rcv, in bytes, as far as the middlebox knows it. */
 static inline uint32_t
 ft_eng_recv_window(const struct ft_flow *f, unsigned int rcv)

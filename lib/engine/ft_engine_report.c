@@ -65,6 +65,14 @@ ft_engine_how_word(unsigned int how)
 }
 
 const char *
+ft_engine_one_sided_word(unsigned int one_sided)
+{
+	static const char *const word[] = { "", "client", "server" };
+
+	return one_sided < RTE_DIM(word) ? word[one_sided] : "";
+}
+
+const char *
 ft_engine_role_name(unsigned int role)
 {
 	return role < RTE_DIM(role_names) ? role_names[role] : "unknown";
@@ -151,7 +159,8 @@ ft_eng_end_how(const struct ft_flow *f, const struct ft_flow_cold *c)
 	unsigned int rst = (f->flags >> FT_FLOW_F_RST_SHIFT) & 3;
 
 	if (c->timeout_state != FT_ENG_TIMEOUT_NONE)
-		return FT_END_TIMEOUT;
+		return ft_eng_one_sided(f, c) != FT_ONE_SIDED_NO ? FT_END_ONE_SIDED :
+								   FT_END_TIMEOUT;
 	if (rst != 0)
 		return rst == FT_CLOSER_CLIENT ? FT_END_RST_CLIENT : FT_END_RST_SERVER;
 	if (f->flags & FT_FLOW_F_CLOSING)
@@ -192,6 +201,7 @@ ft_eng_flow_end(struct ft_engine *e, uint32_t id, unsigned int how)
 	ev.tcp_flags[1] = ft_eng_flags_of(f, c, 1);
 	ev.last_state[0] = c->last_state[0];
 	ev.last_state[1] = c->last_state[1];
+	ev.one_sided = (uint8_t)ft_eng_one_sided(f, c);
 	event_endpoints(e, id, &ev, 1);
 	e->conf.on_event(e->conf.event_arg, &ev);
 }
@@ -226,6 +236,7 @@ ft_engine_flow_info(const struct ft_engine *e, uint32_t id, struct ft_flow_info 
 	info->held = (f->flags & FT_FLOW_F_HOLD) != 0;
 	info->start_ns = c->start_ns;
 	info->first_closer = (f->flags >> FT_FLOW_F_CLOSER_SHIFT) & 3;
+	info->one_sided = (uint8_t)ft_eng_one_sided(f, c);
 	for (r = 0; r < 2; r++) {
 		info->tcp_flags[r] = ft_eng_flags_of(f, c, r);
 		int32_t left = (int32_t)(f->dl[r] - now_tick);
@@ -277,6 +288,7 @@ ft_engine_stats_sum(struct ft_engine_stats *sum, struct ft_engine *const *e, uns
 				sum->peak[r][i] += st->peak[r][i];
 				sum->entered[r][i] += st->entered[r][i];
 				sum->expired[r][i] += st->expired[r][i];
+				sum->one_sided_expired[r][i] += st->one_sided_expired[r][i];
 			}
 		for (i = 0; i < FT_END_HOW_MAX; i++)
 			sum->ends[i] += st->ends[i];
