@@ -326,6 +326,7 @@ workers_create(struct ft_live *live)
 				cfg->engine.max_contexts, rte_strerror(rte_errno));
 		return -rte_errno;
 	}
+	ft_ipfix_set_ctx_map(live->ipfix, live->ctx_map);
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct ft_worker *w;
 
