@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
@@ -73,7 +74,8 @@ ft_ctx_mem_estimate(uint32_t capacity)
 			(1u << 20);
 }
 
-static void
+/* The parser zeroes a level's id past id_len: whole ids are copied. */
+static inline void
 key_of(const struct ft_pkt *pkt, struct ft_ctx_key *k)
 {
 	unsigned int i;
@@ -83,8 +85,21 @@ key_of(const struct ft_pkt *pkt, struct ft_ctx_key *k)
 	for (i = 0; i < pkt->tun_n && i < FT_PKT_TUN_MAX; i++) {
 		k->kind[i] = pkt->tun[i].kind;
 		k->len[i] = pkt->tun[i].id_len;
-		memcpy(k->id[i], pkt->tun[i].id, pkt->tun[i].id_len);
+		memcpy(k->id[i], pkt->tun[i].id, sizeof(k->id[i]));
 	}
+}
+
+static inline int
+key_eq(const struct ft_ctx_key *a, const struct ft_ctx_key *b)
+{
+	uint64_t x[sizeof(*a) / 8], y[sizeof(*b) / 8], d = 0;
+	unsigned int i;
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	for (i = 0; i < RTE_DIM(x); i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
 }
 
 enum ft_pkt_status
@@ -94,7 +109,7 @@ ft_ctx_resolve(struct ft_ctx_map *m, struct ft_ctx_cache *cache, struct ft_pkt *
 	int32_t pos;
 
 	key_of(pkt, &k);
-	if (cache != NULL && cache->ctx != 0 && memcmp(&cache->key, &k, sizeof(k)) == 0) {
+	if (cache != NULL && cache->ctx != 0 && key_eq(&cache->key, &k)) {
 		ft_pkt_set_ctx(pkt, cache->ctx);
 		return FT_PKT_TCP;
 	}

@@ -171,6 +171,21 @@ fill_tcp(const uint8_t *l4, uint32_t l4_len, uint32_t doff, uint8_t flags, struc
 	pkt->tsval = 0;
 }
 
+/*
+ * Options that are exactly NOP, NOP and a timestamp (what Linux sends on every
+ * segment after the handshake): read the timestamp, say so.
+ */
+static inline int
+ts_only(const uint8_t *th, uint32_t doff, struct ft_pkt *pkt)
+{
+	if (doff != TCP_HDR_MIN + 12 || rd16(th + TCP_HDR_MIN) != 0x0101 ||
+			th[TCP_HDR_MIN + 2] != 8 || th[TCP_HDR_MIN + 3] != 10)
+		return 0;
+	pkt->has_ts = 1;
+	pkt->tsval = rd32(th + TCP_HDR_MIN + 4);
+	return 1;
+}
+
 static inline __attribute__((always_inline)) enum ft_pkt_status
 parse_tcp(const uint8_t *l4, uint32_t l4_cap, uint32_t l4_len, struct ft_pkt *pkt)
 {
@@ -198,9 +213,12 @@ parse_tcp(const uint8_t *l4, uint32_t l4_cap, uint32_t l4_len, struct ft_pkt *pk
 	if (!flags_ok(flags))
 		return FT_PKT_ERR_TCP_FLAGS;
 	fill_tcp(l4, l4_len, doff, flags, pkt);
-	if (doff > TCP_HDR_MIN)
-		return parse_tcp_options(l4 + TCP_HDR_MIN, doff - TCP_HDR_MIN, 0, pkt);
-	return FT_PKT_TCP;
+	if (doff == TCP_HDR_MIN)
+		return FT_PKT_TCP;
+	/* The usual 12 bytes of timestamp option (NOP, NOP, TS), as the one-pass parse reads them. */
+	if (ts_only(l4, doff, pkt))
+		return FT_PKT_TCP;
+	return parse_tcp_options(l4 + TCP_HDR_MIN, doff - TCP_HDR_MIN, 0, pkt);
 }
 
 /*
@@ -373,15 +391,10 @@ parse_plain_v4(const uint8_t *d, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
 		return 0;
 	fill_tcp(th, tot - IPV4_HDR_MIN, doff, flags, pkt);
 	/* The usual 12 bytes of timestamp option (NOP, NOP, TS) first, then anything else. */
-	if (doff == TCP_HDR_MIN + 12 && rd16(th + TCP_HDR_MIN) == 0x0101 &&
-			th[TCP_HDR_MIN + 2] == 8 && th[TCP_HDR_MIN + 3] == 10) {
-		pkt->has_ts = 1;
-		pkt->tsval = rd32(th + TCP_HDR_MIN + 4);
-	} else if (doff > TCP_HDR_MIN &&
+	if (!ts_only(th, doff, pkt) && doff > TCP_HDR_MIN &&
 			parse_tcp_options(th + TCP_HDR_MIN, doff - TCP_HDR_MIN, 0, pkt) !=
-					FT_PKT_TCP) {
+					FT_PKT_TCP)
 		return 0;
-	}
 	pkt->vlans = 0;
 	pkt->tun_n = 0;
 	pkt->is_v6 = 0;
