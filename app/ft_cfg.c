@@ -33,6 +33,7 @@ enum cfg_type {
 	CFG_FLAG,
 	CFG_ADDR,
 	CFG_IFNAME,
+	CFG_UDP_PORTS,
 };
 
 struct cfg_word {
@@ -79,6 +80,7 @@ struct cfg_key {
 #define CFG_TYPE_FLAG		       .type = CFG_FLAG
 #define CFG_TYPE_ADDR		       .type = CFG_ADDR
 #define CFG_TYPE_IFNAME		       .type = CFG_IFNAME
+#define CFG_TYPE_UDP_PORTS	       .type = CFG_UDP_PORTS
 
 #define CFG_KEY(sec, k, opt, type, field, dflt, text) \
 	{ \
@@ -394,6 +396,46 @@ parse_addr(const char *what, const char *val, char *field, size_t size)
 	return 0;
 }
 
+/* UDP ports P,P,... (at most FT_PKT_PORTS_MAX, each 1..65535, no repeat), or "off". */
+static int
+parse_udp_ports(const char *what, const char *val, struct ft_pkt_ports *ports)
+{
+	struct ft_pkt_ports out = { 0 };
+	const char *p = val;
+	unsigned int i;
+
+	if (strcmp(val, "off") == 0 || strcmp(val, "none") == 0) {
+		*ports = out;
+		return 0;
+	}
+	while (*p != '\0') {
+		unsigned long v;
+		char *end;
+
+		if (*p < '0' || *p > '9')
+			goto bad;
+		v = strtoul(p, &end, 10);
+		if (v == 0 || v > 65535 || (*end != ',' && *end != '\0') ||
+				out.n == FT_PKT_PORTS_MAX)
+			goto bad;
+		for (i = 0; i < out.n; i++)
+			if (out.port[i] == v)
+				goto bad;
+		out.port[out.n++] = (uint16_t)v;
+		p = *end == ',' ? end + 1 : end;
+	}
+	if (out.n == 0)
+		goto bad;
+	*ports = out;
+	return 0;
+bad:
+	fprintf(stderr,
+			"fintrack: %s: '%s' is not off or a list of up to %u different UDP ports "
+			"P,P,... (1..65535)\n",
+			what, val, FT_PKT_PORTS_MAX);
+	return -EINVAL;
+}
+
 /* An integer of key k: in its range, and 0 or a power of two where it says so. */
 static int
 parse_int(const struct cfg_key *k, const char *what, const char *val, uint64_t *v)
@@ -439,6 +481,8 @@ set_key(struct ft_app_cfg *cfg, const struct cfg_key *k, const char *what, const
 		return 0;
 	case CFG_ADDR:
 		return parse_addr(what, val, p, k->size);
+	case CFG_UDP_PORTS:
+		return parse_udp_ports(what, val, (struct ft_pkt_ports *)(void *)p);
 	case CFG_STATE_SECONDS:
 	case CFG_STATE_U64:
 		s = timed_state(what, state);
@@ -610,6 +654,15 @@ format_key(const struct ft_app_cfg *cfg, const struct cfg_key *k, unsigned int s
 	case CFG_IFNAME:
 		snprintf(buf, len, "%s", p);
 		break;
+	case CFG_UDP_PORTS: {
+		const struct ft_pkt_ports *ports = (const struct ft_pkt_ports *)(const void *)p;
+
+		snprintf(buf, len, "%s", ports->n == 0 ? "off" : "");
+		for (i = 0; i < ports->n && off < len; i++)
+			off += (size_t)snprintf(buf + off, len - off, "%s%u", i ? "," : "",
+					ports->port[i]);
+		break;
+	}
 	}
 	return 0;
 }
@@ -710,6 +763,9 @@ key_details(const struct ft_app_cfg *def, const struct cfg_key *k, char *buf, si
 		snprintf(range, sizeof(range), "up to %u port ids below %u", FT_MAX_GWLB_PORTS,
 				RTE_MAX_ETHPORTS);
 		break;
+	case CFG_UDP_PORTS:
+		snprintf(range, sizeof(range), "off or up to %u UDP ports", FT_PKT_PORTS_MAX);
+		break;
 	case CFG_ADDR:
 		snprintf(range, sizeof(range), "an IPv4 or IPv6 address");
 		break;
@@ -780,6 +836,9 @@ option_text(const struct cfg_key *k, char *buf, size_t len)
 		break;
 	case CFG_ADDR:
 		arg = " ADDR";
+		break;
+	case CFG_UDP_PORTS:
+		arg = " P[,P...]|off";
 		break;
 	case CFG_FLAG:
 		break;

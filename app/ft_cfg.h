@@ -51,6 +51,7 @@
 	X(ENGINE, "engine", "Flow tracking, both modes (in live mode, per worker)", 0) \
 	X(TIMEOUTS, "timeouts", "State timeouts, both modes", 1) \
 	X(DIAGNOSIS, "diagnosis", "Diagnosis, both modes", 1) \
+	X(TUNNELS, "tunnels", "Tunnels opened to track the TCP inside, both modes", 0) \
 	X(METRICS, "metrics", "Live mode: Prometheus / OpenMetrics endpoint", 0) \
 	X(IPFIX, "ipfix", "IPFIX flow-end records, both modes", 0) \
 	X(PORTS, "ports", "Live mode: ports", 0) \
@@ -86,6 +87,8 @@ enum ft_cfg_section {
  *   - PATH: a file name (command line only: it is not copied).
  *   - ADDR: an IPv4 or IPv6 address, kept as text in a char array.
  *   - IFNAME: a network interface name, kept as text in a char array.
+ *   - UDP_PORTS: up to FT_PKT_PORTS_MAX UDP ports P,P,... or "off", kept in a
+ *     struct ft_pkt_ports.
  *   - FLAG: an option without a value.
  * - field: where the value is kept in struct ft_app_cfg.
  * - default: the value as the INI file writes it (STATE=VALUE,... for a STATE_* type);
@@ -151,6 +154,38 @@ enum ft_cfg_section {
 		"state is diagnosed once this many client or server endpoints timed out in it " \
 		"or have sat in it for --diag-min-age (TIME_WAIT: were in it at once; CLOSING: " \
 		"went through it)") \
+	X(TUNNELS, "depth", "tunnel-depth", U64(0, FT_PKT_TUN_MAX), engine.pkt.tun_depth, "2", \
+		"tunnel levels opened to reach the TCP inside (0: none; a GWLB flow may carry " \
+		"a customer's GRE inside: 2); deeper nesting is counted (pkt_tun_depth) and " \
+		"forwarded") \
+	X(TUNNELS, "geneve_ports", "geneve-ports", UDP_PORTS, engine.pkt.geneve, "6081", \
+		"UDP ports of GENEVE (AWS Gateway Load Balancer, GCP, OVN), or off") \
+	X(TUNNELS, "vxlan_ports", "vxlan-ports", UDP_PORTS, engine.pkt.vxlan, "4789,8472", \
+		"UDP ports of VXLAN (Azure's Gateway Load Balancer uses e.g. 10800,10801), or " \
+		"off") \
+	X(TUNNELS, "gue_ports", "gue-ports", UDP_PORTS, engine.pkt.gue, "off", \
+		"UDP ports of GUE, variants 0 and 1 (Katran: 6080; GitHub GLB: 19523), or off") \
+	X(TUNNELS, "ipip", "ipip", ONOFF, engine.pkt.ipip, "on", \
+		"open IP-in-IP: IP protocols 4 (IPv4 inside) and 41 (IPv6 inside)") \
+	X(TUNNELS, "gre", "gre", ONOFF, engine.pkt.gre, "on", \
+		"open GRE (IP protocol 47), with or without key, IPv4, IPv6 or Ethernet inside") \
+	X(TUNNELS, "geneve_context", "geneve-context", WORDS({ "auto", FT_GENEVE_CTX_AUTO }, \
+		{ "vni", FT_GENEVE_CTX_VNI }, { "none", FT_GENEVE_CTX_NONE }), \
+		engine.pkt.ctx_geneve, "auto", \
+		"what keeps GENEVE tenants apart: auto (the GWLB endpoint and attachment ids " \
+		"when the AWS options are there, else the VNI), vni, or none (one context)") \
+	X(TUNNELS, "vxlan_context", "vxlan-context", WORDS({ "vni", 1 }, { "none", 0 }), \
+		engine.pkt.ctx_vxlan, "vni", \
+		"what keeps VXLAN tenants apart: the VNI, or none (one context; for tunnels " \
+		"whose two directions carry different VNIs)") \
+	X(TUNNELS, "gre_context", "gre-context", WORDS({ "key", 1 }, { "none", 0 }), \
+		engine.pkt.ctx_gre, "key", \
+		"what keeps GRE tenants apart: the key, or none (one context; for mirrors " \
+		"whose two directions carry different keys)") \
+	X(TUNNELS, "max_contexts", "max-contexts", U64(1, FT_CTX_MAX), engine.max_contexts, \
+		NULL, \
+		"tenant contexts (distinct tunnel identities) tracked; the segments of a " \
+		"new one past this are counted (pkt_ctx_full), not tracked") \
 	X(METRICS, "address", "metrics-address", ADDR, metrics_addr, "127.0.0.1", \
 		"address the metrics endpoint listens on") \
 	X(METRICS, "port", "metrics-port", U64_OFF(1, 65535), metrics_port, "0", \

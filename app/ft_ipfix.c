@@ -226,6 +226,7 @@ ft_ipfix_end_reason(unsigned int how)
 {
 	switch (how) {
 	case FT_END_TIMEOUT:
+	case FT_END_ONE_SIDED:
 		return FT_IPFIX_END_IDLE;
 	case FT_END_EVICTED:
 		return FT_IPFIX_END_RESOURCES;

@@ -364,6 +364,9 @@ choose_steering(struct ft_live *live)
 			return;
 		}
 	}
+	/* RSS sees the outer header of a tunnelled packet: the inner flow picks its worker. */
+	if (live->cfg->engine.pkt.tun_depth != 0)
+		live->steering = FT_STEER_RSS_INNER;
 }
 
 static int
@@ -391,7 +394,7 @@ port_setup(struct ft_live *live, uint16_t p)
 				info.driver_name);
 		return -ENOTSUP;
 	}
-	if (live->steering == FT_STEER_RSS && live->nrxq[p] > 1 && !live->is_exception[p]) {
+	if (live->steering != FT_STEER_SOFTWARE && live->nrxq[p] > 1 && !live->is_exception[p]) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		symmetric_key(key, RTE_MIN(info.hash_key_size, (uint8_t)sizeof(key)));
 		conf.rx_adv_conf.rss_conf.rss_key = key;
@@ -540,6 +543,12 @@ workers_create(struct ft_live *live)
 	const struct ft_app_cfg *cfg = live->cfg;
 	unsigned int lcore, n = 0, p;
 
+	live->ctx_map = ft_ctx_map_create("ft_ctx", cfg->engine.max_contexts, (int)rte_socket_id());
+	if (live->ctx_map == NULL) {
+		fprintf(stderr, "fintrack: cannot create the tenant context map (%u contexts): %s\n",
+				cfg->engine.max_contexts, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct ft_worker *w;
 
@@ -574,6 +583,8 @@ workers_create(struct ft_live *live)
 		snprintf(name, sizeof(name), "ftw%u", lcore);
 		ec.name = name;
 		ec.socket_id = socket;
+		/* One context map for all: steering puts the context in the key it hashes. */
+		ec.ctx_map = live->ctx_map;
 		w->engine = ft_engine_create(&ec);
 		if (w->engine == NULL) {
 			char who[32];
@@ -610,7 +621,7 @@ tx_buffers_create(struct ft_live *live)
 	unsigned int w, i;
 
 	/* Each worker's outgoing steering bursts, one per other worker. */
-	for (w = 0; w < live->nworkers && live->steering == FT_STEER_SOFTWARE; w++) {
+	for (w = 0; w < live->nworkers && live->steering != FT_STEER_RSS; w++) {
 		struct ft_worker *wk = live->workers[w];
 
 		wk->steer_out = rte_malloc_socket("ft_steer_out",
@@ -690,28 +701,43 @@ tx_flush(struct ft_live *live, struct ft_worker *w)
 	}
 }
 
-/* Parse a packet as the engine would (a multi-segment one linearised first). */
+/*
+ * Parse a packet as the engine would (a multi-segment one linearised first),
+ * a tunnelled one with its tenant context in the key.
+ */
 static inline uint8_t
-parse_mbuf(struct ft_worker *w, const struct rte_mbuf *m, struct ft_pkt *p)
+parse_mbuf(struct ft_live *live, struct ft_worker *w, const struct rte_mbuf *m, struct ft_pkt *p)
 {
+	const struct ft_pkt_conf *pc = &live->cfg->engine.pkt;
 	const uint8_t *data;
 	uint32_t cap;
+	enum ft_pkt_status st;
 
-	if (likely(m->nb_segs == 1))
-		return (uint8_t)ft_pkt_parse_cut(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-				m->pkt_len, p);
-	cap = RTE_MIN(m->pkt_len, (uint32_t)STEER_SCRATCH);
-	data = rte_pktmbuf_read(m, 0, cap, w->scratch);
-	return (uint8_t)ft_pkt_parse_cut(data, cap, m->pkt_len, p);
+	if (likely(m->nb_segs == 1)) {
+		data = rte_pktmbuf_mtod(m, const uint8_t *);
+		cap = m->data_len;
+	} else {
+		cap = RTE_MIN(m->pkt_len, (uint32_t)STEER_SCRATCH);
+		data = rte_pktmbuf_read(m, 0, cap, w->scratch);
+	}
+	st = ft_pkt_parse_conf(pc, data, cap, m->pkt_len, p);
+	if (unlikely(p->tun_n != 0) && st == FT_PKT_TCP)
+		st = ft_ctx_resolve(live->ctx_map, &w->ctx_cache, p);
+	return (uint8_t)st;
 }
 
-/* The worker that owns a parsed packet: a symmetric hash of its canonical flow key. */
+/*
+ * The worker that owns a parsed packet: a symmetric hash of its canonical
+ * flow key (the inner flow's and its context for a tunnelled one). With RSS
+ * steering (plain_self), the NIC already chose right for a plain packet.
+ */
 static inline unsigned int
-owner_of(const struct ft_pkt *p, uint8_t status, unsigned int nworkers, unsigned int self)
+owner_of(const struct ft_pkt *p, uint8_t status, unsigned int nworkers, unsigned int self,
+		int plain_self)
 {
 	uint32_t h;
 
-	if (status != FT_PKT_TCP)
+	if (status != FT_PKT_TCP || (plain_self && p->tun_n == 0))
 		return self;
 	h = p->is_v6 ? rte_hash_crc(&p->key.v6, sizeof(p->key.v6), 0) :
 		       rte_hash_crc(&p->key.v4, sizeof(p->key.v4), 0);
@@ -733,9 +759,10 @@ steer(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, struct 
 
 	memset(nout, 0, sizeof(uint16_t) * live->nworkers);
 	for (i = 0; i < n; i++) {
-		uint8_t status = parse_mbuf(w, pkts[i], &parsed[keep]);
+		uint8_t status = parse_mbuf(live, w, pkts[i], &parsed[keep]);
 
-		o = owner_of(&parsed[keep], status, live->nworkers, w->index);
+		o = owner_of(&parsed[keep], status, live->nworkers, w->index,
+				live->steering == FT_STEER_RSS_INNER);
 		if (o == w->index) {
 			st[keep] = status;
 			pkts[keep++] = pkts[i];
@@ -921,7 +948,7 @@ worker_main(void *arg)
 	uint64_t drain_tsc = live->tsc_hz * cfg->tx_drain_us / 1000000;
 	uint64_t tick_tsc = live->tsc_hz * cfg->engine.tick_us / 1000000;
 	uint64_t last_drain = rte_rdtsc(), last_tick = last_drain;
-	int steering = live->steering == FT_STEER_SOFTWARE;
+	int steering = live->nworkers > 1 && live->steering != FT_STEER_RSS;
 	unsigned int i;
 
 	LOG(INFO, "worker %u on lcore %u (socket %u) starts\n", w->index, w->lcore,
@@ -1007,7 +1034,8 @@ drain_events(struct ft_live *live, FILE *f)
 					RTE_DIM(evs), NULL)) != 0)
 			for (i = 0; i < n; i++) {
 				if (f != NULL)
-					ft_output_event_line(f, &evs[i], (int)wk->lcore);
+					ft_output_event_line(f, &evs[i], (int)wk->lcore,
+							live->ctx_map);
 				ft_ipfix_event(live->ipfix, &evs[i]);
 			}
 	}
@@ -1344,7 +1372,14 @@ ft_live_steering_name(const struct ft_live *live)
 {
 	if (live->nworkers == 1)
 		return "none (one worker)";
-	return live->steering == FT_STEER_RSS ? "symmetric RSS" : "software symmetric hash";
+	switch (live->steering) {
+	case FT_STEER_RSS:
+		return "symmetric RSS";
+	case FT_STEER_RSS_INNER:
+		return "symmetric RSS, tunnels by their inner flow in software";
+	default:
+		return "software symmetric hash";
+	}
 }
 
 /* gwlb mode: each port's own counters, and what became of the packets of the data ports. */
@@ -1467,6 +1502,7 @@ live_free(struct ft_live *live)
 	}
 	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
 		rte_mempool_free(live->pool[i]);
+	ft_ctx_map_free(live->ctx_map);
 }
 
 int

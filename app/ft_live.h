@@ -23,6 +23,12 @@
 enum ft_steering {
 	FT_STEER_RSS,	   /**< The NIC's symmetric RSS does it. */
 	FT_STEER_SOFTWARE, /**< Workers hand packets to the owner of their symmetric hash. */
+	/**
+	 * The NIC's symmetric RSS for plain packets; tunnelled ones (whose outer
+	 * header RSS sees is not symmetric) go to the owner of their inner flow's
+	 * hash in software.
+	 */
+	FT_STEER_RSS_INNER,
 };
 
 /**
@@ -62,6 +68,7 @@ struct ft_worker {
 	uint64_t steer_dropped;		/**< Packets lost because a steering ring was full. */
 	uint64_t malformed_dropped;	/**< Malformed packets dropped (--malformed drop). */
 	uint64_t events_dropped;	/**< Events lost because the event ring was full. */
+	struct ft_ctx_cache ctx_cache;	/**< Last tenant context this worker resolved. */
 	uint64_t loops;			/**< Polling loop iterations. */
 	uint64_t pkts;			/**< Packets this worker handled (after steering). */
 	uint32_t timeouts_gen;		/**< Generation of the timeouts its engine uses. */
@@ -125,6 +132,7 @@ struct ft_live {
 	struct ft_worker *workers[RTE_MAX_LCORE];
 	struct ft_engine *engines[RTE_MAX_LCORE]; /**< Same order as workers. */
 	struct ft_ipfix *ipfix;			  /**< Flow-end records to a collector, or NULL. */
+	struct ft_ctx_map *ctx_map;		  /**< Tenant contexts, shared by the workers. */
 };
 
 /** Set by the signal handler; workers and the control loop stop when true. */

@@ -331,7 +331,7 @@ diagnosis_metrics(struct text *t, struct ft_live *live)
 	t0 = rte_rdtsc();
 	/* Counted as the diagnosis counts a pile: in a closing state for min_age or more. */
 	ft_diag_tally_walk(&dt, live->engines, live->nworkers, FT_METRICS_READER,
-			(uint64_t)live->cfg->diag_min_age_ms * FT_NS_PER_MSEC);
+			(uint64_t)live->cfg->diag_min_age_ms * FT_NS_PER_MSEC, 0);
 	family(t, "fintrack_top_endpoints", "gauge",
 			"the hosts holding the most endpoints of each diagnosed state's pile "
 			"(clients by address, servers by address:port), at most [metrics] top per "
@@ -339,7 +339,7 @@ diagnosis_metrics(struct text *t, struct ft_live *live)
 	for (i = 0; i < ft_diag_nstates; i++)
 		for (k = 0; k < live->cfg->metrics_top; k++) {
 			const struct ft_tally_ent *ent;
-			char host[64];
+			char host[80];
 			uint64_t n;
 
 			ent = ft_tally_pop_top(&dt.t[i], &n);

@@ -173,41 +173,70 @@ ft_endpoint_str(const struct ft_endpoint *ep, char *buf, size_t len)
 		snprintf(buf, len, "%s:%u", a, ep->port);
 }
 
-void
-ft_output_event_json(void *arg, const struct ft_event *ev)
+/* The rest of a "one_sided" field: the side seen and the closing quote. */
+static const char *
+one_sided_tail(unsigned int one_sided)
 {
-	ft_output_event_line(arg, ev, -1);
+	return one_sided == FT_ONE_SIDED_CLIENT ? "client\"" : "server\"";
+}
+
+const char *
+ft_output_tunnel(const struct ft_ctx_map *m, uint32_t ctx, char *buf, size_t len)
+{
+	struct ft_ctx_key k;
+
+	if (len != 0)
+		buf[0] = '\0';
+	if (ctx != 0 && m != NULL && ft_ctx_get(m, ctx, &k) == 0)
+		ft_ctx_tunnel_str(&k, buf, len);
+	return buf;
 }
 
 void
-ft_output_event_line(FILE *f, const struct ft_event *ev, int lcore)
+ft_output_ctx_json(const struct ft_ctx_map *m, uint32_t ctx, char *buf, size_t len)
 {
-	char c[64], s[64], lc[24] = "";
+	char t[64];
+
+	if (ctx == 0)
+		snprintf(buf, len, "%s", "");
+	else
+		snprintf(buf, len, ",\"ctx\":%" PRIu32 ",\"tunnel\":\"%s\"", ctx,
+				ft_output_tunnel(m, ctx, t, sizeof(t)));
+}
+
+void
+ft_output_event_line(FILE *f, const struct ft_event *ev, int lcore, const struct ft_ctx_map *m)
+{
+	char c[64], s[64], lc[24] = "", cx[96];
 	double ts = (double)ev->ts_ns / 1e9;
 
 	if (lcore >= 0)
 		snprintf(lc, sizeof(lc), ",\"lcore\":%d", lcore);
+	ft_output_ctx_json(m, ev->ctx, cx, sizeof(cx));
 	ft_endpoint_str(&ev->client, c, sizeof(c));
 	ft_endpoint_str(&ev->server, s, sizeof(s));
 	if (ev->type == FT_EVENT_STATE) {
 		fprintf(f,
 				"{\"type\":\"state\",\"ts\":%.6f,\"ep\":\"%s\",\"peer\":\"%s\","
-				"\"from\":\"%s\",\"to\":\"%s\",\"cause\":\"%s\"%s}\n",
+				"\"from\":\"%s\",\"to\":\"%s\",\"cause\":\"%s\"%s%s}\n",
 				ts, ev->role == FT_ROLE_CLIENT ? c : s,
 				ev->role == FT_ROLE_CLIENT ? s : c, ft_tcp_state_name(ev->from),
-				ft_tcp_state_name(ev->to), ft_tcp_event_cause(ev->cause), lc);
+				ft_tcp_state_name(ev->to), ft_tcp_event_cause(ev->cause), cx, lc);
 		return;
 	}
 	fprintf(f,
 			"{\"type\":\"end\",\"ts\":%.6f,\"client\":\"%s\",\"server\":\"%s\","
 			"\"first_closer\":\"%s\",\"how\":\"%s%s%s\",\"pkts_c2s\":%" PRIu64
 			",\"pkts_s2c\":%" PRIu64 ",\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64
-			",\"duration\":%.6f%s}\n",
+			",\"duration\":%.6f%s%s%s%s}\n",
 			ts, c, s, ft_engine_closer_word(ev->first_closer),
 			ft_engine_how_word(ev->how), ev->how == FT_END_TIMEOUT ? "_" : "",
 			ev->how == FT_END_TIMEOUT ? ft_tcp_state_name(ev->how_state) : "",
 			ev->pkts[0], ev->pkts[1], ev->bytes[0], ev->bytes[1],
-			(double)(ev->ts_ns - ev->start_ns) / 1e9, lc);
+			(double)(ev->ts_ns - ev->start_ns) / 1e9,
+			ev->one_sided != FT_ONE_SIDED_NO ? ",\"one_sided\":\"" : "",
+			ev->one_sided != FT_ONE_SIDED_NO ? one_sided_tail(ev->one_sided) : "", cx,
+			lc);
 }
 
 /* "client": {"SYN_SENT": n, ...}, "server": {...} */
@@ -228,23 +257,27 @@ json_state_rows(FILE *f, const int64_t v[2][FT_TCP_STATE_MAX])
 struct flow_list {
 	FILE *f;
 	uint64_t n;
+	const struct ft_ctx_map *ctx;
 };
 
 static void
 report_flow(void *arg, const struct ft_flow_info *fl)
 {
 	struct flow_list *l = arg;
-	char c[64], s[64];
+	char c[64], s[64], cx[96];
 
 	ft_endpoint_str(&fl->client, c, sizeof(c));
 	ft_endpoint_str(&fl->server, s, sizeof(s));
+	ft_output_ctx_json(l->ctx, fl->ctx, cx, sizeof(cx));
 	fprintf(l->f,
 			"%s\n    {\"client\":\"%s\",\"server\":\"%s\",\"client_state\":\"%s\","
 			"\"server_state\":\"%s\",\"held\":%s,\"client_expires_s\":%.3f,"
-			"\"server_expires_s\":%.3f}",
+			"\"server_expires_s\":%.3f%s%s%s}",
 			l->n == 0 ? "" : ",", c, s, ft_tcp_state_name(fl->state[0]),
 			ft_tcp_state_name(fl->state[1]), fl->held ? "true" : "false",
-			(double)fl->expires_ns[0] / 1e9, (double)fl->expires_ns[1] / 1e9);
+			(double)fl->expires_ns[0] / 1e9, (double)fl->expires_ns[1] / 1e9,
+			fl->one_sided != FT_ONE_SIDED_NO ? ",\"one_sided\":\"" : "",
+			fl->one_sided != FT_ONE_SIDED_NO ? one_sided_tail(fl->one_sided) : "", cx);
 	l->n++;
 }
 
@@ -257,6 +290,7 @@ ft_output_report(FILE *f, struct ft_engine *const *e, unsigned int n)
 	uint64_t table_bytes = 0;
 	unsigned int i;
 
+	l.ctx = n != 0 ? ft_engine_ctx_map(e[0]) : NULL;
 	ft_engine_stats_sum(&sum, e, n);
 	for (i = 0; i < n; i++)
 		table_bytes += ft_engine_mem_bytes(e[i]);
@@ -287,6 +321,25 @@ ft_output_report(FILE *f, struct ft_engine *const *e, unsigned int n)
 	fprintf(f, "},\n  \"flows\": [");
 	for (i = 0; i < n; i++)
 		ft_engine_foreach_flow(e[i], report_flow, &l);
+	/* Tenant contexts, only when there are any: plain traffic's report is unchanged. */
+	if (l.ctx != NULL && ft_ctx_count(l.ctx) != 0) {
+		uint32_t ctx;
+
+		fprintf(f, "%s],\n  \"contexts\": [", l.n == 0 ? "" : "\n  ");
+		for (ctx = 1; ctx <= ft_ctx_count(l.ctx); ctx++) {
+			struct ft_ctx_key k;
+			char t[64], id[256];
+
+			if (ft_ctx_get(l.ctx, ctx, &k) != 0)
+				continue;
+			fprintf(f, "%s\n    {\"ctx\":%" PRIu32 ",\"tunnel\":\"%s\",\"id\":\"%s\"}",
+					ctx == 1 ? "" : ",", ctx,
+					ft_ctx_tunnel_str(&k, t, sizeof(t)),
+					ft_ctx_id_str(&k, id, sizeof(id)));
+		}
+		fprintf(f, "\n  ]\n}\n");
+		return ferror(f) ? -EIO : 0;
+	}
 	fprintf(f, "%s]\n}\n", l.n == 0 ? "" : "\n  ");
 	return ferror(f) ? -EIO : 0;
 }
@@ -550,6 +603,14 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 		}
 
 	summary_open(f, ri);
+
+	if (st->cnt[FT_CNT_ONE_SIDED_TIMEOUTS] != 0)
+		fprintf(f,
+				"\nOne-sided flows (one direction seen, as behind a direct-server-return "
+				"load balancer)\n  %" PRIu64
+				" ended on a timeout: their unseen side's states are inferred, and its "
+				"silence is not diagnosed as a leak.\n",
+				st->ends[FT_END_ONE_SIDED]);
 
 	fprintf(f, "\nDiagnosis\n");
 	for (i = 0; i < RTE_DIM(diag_rules); i++) {

@@ -49,11 +49,24 @@ int ft_output_close(const char *what, const char *path, FILE *f);
 /** Write "ip:port" (IPv6 as "[addr]:port") into buf. */
 void ft_endpoint_str(const struct ft_endpoint *ep, char *buf, size_t len);
 
-/** Write one event as a JSON line; lcore < 0 leaves the "lcore" field out. */
-void ft_output_event_line(FILE *f, const struct ft_event *ev, int lcore);
+/**
+ * Write one event as a JSON line; lcore < 0 leaves the "lcore" field out. A
+ * tunnelled flow's event names its context and tunnel kind, as m holds them.
+ */
+void ft_output_event_line(FILE *f, const struct ft_event *ev, int lcore,
+		const struct ft_ctx_map *m);
 
-/** Engine event callback writing JSON lines to the FILE * in arg. */
-void ft_output_event_json(void *arg, const struct ft_event *ev);
+/**
+ * The JSON fields of a tenant context, for events and listings:
+ * ',"ctx":N,"tunnel":"vxlan"', or "" for context 0.
+ */
+void ft_output_ctx_json(const struct ft_ctx_map *m, uint32_t ctx, char *buf, size_t len);
+
+/**
+ * The tunnel kind of a context ("vxlan", "gwlb+gre"), "" for context 0 or
+ * one m does not hold.
+ */
+const char *ft_output_tunnel(const struct ft_ctx_map *m, uint32_t ctx, char *buf, size_t len);
 
 /** How the diagnosis counts the endpoints of a state. */
 enum ft_diag_measure {

@@ -472,6 +472,7 @@ replay(const struct ft_app_cfg *cfg, struct ft_engine *e, struct ft_run *ri)
 struct replay_out {
 	FILE *events;
 	struct ft_ipfix *ipfix;
+	const struct ft_ctx_map *ctx;
 };
 
 static void
@@ -480,7 +481,7 @@ replay_event(void *arg, const struct ft_event *ev)
 	struct replay_out *o = arg;
 
 	if (o->events != NULL)
-		ft_output_event_json(o->events, ev);
+		ft_output_event_line(o->events, ev, -1, o->ctx);
 	ft_ipfix_event(o->ipfix, ev);
 }
 
@@ -500,7 +501,7 @@ int
 ft_replay_run(const struct ft_app_cfg *cfg)
 {
 	struct ft_engine_conf ec = cfg->engine;
-	struct replay_out out = { NULL, NULL };
+	struct replay_out out = { NULL, NULL, NULL };
 	struct ft_engine *e = NULL;
 	struct ft_run run;
 	FILE *events = NULL;
@@ -528,6 +529,7 @@ ft_replay_run(const struct ft_app_cfg *cfg)
 		ret = -rte_errno;
 		goto out;
 	}
+	out.ctx = ft_engine_ctx_map(e);
 	ret = replay(cfg, e, &run);
 	if (ret != 0)
 		goto out;

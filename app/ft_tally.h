@@ -25,7 +25,9 @@
 
 /** One counted host. */
 struct ft_tally_ent {
-	struct ft_endpoint ep; /**< Port 0 for a client. */
+	struct ft_endpoint ep; /**< Port 0 for a client; all zero when grouped by context. */
+	uint32_t ctx;	       /**< Tenant context of the host (0: untunnelled). */
+	uint8_t by_ctx;	       /**< The entry counts a whole context, not a host. */
 	uint8_t role;	       /**< FT_ROLE_CLIENT or FT_ROLE_SERVER. */
 	uint8_t used;
 	uint64_t n; /**< Endpoints of that host in the state. */
@@ -74,10 +76,11 @@ void ft_tally_walk(struct ft_engine *const *e, unsigned int n, unsigned int read
 /**
  * Walk every flow slot of n engines as reader `reader` and count each
  * endpoint of a diagnosed state's pile (ft_tally_in_pile() with min_age_ns)
- * in dt->pile and against its host.
+ * in dt->pile and against its host (the same address in two tenant contexts
+ * is two hosts), or with by_ctx against its tenant context.
  */
 void ft_diag_tally_walk(struct ft_diag_tally *dt, struct ft_engine *const *e, unsigned int n,
-		unsigned int reader, uint64_t min_age_ns);
+		unsigned int reader, uint64_t min_age_ns, int by_ctx);
 
 /**
  * Take the host holding the most endpoints out of tally t.
@@ -88,7 +91,11 @@ void ft_diag_tally_walk(struct ft_diag_tally *dt, struct ft_engine *const *e, un
  */
 const struct ft_tally_ent *ft_tally_pop_top(struct ft_tally *t, uint64_t *n);
 
-/** A counted host as text: "IP" for a client, "IP:port" ("[IPv6]:port") for a server. */
+/**
+ * A counted host as text: "IP" for a client, "IP:port" ("[IPv6]:port") for a
+ * server, followed by " ctx=N" in a tenant context; "ctx=N" for a context
+ * counted whole.
+ */
 void ft_tally_host_str(const struct ft_tally_ent *ent, char *buf, size_t len);
 
 #endif /* _FT_TALLY_H_ */

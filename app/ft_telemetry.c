@@ -375,6 +375,14 @@ add_flow(struct rte_tel_data *d, unsigned int n, const struct ft_flow_info *fi, 
 	rte_tel_data_add_dict_u64(c, "client_expires_ms", fi->expires_ns[0] / 1000000);
 	rte_tel_data_add_dict_u64(c, "server_expires_ms", fi->expires_ns[1] / 1000000);
 	rte_tel_data_add_dict_u64(c, "lcore", lcore);
+	if (fi->one_sided != FT_ONE_SIDED_NO)
+		rte_tel_data_add_dict_string(c, "one_sided",
+				ft_engine_one_sided_word(fi->one_sided));
+	if (fi->ctx != 0) {
+		rte_tel_data_add_dict_u64(c, "ctx", fi->ctx);
+		rte_tel_data_add_dict_string(c, "tunnel",
+				ft_output_tunnel(tel_live->ctx_map, fi->ctx, ep, sizeof(ep)));
+	}
 	snprintf(name, sizeof(name), "%u", n);
 	rte_tel_data_add_dict_container(d, name, c, 0);
 }
@@ -473,7 +481,7 @@ add_diag_state(struct rte_tel_data *d, unsigned int s, struct ft_tally *t,
 	/* The endpoints holding the most connections of the pile, most first. */
 	for (k = 0; k < DIAG_TOP; k++) {
 		const struct ft_tally_ent *best;
-		char name[16], ep[64], val[RTE_TEL_MAX_STRING_LEN];
+		char name[16], ep[80], val[RTE_TEL_MAX_STRING_LEN];
 		uint64_t n;
 
 		best = ft_tally_pop_top(t, &n);
@@ -494,9 +502,14 @@ cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct ft_diag_tally dt;
 	struct ft_engine_stats sum;
 	unsigned int i;
+	int by_ctx = 0;
 
-	if (no_params(cmd, params, d) != 0)
-		return 0;
+	if (params != NULL && *params != '\0') {
+		if (strcmp(params, "by_context") != 0)
+			return reply_error(d, "'%.16s': %s takes no parameter or by_context",
+					params, cmd);
+		by_ctx = 1;
+	}
 	if (ft_diag_tally_init(&dt) != 0)
 		return reply_error(d, "out of memory");
 	if (!live_lock(d)) {
@@ -504,7 +517,7 @@ cmd_diagnosis(const char *cmd, const char *params, struct rte_tel_data *d)
 		return 0;
 	}
 	ft_diag_tally_walk(&dt, tel_live->engines, tel_live->nworkers, TELEMETRY_READER,
-			(uint64_t)tel_live->cfg->diag_min_age_ms * FT_NS_PER_MSEC);
+			(uint64_t)tel_live->cfg->diag_min_age_ms * FT_NS_PER_MSEC, by_ctx);
 	ft_engine_stats_sum(&sum, tel_live->engines, tel_live->nworkers);
 	rte_tel_data_start_dict(d);
 	for (i = 0; i < ft_diag_nstates; i++)
@@ -547,6 +560,55 @@ ft_telemetry_piles(uint64_t pile[2][FT_TCP_STATE_MAX])
 	return 0;
 }
 
+/* Contexts listed per reply: each takes up to ~150 bytes, replies stop at 16 KiB. */
+#define CONTEXTS_PER_PAGE 64
+
+/*
+ * /fintrack/contexts[,<first>]: the tenant contexts, their tunnel kind and
+ * identity, a page at a time from context first (default 1).
+ */
+static int
+cmd_contexts(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint32_t first = 1, ctx, count;
+	unsigned int n = 0;
+	char *end;
+
+	if (params != NULL && *params != '\0') {
+		unsigned long v = strtoul(params, &end, 10);
+
+		if (params[0] < '0' || params[0] > '9' || *end != '\0' || v == 0 || v > FT_CTX_MAX)
+			return reply_error(d, "'%.16s' is not a context id: %s[,<first ctx>]",
+					params, cmd);
+		first = (uint32_t)v;
+	}
+	if (!live_lock(d))
+		return 0;
+	count = ft_ctx_count(tel_live->ctx_map);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "contexts", count);
+	rte_tel_data_add_dict_u64(d, "capacity", ft_ctx_capacity(tel_live->ctx_map));
+	for (ctx = first; ctx <= count && n < CONTEXTS_PER_PAGE; ctx++, n++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		struct ft_ctx_key k;
+		char name[16], buf[128];
+
+		if (c == NULL || ft_ctx_get(tel_live->ctx_map, ctx, &k) != 0) {
+			rte_tel_data_free(c);
+			continue;
+		}
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "tunnel", ft_ctx_tunnel_str(&k, buf, sizeof(buf)));
+		rte_tel_data_add_dict_string(c, "id", ft_ctx_id_str(&k, buf, sizeof(buf)));
+		snprintf(name, sizeof(name), "%" PRIu32, ctx);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	if (ctx <= count)
+		rte_tel_data_add_dict_u64(d, "next", ctx);
+	pthread_mutex_unlock(&tel_lock);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	telemetry_cb fn;
@@ -559,7 +621,9 @@ static const struct {
 			"Flows with an endpoint in a state. Parameters: STATE[,cursor] (cursor: 'next')" },
 	{ "/fintrack/config", cmd_config, "The running configuration" },
 	{ "/fintrack/diagnosis", cmd_diagnosis,
-			"Per closing state: endpoints, the hosts holding most, what it means" },
+			"Per closing state: endpoints, who holds most, what it means. Param: by_context" },
+	{ "/fintrack/contexts", cmd_contexts,
+			"Tenant contexts: tunnel kind and identity. Parameter: first ctx id" },
 };
 
 void

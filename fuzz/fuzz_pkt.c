@@ -62,6 +62,21 @@ all_zero(const uint8_t *p, size_t n)
 	return 1;
 }
 
+/* Every tunnel kind open, GUE on Katran's port, nesting to the most the parser allows. */
+static struct ft_pkt_conf fuzz_conf;
+
+static const struct ft_pkt_conf *
+conf_get(void)
+{
+	if (fuzz_conf.tun_depth == 0) {
+		ft_pkt_conf_init(&fuzz_conf);
+		fuzz_conf.tun_depth = FT_PKT_TUN_MAX;
+		fuzz_conf.gue.n = 1;
+		fuzz_conf.gue.port[0] = 6080;
+	}
+	return &fuzz_conf;
+}
+
 /* Parse from a heap buffer of exactly size bytes (ASan reports any over-read). */
 static enum ft_pkt_status
 parse_exact(const uint8_t *data, size_t size, struct ft_pkt *pkt)
@@ -74,7 +89,7 @@ parse_exact(const uint8_t *data, size_t size, struct ft_pkt *pkt)
 	memcpy(buf, data, size);
 	/* Whatever the parser leaves unwritten shows up as FILL, not as zero. */
 	memset(pkt, FILL, sizeof(*pkt));
-	st = ft_pkt_parse(buf, (uint32_t)size, pkt);
+	st = ft_pkt_parse_conf(conf_get(), buf, (uint32_t)size, (uint32_t)size, pkt);
 	free(buf);
 	return st;
 }
@@ -144,9 +159,28 @@ check_tcp(const uint8_t *frame, size_t size, const struct ft_pkt *pkt)
 	if (pkt->is_v6) {
 		CHECK(pkt->key.v6.proto == IPPROTO_TCP_, frame, size);
 		CHECK(all_zero(pkt->key.v6.pad, sizeof(pkt->key.v6.pad)), frame, size);
+		CHECK(all_zero(pkt->key.v6.ctx, sizeof(pkt->key.v6.ctx)), frame, size);
 	} else {
 		CHECK(pkt->key.v4.proto == IPPROTO_TCP_, frame, size);
-		CHECK(all_zero(pkt->key.v4.pad, sizeof(pkt->key.v4.pad)), frame, size);
+		CHECK(all_zero(pkt->key.v4.ctx, sizeof(pkt->key.v4.ctx)), frame, size);
+	}
+	/*
+	 * A tunnelled segment: within the depth, each level a known kind
+	 * with an identity that fits, and the parse deterministic. The offsets
+	 * below are those of a plain frame.
+	 */
+	CHECK(pkt->tun_n <= FT_PKT_TUN_MAX, frame, size);
+	if (pkt->tun_n != 0) {
+		unsigned int i;
+
+		for (i = 0; i < pkt->tun_n; i++) {
+			CHECK(pkt->tun[i].kind > FT_TUN_NONE && pkt->tun[i].kind < FT_TUN_KIND_MAX,
+					frame, size);
+			CHECK(pkt->tun[i].id_len <= sizeof(pkt->tun[i].id), frame, size);
+		}
+		CHECK(parse_exact(frame, size, &again) == FT_PKT_TCP, frame, size);
+		CHECK(memcmp(&again, pkt, sizeof(again)) == 0, frame, size);
+		return;
 	}
 
 	/* The header offsets the parser must have used. */

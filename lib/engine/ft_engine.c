@@ -44,6 +44,8 @@ ft_engine_conf_init(struct ft_engine_conf *conf)
 	conf->evict = 1;
 	conf->pickup = 1;
 	conf->fast_path = 1;
+	ft_pkt_conf_init(&conf->pkt);
+	conf->max_contexts = 1u << 16;
 }
 
 static uint32_t
@@ -71,7 +73,8 @@ ft_engine_mem_estimate(const struct ft_engine_conf *conf)
 	return (uint64_t)conf->max_flows * MEM_PER_FLOW_V4 +
 			(uint64_t)conf->max_flows_v6 * MEM_PER_FLOW_V6 +
 			(uint64_t)conf->wheel_slots * (sizeof(uint32_t) + 1) +
-			(uint64_t)conf->expire_budget * sizeof(uint32_t) + SCRATCH_LEN + MEM_FIXED;
+			(uint64_t)conf->expire_budget * sizeof(uint32_t) + SCRATCH_LEN + MEM_FIXED +
+			(conf->ctx_map == NULL ? ft_ctx_mem_estimate(conf->max_contexts) : 0);
 }
 
 int
@@ -96,7 +99,10 @@ ft_engine_create(const struct ft_engine_conf *conf)
 	int err;
 
 	if (conf == NULL || conf->tick_us == 0 || conf->expire_budget == 0 ||
-			conf->evict_scan == 0) {
+			conf->evict_scan == 0 || conf->pkt.tun_depth > FT_PKT_TUN_MAX ||
+			(conf->ctx_map == NULL &&
+					(conf->max_contexts == 0 ||
+							conf->max_contexts > FT_CTX_MAX))) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -130,6 +136,16 @@ ft_engine_create(const struct ft_engine_conf *conf)
 		rte_errno = ENOMEM;
 		goto fail;
 	}
+	e->ctx = conf->ctx_map;
+	if (e->ctx == NULL) {
+		char name[32]; /* RTE_HASH_NAMESIZE */
+
+		snprintf(name, sizeof(name), "%s_ctx", conf->name);
+		e->own_ctx = ft_ctx_map_create(name, conf->max_contexts, conf->socket_id);
+		if (e->own_ctx == NULL)
+			goto fail;
+		e->ctx = e->own_ctx;
+	}
 	return e;
 fail:
 	err = rte_errno;
@@ -147,6 +163,7 @@ ft_engine_free(struct ft_engine *e)
 	ft_flow_table_free(e->table);
 	rte_free(e->expired);
 	rte_free(e->scratch);
+	ft_ctx_map_free(e->own_ctx);
 	rte_free(e);
 }
 
@@ -408,7 +425,10 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *c
 
 	if (pre == NULL) {
 		for (i = 0; i < n; i++) {
-			st[i] = (uint8_t)ft_pkt_parse_cut(data[i], cap[i], len[i], &parsed[i]);
+			st[i] = (uint8_t)ft_pkt_parse_conf(&e->conf.pkt, data[i], cap[i], len[i],
+					&parsed[i]);
+			if (unlikely(parsed[i].tun_n != 0) && st[i] == FT_PKT_TCP)
+				st[i] = (uint8_t)ft_ctx_resolve(e->ctx, &e->ctx_cache, &parsed[i]);
 			e->stats.pkt[st[i]]++;
 			e->stats.cnt[FT_CNT_RX_BYTES] += len[i];
 		}
@@ -533,7 +553,16 @@ flow_expired(struct ft_engine *e, uint32_t id)
 		if (s == FT_TCP_CLOSED || ft_tick_after(f->dl[r], e->now_tick))
 			continue;
 		e->stats.cnt[FT_CNT_TIMEOUTS]++;
-		e->stats.expired[r][s]++;
+		/*
+		 * A one-sided flow waits on a side whose packets take another path:
+		 * its silence is no leak, so the timeout is not one of the state's.
+		 */
+		if (s != FT_TCP_TIME_WAIT && ft_eng_one_sided(f, c) != FT_ONE_SIDED_NO) {
+			e->stats.cnt[FT_CNT_ONE_SIDED_TIMEOUTS]++;
+			e->stats.one_sided_expired[r][s]++;
+		} else {
+			e->stats.expired[r][s]++;
+		}
 		if (s == FT_TCP_TIME_WAIT)
 			e->stats.cnt[FT_CNT_TW_EXPIRIES]++;
 		else if (c->timeout_state == FT_ENG_TIMEOUT_NONE)
@@ -617,6 +646,12 @@ uint64_t
 ft_engine_mem_bytes(const struct ft_engine *e)
 {
 	return ft_flow_table_mem_bytes(e->table);
+}
+
+struct ft_ctx_map *
+ft_engine_ctx_map(const struct ft_engine *e)
+{
+	return e->ctx;
 }
 
 uint32_t

@@ -22,6 +22,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 
+#include "ft_ctx.h"
 #include "ft_flow.h"
 #include "ft_pkt.h"
 #include "ft_tcp.h"
@@ -75,6 +76,9 @@
 	X(TRANSITIONS, transitions, "endpoint state transitions") \
 	X(CLOSE_TRANSITIONS, close_transitions, "transitions into closing states or CLOSED") \
 	X(TIMEOUTS, timeouts, "endpoint state timeouts") \
+	X(ONE_SIDED_TIMEOUTS, one_sided_timeouts, \
+		"endpoint timeouts in flows of which one direction only was seen (not counted " \
+		"as the state's: the unseen side's silence is no leak)") \
 	X(TW_EXPIRIES, tw_expiries, "TIME_WAIT expiries")
 /* clang-format on */
 
@@ -95,7 +99,8 @@ enum ft_engine_counter {
 	X(RST_CLIENT, "rst_client") \
 	X(RST_SERVER, "rst_server") \
 	X(TIMEOUT, "timeout") \
-	X(EVICTED, "evicted")
+	X(EVICTED, "evicted") \
+	X(ONE_SIDED, "one_sided")
 /* clang-format on */
 
 /* clang-format off */
@@ -106,6 +111,17 @@ enum ft_end_how {
 	FT_END_HOW_MAX
 };
 /* clang-format on */
+
+/**
+ * Which direction of a flow was seen: a flow behind a direct-server-return
+ * load balancer shows only its client's. The unseen endpoint's states are
+ * inferred from its peer's packets, never seen.
+ */
+enum ft_one_sided {
+	FT_ONE_SIDED_NO = 0,	 /**< Both directions seen. */
+	FT_ONE_SIDED_CLIENT = 1, /**< Only the client's packets seen. */
+	FT_ONE_SIDED_SERVER = 2, /**< Only the server's packets seen. */
+};
 
 /** First closer values of a flow-end record. */
 enum ft_closer {
@@ -131,6 +147,7 @@ struct ft_event {
 	enum ft_event_type type;
 	uint64_t ts_ns; /**< Engine time of the event. */
 	uint32_t flow_id;
+	uint32_t ctx; /**< Tenant context (0: untunnelled); ft_engine_ctx_map() describes it. */
 	struct ft_endpoint client;
 	struct ft_endpoint server;
 	/* FT_EVENT_STATE */
@@ -148,6 +165,7 @@ struct ft_event {
 	/** Union of the TCP flags the client and the server sent (PSH left out). */
 	uint8_t tcp_flags[2];
 	uint8_t last_state[2]; /**< State client and server left for CLOSED. */
+	uint8_t one_sided;     /**< enum ft_one_sided. */
 };
 
 typedef void(ft_engine_event_fn)(void *arg, const struct ft_event *ev);
@@ -173,18 +191,27 @@ struct ft_engine_conf {
 	 * path, which gives the same results (tests compare the two).
 	 */
 	uint8_t fast_path;
+	struct ft_pkt_conf pkt; /**< The tunnels the parser opens. */
+	/**
+	 * Tenant contexts shared with other engines (live workers), or NULL: the
+	 * engine makes its own of max_contexts.
+	 */
+	struct ft_ctx_map *ctx_map;
+	uint32_t max_contexts;	      /**< Capacity of the engine's own context map. */
 	ft_engine_event_fn *on_event; /**< Event callback, or NULL. */
 	void *event_arg;	      /**< Argument of on_event. */
 };
 
 /** Engine statistics. Written by the owning lcore only. */
 struct ft_engine_stats {
-	uint64_t cnt[FT_CNT_MAX];		 /**< Counters. */
-	uint64_t pkt[FT_PKT_STATUS_MAX];	 /**< Parse outcomes. */
-	int64_t gauge[2][FT_TCP_STATE_MAX];	 /**< Endpoints per role and state. */
-	int64_t peak[2][FT_TCP_STATE_MAX];	 /**< Highest value of each gauge. */
-	uint64_t entered[2][FT_TCP_STATE_MAX];	 /**< Entries into each state. */
-	uint64_t expired[2][FT_TCP_STATE_MAX];	 /**< Timeouts in each state. */
+	uint64_t cnt[FT_CNT_MAX];	       /**< Counters. */
+	uint64_t pkt[FT_PKT_STATUS_MAX];       /**< Parse outcomes. */
+	int64_t gauge[2][FT_TCP_STATE_MAX];    /**< Endpoints per role and state. */
+	int64_t peak[2][FT_TCP_STATE_MAX];     /**< Highest value of each gauge. */
+	uint64_t entered[2][FT_TCP_STATE_MAX]; /**< Entries into each state. */
+	uint64_t expired[2][FT_TCP_STATE_MAX]; /**< Timeouts in each state. */
+	/** Timeouts in one-sided flows (not in expired: no leak). */
+	uint64_t one_sided_expired[2][FT_TCP_STATE_MAX];
 	uint64_t ends[FT_END_HOW_MAX];		 /**< Flow ends by how. */
 	uint64_t ends_timeout[FT_TCP_STATE_MAX]; /**< Timeout ends by state. */
 	uint64_t flows;				 /**< Flows tracked now. */
@@ -289,6 +316,7 @@ int ft_engine_next_timer(const struct ft_engine *e, uint64_t *when_ns);
 /** A tracked flow as reports show it. */
 struct ft_flow_info {
 	uint32_t flow_id;
+	uint32_t ctx; /**< Tenant context (0: untunnelled). */
 	struct ft_endpoint client;
 	struct ft_endpoint server;
 	uint8_t state[2];	/**< Client and server state. */
@@ -304,6 +332,7 @@ struct ft_flow_info {
 	uint64_t start_ns;
 	uint8_t tcp_flags[2]; /**< Union of the TCP flags each sent (PSH left out). */
 	uint8_t first_closer; /**< enum ft_closer. */
+	uint8_t one_sided;    /**< enum ft_one_sided. */
 };
 
 typedef void(ft_engine_flow_fn)(void *arg, const struct ft_flow_info *flow);
@@ -347,6 +376,9 @@ const struct ft_engine_conf *ft_engine_conf(const struct ft_engine *e);
 /** Heap bytes the engine's flow table took when it was created. */
 uint64_t ft_engine_mem_bytes(const struct ft_engine *e);
 
+/** The tenant contexts the engine's flows belong to. */
+struct ft_ctx_map *ft_engine_ctx_map(const struct ft_engine *e);
+
 /** Keys in the engine's flow table (tracked flows plus ended ones not yet deleted). */
 uint32_t ft_engine_table_count(const struct ft_engine *e);
 
@@ -386,6 +418,9 @@ const char *ft_engine_counter_desc(unsigned int c);
 
 /** Counter name in lower case ("rst_in_window"). */
 const char *ft_engine_counter_name(unsigned int c);
+
+/** Word of a one-sided value: "" (both seen), "client" or "server" (the side seen). */
+const char *ft_engine_one_sided_word(unsigned int one_sided);
 
 /** Word of a flow-end how ("fin", "rst_client", ...; "timeout" for FT_END_TIMEOUT). */
 const char *ft_engine_how_word(unsigned int how);

@@ -59,6 +59,9 @@ struct ft_engine {
 	uint32_t batch_inserts;		/* Flows added during this batch. */
 	uint32_t *expired;		/* Scratch for wheel expiries. */
 	uint8_t *scratch;		/* Linearised multi-segment headers. */
+	struct ft_ctx_map *ctx;		/* Tenant contexts (conf.ctx_map or own_ctx). */
+	struct ft_ctx_map *own_ctx;	/* The engine's own map, if it made one. */
+	struct ft_ctx_cache ctx_cache;	/* This lcore's last context. */
 	struct ft_engine_stats stats;
 };
 
@@ -198,6 +201,18 @@ ft_eng_flags_of(const struct ft_flow *f, const struct ft_flow_cold *c, unsigned 
 	if ((f->flags & FLAG(FT_FLOW_F_FLAGS_UNSEEN, r)) && ft_flow_pkts(f, c, r) != 0)
 		fl |= FT_TH_ACK;
 	return fl;
+}
+
+/* Which direction of the flow was seen (enum ft_one_sided). */
+static inline unsigned int
+ft_eng_one_sided(const struct ft_flow *f, const struct ft_flow_cold *c)
+{
+	int client = ft_flow_pkts(f, c, FT_ROLE_CLIENT) != 0;
+	int server = ft_flow_pkts(f, c, FT_ROLE_SERVER) != 0;
+
+	if (client == server)
+		return FT_ONE_SIDED_NO;
+	return client ? FT_ONE_SIDED_CLIENT : FT_ONE_SIDED_SERVER;
 }
 
 /* The receive window of endpoint rcv, in bytes, as far as the middlebox knows it. */

@@ -65,6 +65,14 @@ ft_engine_how_word(unsigned int how)
 }
 
 const char *
+ft_engine_one_sided_word(unsigned int one_sided)
+{
+	static const char *const word[] = { "", "client", "server" };
+
+	return one_sided < RTE_DIM(word) ? word[one_sided] : "";
+}
+
+const char *
 ft_engine_role_name(unsigned int role)
 {
 	return role < RTE_DIM(role_names) ? role_names[role] : "unknown";
@@ -109,10 +117,12 @@ event_endpoints(const struct ft_engine *e, uint32_t id, struct ft_event *ev, int
 		fam = ft_flow_table_read_key(e->table, id, &k4, &k6);
 	switch (fam) {
 	case 4:
+		ev->ctx = (uint32_t)k4.ctx[0] << 16 | (uint32_t)k4.ctx[1] << 8 | k4.ctx[2];
 		endpoint_fill(&ev->client, 0, (const uint8_t *)&k4.addr[c], k4.port[c]);
 		endpoint_fill(&ev->server, 0, (const uint8_t *)&k4.addr[!c], k4.port[!c]);
 		break;
 	case 6:
+		ev->ctx = (uint32_t)k6.ctx[0] << 16 | (uint32_t)k6.ctx[1] << 8 | k6.ctx[2];
 		endpoint_fill(&ev->client, 1, k6.addr[c], k6.port[c]);
 		endpoint_fill(&ev->server, 1, k6.addr[!c], k6.port[!c]);
 		break;
@@ -149,7 +159,8 @@ ft_eng_end_how(const struct ft_flow *f, const struct ft_flow_cold *c)
 	unsigned int rst = (f->flags >> FT_FLOW_F_RST_SHIFT) & 3;
 
 	if (c->timeout_state != FT_ENG_TIMEOUT_NONE)
-		return FT_END_TIMEOUT;
+		return ft_eng_one_sided(f, c) != FT_ONE_SIDED_NO ? FT_END_ONE_SIDED :
+								   FT_END_TIMEOUT;
 	if (rst != 0)
 		return rst == FT_CLOSER_CLIENT ? FT_END_RST_CLIENT : FT_END_RST_SERVER;
 	if (f->flags & FT_FLOW_F_CLOSING)
@@ -190,6 +201,7 @@ ft_eng_flow_end(struct ft_engine *e, uint32_t id, unsigned int how)
 	ev.tcp_flags[1] = ft_eng_flags_of(f, c, 1);
 	ev.last_state[0] = c->last_state[0];
 	ev.last_state[1] = c->last_state[1];
+	ev.one_sided = (uint8_t)ft_eng_one_sided(f, c);
 	event_endpoints(e, id, &ev, 1);
 	e->conf.on_event(e->conf.event_arg, &ev);
 }
@@ -218,11 +230,13 @@ ft_engine_flow_info(const struct ft_engine *e, uint32_t id, struct ft_flow_info 
 	if (event_endpoints(e, id, &ev, 0) != 0)
 		return -ENOENT;
 	info->flow_id = id;
+	info->ctx = ev.ctx;
 	info->client = ev.client;
 	info->server = ev.server;
 	info->held = (f->flags & FT_FLOW_F_HOLD) != 0;
 	info->start_ns = c->start_ns;
 	info->first_closer = (f->flags >> FT_FLOW_F_CLOSER_SHIFT) & 3;
+	info->one_sided = (uint8_t)ft_eng_one_sided(f, c);
 	for (r = 0; r < 2; r++) {
 		info->tcp_flags[r] = ft_eng_flags_of(f, c, r);
 		int32_t left = (int32_t)(f->dl[r] - now_tick);
@@ -274,6 +288,7 @@ ft_engine_stats_sum(struct ft_engine_stats *sum, struct ft_engine *const *e, uns
 				sum->peak[r][i] += st->peak[r][i];
 				sum->entered[r][i] += st->entered[r][i];
 				sum->expired[r][i] += st->expired[r][i];
+				sum->one_sided_expired[r][i] += st->one_sided_expired[r][i];
 			}
 		for (i = 0; i < FT_END_HOW_MAX; i++)
 			sum->ends[i] += st->ends[i];

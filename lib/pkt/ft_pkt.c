@@ -7,22 +7,32 @@
 
 #include "ft_pkt.h"
 
-#define ETH_HDR_LEN   14
-#define VLAN_TAG_LEN  4
-#define ETH_P_IPV4    0x0800
-#define ETH_P_IPV6    0x86dd
-#define ETH_P_8021Q   0x8100
-#define ETH_P_8021AD  0x88a8
-#define ETH_P_QINQ1   0x9100
-#define IPV4_HDR_MIN  20
-#define IPV6_HDR_LEN  40
-#define TCP_HDR_MIN   20
-#define IPV6_NH_HOP   0
-#define IPV6_NH_ROUTE 43
-#define IPV6_NH_FRAG  44
-#define IPV6_NH_AH    51
-#define IPV6_NH_DEST  60
-#define IPV6_NH_MH    135
+#define ETH_HDR_LEN    14
+#define VLAN_TAG_LEN   4
+#define ETH_P_IPV4     0x0800
+#define ETH_P_IPV6     0x86dd
+#define ETH_P_8021Q    0x8100
+#define ETH_P_8021AD   0x88a8
+#define ETH_P_QINQ1    0x9100
+#define IPV4_HDR_MIN   20
+#define IPV6_HDR_LEN   40
+#define TCP_HDR_MIN    20
+#define IPV6_NH_HOP    0
+#define IPV6_NH_ROUTE  43
+#define IPV6_NH_FRAG   44
+#define IPV6_NH_AH     51
+#define IPV6_NH_DEST   60
+#define IPV6_NH_MH     135
+#define IPPROTO_IPIP4  4
+#define IPPROTO_IPV6E  41
+#define IPPROTO_GREP   47
+#define ETH_P_TEB      0x6558
+#define UDP_HDR_LEN    8
+#define GENEVE_HDR     8
+#define VXLAN_HDR      8
+#define GRE_HDR_MIN    4
+#define GUE_HDR_MIN    4
+#define GWLB_OPT_CLASS 0x0108
 
 static inline uint32_t
 min_u32(uint32_t a, uint32_t b)
@@ -41,6 +51,18 @@ static const char *const status_name[] = {
 	FT_PKT_STATUS_LIST(FT_PKT_NAME)
 #undef FT_PKT_NAME
 };
+
+static const char *const tun_kind_name[] = {
+#define FT_TUN_KIND_NAME(name, word) [FT_TUN_##name] = word,
+	FT_TUN_KIND_LIST(FT_TUN_KIND_NAME)
+#undef FT_TUN_KIND_NAME
+};
+
+const char *
+ft_tun_kind_name(unsigned int kind)
+{
+	return kind < FT_TUN_KIND_MAX ? tun_kind_name[kind] : "unknown";
+}
 
 static const char *const status_counter[] = {
 #define FT_PKT_COUNTER(name, lname, desc) [FT_PKT_##name] = "pkt_" #lname,
@@ -224,11 +246,16 @@ key6_build(struct ft_pkt *pkt, const uint8_t *src, const uint8_t *dst, const uin
 	memcpy(&k->port[pkt->dir], ports, 2);
 	memcpy(&k->port[!pkt->dir], ports + 2, 2);
 	k->proto = IPPROTO_TCP;
+	memset(k->ctx, 0, sizeof(k->ctx));
 	memset(k->pad, 0, sizeof(k->pad));
 }
 
+static enum ft_pkt_status parse_ip_next(const struct ft_pkt_conf *c, uint8_t proto,
+		const uint8_t *l4, uint32_t cap, uint32_t len, struct ft_pkt *pkt);
+
 static enum ft_pkt_status
-parse_ipv4(const uint8_t *ip, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
+parse_ipv4(const struct ft_pkt_conf *c, const uint8_t *ip, uint32_t cap, uint32_t len,
+		struct ft_pkt *pkt)
 {
 	uint32_t ihl, tot;
 	enum ft_pkt_status st;
@@ -249,7 +276,7 @@ parse_ipv4(const uint8_t *ip, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
 	if (rd16(ip + 6) & 0x3fff)
 		return FT_PKT_FRAGMENT;
 	if (ip[9] != IPPROTO_TCP)
-		return FT_PKT_NOT_TCP;
+		return parse_ip_next(c, ip[9], ip + ihl, min_u32(tot, cap) - ihl, tot - ihl, pkt);
 	st = parse_tcp(ip + ihl, min_u32(tot, cap) - ihl, tot - ihl, pkt);
 	if (st != FT_PKT_TCP)
 		return st;
@@ -259,7 +286,8 @@ parse_ipv4(const uint8_t *ip, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
 }
 
 static enum ft_pkt_status
-parse_ipv6(const uint8_t *ip, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
+parse_ipv6(const struct ft_pkt_conf *c, const uint8_t *ip, uint32_t cap, uint32_t len,
+		struct ft_pkt *pkt)
 {
 	uint32_t off = IPV6_HDR_LEN, end, wire_end;
 	uint8_t nh;
@@ -304,7 +332,7 @@ parse_ipv6(const uint8_t *ip, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
 			hlen = 8;
 			break;
 		default:
-			return FT_PKT_NOT_TCP;
+			return parse_ip_next(c, nh, ip + off, end - off, wire_end - off, pkt);
 		}
 		if (off + hlen > end)
 			return FT_PKT_ERR_IPV6_EXT;
@@ -355,28 +383,30 @@ parse_plain_v4(const uint8_t *d, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
 		return 0;
 	}
 	pkt->vlans = 0;
+	pkt->tun_n = 0;
 	pkt->is_v6 = 0;
 	key4_build(pkt, ip + 12, ip + 16, th);
 	return 1;
 }
 
-enum ft_pkt_status
-ft_pkt_parse_cut(const uint8_t *data, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
+/*
+ * An Ethernet header, its VLAN tags and what it carries: the outer frame, or
+ * the inner frame of a VXLAN, GENEVE or GRE tunnel.
+ */
+static enum ft_pkt_status
+parse_eth(const struct ft_pkt_conf *c, const uint8_t *data, uint32_t cap, uint32_t len,
+		struct ft_pkt *pkt)
 {
 	uint32_t off = ETH_HDR_LEN;
 	uint16_t type;
 
-	if (len < cap)
-		len = cap;
-	if (__builtin_expect(parse_plain_v4(data, cap, len, pkt), 1))
-		return FT_PKT_TCP;
 	if (cap < ETH_HDR_LEN)
 		return FT_PKT_ERR_TRUNC_ETH;
 	type = rd16(data + 12);
 	pkt->vlans = 0;
 	/* Untagged IPv4 first: most frames are. */
 	if (type == ETH_P_IPV4)
-		return parse_ipv4(data + ETH_HDR_LEN, cap - ETH_HDR_LEN, len - ETH_HDR_LEN, pkt);
+		return parse_ipv4(c, data + ETH_HDR_LEN, cap - ETH_HDR_LEN, len - ETH_HDR_LEN, pkt);
 	while (type == ETH_P_8021Q || type == ETH_P_8021AD || type == ETH_P_QINQ1) {
 		if (pkt->vlans == 2)
 			return FT_PKT_ERR_VLAN_DEPTH;
@@ -387,14 +417,337 @@ ft_pkt_parse_cut(const uint8_t *data, uint32_t cap, uint32_t len, struct ft_pkt 
 		pkt->vlans++;
 	}
 	if (type == ETH_P_IPV4)
-		return parse_ipv4(data + off, cap - off, len - off, pkt);
+		return parse_ipv4(c, data + off, cap - off, len - off, pkt);
 	if (type == ETH_P_IPV6)
-		return parse_ipv6(data + off, cap - off, len - off, pkt);
+		return parse_ipv6(c, data + off, cap - off, len - off, pkt);
 	return FT_PKT_NOT_IP;
+}
+
+/* ---------------------------------------------------------------------------
+ * Tunnels
+ */
+
+/*
+ * Open one more tunnel level of the given kind, or say that the packet is
+ * nested deeper than configured.
+ */
+static inline struct ft_pkt_tun *
+tun_push(const struct ft_pkt_conf *c, struct ft_pkt *pkt, uint8_t kind)
+{
+	struct ft_pkt_tun *t;
+
+	if (pkt->tun_n >= c->tun_depth)
+		return NULL;
+	t = &pkt->tun[pkt->tun_n++];
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	return t;
+}
+
+static inline enum ft_pkt_status
+depth_status(const struct ft_pkt_conf *c)
+{
+	/* With tunnels off, a tunnel is just a packet that is not TCP. */
+	return c->tun_depth == 0 ? FT_PKT_NOT_TCP : FT_PKT_TUN_DEPTH;
+}
+
+/* What a tunnel carries, by EtherType: Ethernet, IPv4 or IPv6. */
+static enum ft_pkt_status
+parse_inner(const struct ft_pkt_conf *c, uint16_t type, const uint8_t *p, uint32_t cap,
+		uint32_t len, struct ft_pkt *pkt)
+{
+	switch (type) {
+	case ETH_P_TEB:
+		return parse_eth(c, p, cap, len, pkt);
+	case ETH_P_IPV4:
+		return parse_ipv4(c, p, cap, len, pkt);
+	case ETH_P_IPV6:
+		return parse_ipv6(c, p, cap, len, pkt);
+	default:
+		return FT_PKT_NOT_IP;
+	}
+}
+
+/*
+ * GENEVE (RFC 8926): options walked by their lengths; the AWS Gateway Load
+ * Balancer's (class 0x0108: endpoint id, attachment id, flow cookie) read.
+ */
+static enum ft_pkt_status
+parse_geneve(const struct ft_pkt_conf *c, const uint8_t *p, uint32_t cap, uint32_t len,
+		struct ft_pkt *pkt)
+{
+	uint32_t hlen, i;
+	uint8_t ep[8], att[8], have = 0;
+	uint32_t cookie = 0;
+	struct ft_pkt_tun *t;
+
+	if (cap < GENEVE_HDR)
+		return FT_PKT_ERR_TUN_TRUNC;
+	if (p[0] >> 6 != 0)
+		return FT_PKT_ERR_GENEVE_VER;
+	hlen = GENEVE_HDR + (uint32_t)(p[0] & 0x3f) * 4;
+	if (hlen > len)
+		return FT_PKT_ERR_GENEVE_OPT;
+	if (hlen > cap)
+		return FT_PKT_ERR_TUN_TRUNC;
+	for (i = GENEVE_HDR; i < hlen;) {
+		uint32_t olen;
+
+		if (i + 4 > hlen)
+			return FT_PKT_ERR_GENEVE_OPT;
+		olen = (uint32_t)(p[i + 3] & 0x1f) * 4;
+		if (i + 4 + olen > hlen)
+			return FT_PKT_ERR_GENEVE_OPT;
+		if (rd16(p + i) == GWLB_OPT_CLASS) {
+			if (p[i + 2] == 1 && olen == 8) {
+				memcpy(ep, p + i + 4, 8);
+				have |= 1;
+			} else if (p[i + 2] == 2 && olen == 8) {
+				memcpy(att, p + i + 4, 8);
+				have |= 2;
+			} else if (p[i + 2] == 3 && olen == 4) {
+				cookie = rd32(p + i + 4);
+				have |= 4;
+			}
+		}
+		i += 4 + olen;
+	}
+	t = tun_push(c, pkt, (have & 3) == 3 ? FT_TUN_GWLB : FT_TUN_GENEVE);
+	if (t == NULL)
+		return depth_status(c);
+	t->cookie = cookie;
+	if (t->kind == FT_TUN_GWLB && c->ctx_geneve == FT_GENEVE_CTX_AUTO) {
+		memcpy(t->id, ep, 8);
+		memcpy(t->id + 8, att, 8);
+		t->id_len = 16;
+	} else if (c->ctx_geneve != FT_GENEVE_CTX_NONE) {
+		memcpy(t->id, p + 4, 3);
+		t->id_len = 3;
+	}
+	return parse_inner(c, rd16(p + 2), p + hlen, cap - hlen, len - hlen, pkt);
+}
+
+/* VXLAN (RFC 7348): the I flag must be set; reserved bits are ignored. */
+static enum ft_pkt_status
+parse_vxlan(const struct ft_pkt_conf *c, const uint8_t *p, uint32_t cap, uint32_t len,
+		struct ft_pkt *pkt)
+{
+	struct ft_pkt_tun *t;
+
+	if (cap < VXLAN_HDR)
+		return FT_PKT_ERR_TUN_TRUNC;
+	if (!(p[0] & 0x08))
+		return FT_PKT_ERR_VXLAN_FLAGS;
+	t = tun_push(c, pkt, FT_TUN_VXLAN);
+	if (t == NULL)
+		return depth_status(c);
+	if (c->ctx_vxlan) {
+		memcpy(t->id, p + 4, 3);
+		t->id_len = 3;
+	}
+	return parse_eth(c, p + VXLAN_HDR, cap - VXLAN_HDR, len - VXLAN_HDR, pkt);
+}
+
+/*
+ * GUE (draft-ietf-intarea-gue): variant 0 has a header naming the IP protocol
+ * inside (its extension fields skipped by their length); variant 1 is the
+ * inner IP packet itself. Control messages are not tracked.
+ */
+static enum ft_pkt_status
+parse_gue(const struct ft_pkt_conf *c, const uint8_t *p, uint32_t cap, uint32_t len,
+		struct ft_pkt *pkt)
+{
+	uint32_t hlen;
+	uint8_t proto;
+
+	if (cap < 1)
+		return FT_PKT_ERR_TUN_TRUNC;
+	switch (p[0] >> 6) {
+	case 0:
+		if (cap < GUE_HDR_MIN)
+			return FT_PKT_ERR_TUN_TRUNC;
+		if (p[0] & 0x20)
+			return FT_PKT_NOT_TCP;
+		hlen = GUE_HDR_MIN + (uint32_t)(p[0] & 0x1f) * 4;
+		if (hlen > len)
+			return FT_PKT_ERR_TUN_LEN;
+		if (hlen > cap)
+			return FT_PKT_ERR_TUN_TRUNC;
+		proto = p[1];
+		break;
+	case 1:
+		hlen = 0;
+		proto = (p[0] >> 4) == 4 ? IPPROTO_IPIP4 : (p[0] >> 4) == 6 ? IPPROTO_IPV6E : 0;
+		if (proto == 0)
+			return FT_PKT_ERR_GUE_VER;
+		break;
+	default:
+		return FT_PKT_ERR_GUE_VER;
+	}
+	if (proto != IPPROTO_IPIP4 && proto != IPPROTO_IPV6E)
+		return FT_PKT_NOT_TCP;
+	if (tun_push(c, pkt, FT_TUN_GUE) == NULL)
+		return depth_status(c);
+	return proto == IPPROTO_IPIP4 ? parse_ipv4(c, p + hlen, cap - hlen, len - hlen, pkt) :
+					parse_ipv6(c, p + hlen, cap - hlen, len - hlen, pkt);
+}
+
+static inline int
+port_in(const struct ft_pkt_ports *ports, uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < ports->n && i < FT_PKT_PORTS_MAX; i++)
+		if (ports->port[i] == port)
+			return 1;
+	return 0;
+}
+
+/* A UDP datagram: a tunnel if its destination port is one configured for one. */
+static enum ft_pkt_status
+parse_udp(const struct ft_pkt_conf *c, const uint8_t *p, uint32_t cap, uint32_t len,
+		struct ft_pkt *pkt)
+{
+	enum ft_pkt_status (*next)(const struct ft_pkt_conf *, const uint8_t *, uint32_t, uint32_t,
+			struct ft_pkt *);
+	uint32_t ulen;
+	uint16_t dport;
+
+	if (cap < 4)
+		return FT_PKT_NOT_TCP;
+	dport = rd16(p + 2);
+	if (port_in(&c->geneve, dport))
+		next = parse_geneve;
+	else if (port_in(&c->vxlan, dport))
+		next = parse_vxlan;
+	else if (port_in(&c->gue, dport))
+		next = parse_gue;
+	else
+		return FT_PKT_NOT_TCP;
+	if (cap < UDP_HDR_LEN)
+		return FT_PKT_ERR_TUN_TRUNC;
+	ulen = rd16(p + 4);
+	if (ulen < UDP_HDR_LEN || ulen > len)
+		return FT_PKT_ERR_TUN_LEN;
+	return next(c, p + UDP_HDR_LEN, min_u32(ulen, cap) - UDP_HDR_LEN, ulen - UDP_HDR_LEN, pkt);
+}
+
+/*
+ * GRE (RFC 2784, 2890): checksum, key and sequence number skipped or read by
+ * their flags. Version 1 (PPTP) carries PPP and is not tracked.
+ */
+static enum ft_pkt_status
+parse_gre(const struct ft_pkt_conf *c, const uint8_t *p, uint32_t cap, uint32_t len,
+		struct ft_pkt *pkt)
+{
+	uint16_t flags, type;
+	uint32_t hlen = GRE_HDR_MIN, key_off = 0;
+	struct ft_pkt_tun *t;
+
+	if (cap < GRE_HDR_MIN)
+		return FT_PKT_ERR_TUN_TRUNC;
+	flags = rd16(p);
+	if ((flags & 0x7) != 0)
+		return FT_PKT_NOT_TCP;
+	if (flags & 0x4000)
+		return FT_PKT_ERR_GRE_FLAGS;
+	if (flags & 0x8000)
+		hlen += 4;
+	if (flags & 0x2000) {
+		key_off = hlen;
+		hlen += 4;
+	}
+	if (flags & 0x1000)
+		hlen += 4;
+	if (hlen > cap)
+		return FT_PKT_ERR_TUN_TRUNC;
+	type = rd16(p + 2);
+	if (type != ETH_P_IPV4 && type != ETH_P_IPV6 && type != ETH_P_TEB)
+		return FT_PKT_NOT_TCP;
+	t = tun_push(c, pkt, FT_TUN_GRE);
+	if (t == NULL)
+		return depth_status(c);
+	if (key_off != 0 && c->ctx_gre) {
+		memcpy(t->id, p + key_off, 4);
+		t->id_len = 4;
+	}
+	return parse_inner(c, type, p + hlen, cap - hlen, len - hlen, pkt);
+}
+
+/* What follows an IP header that is not TCP: a tunnel, or nothing we track. */
+static enum ft_pkt_status
+parse_ip_next(const struct ft_pkt_conf *c, uint8_t proto, const uint8_t *l4, uint32_t cap,
+		uint32_t len, struct ft_pkt *pkt)
+{
+	switch (proto) {
+	case IPPROTO_UDP:
+		return parse_udp(c, l4, cap, len, pkt);
+	case IPPROTO_IPIP4:
+	case IPPROTO_IPV6E:
+		if (!c->ipip)
+			return FT_PKT_NOT_TCP;
+		if (tun_push(c, pkt, FT_TUN_IPIP) == NULL)
+			return depth_status(c);
+		return proto == IPPROTO_IPIP4 ? parse_ipv4(c, l4, cap, len, pkt) :
+						parse_ipv6(c, l4, cap, len, pkt);
+	case IPPROTO_GREP:
+		if (!c->gre)
+			return FT_PKT_NOT_TCP;
+		return parse_gre(c, l4, cap, len, pkt);
+	default:
+		return FT_PKT_NOT_TCP;
+	}
+}
+
+void
+ft_pkt_conf_init(struct ft_pkt_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->tun_depth = 2;
+	conf->ipip = 1;
+	conf->gre = 1;
+	conf->geneve.n = 1;
+	conf->geneve.port[0] = 6081;
+	conf->vxlan.n = 2;
+	conf->vxlan.port[0] = 4789;
+	conf->vxlan.port[1] = 8472;
+	conf->gue.n = 0;
+	conf->ctx_geneve = FT_GENEVE_CTX_AUTO;
+	conf->ctx_vxlan = 1;
+	conf->ctx_gre = 1;
+}
+
+static const struct ft_pkt_conf default_conf = {
+	.tun_depth = 2,
+	.ipip = 1,
+	.gre = 1,
+	.geneve = { 1, { 6081 } },
+	.vxlan = { 2, { 4789, 8472 } },
+	.ctx_geneve = FT_GENEVE_CTX_AUTO,
+	.ctx_vxlan = 1,
+	.ctx_gre = 1,
+};
+
+enum ft_pkt_status
+ft_pkt_parse_conf(const struct ft_pkt_conf *conf, const uint8_t *data, uint32_t cap, uint32_t len,
+		struct ft_pkt *pkt)
+{
+	if (len < cap)
+		len = cap;
+	if (__builtin_expect(parse_plain_v4(data, cap, len, pkt), 1))
+		return FT_PKT_TCP;
+	pkt->tun_n = 0;
+	return parse_eth(conf != NULL ? conf : &default_conf, data, cap, len, pkt);
+}
+
+enum ft_pkt_status
+ft_pkt_parse_cut(const uint8_t *data, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
+{
+	return ft_pkt_parse_conf(NULL, data, cap, len, pkt);
 }
 
 enum ft_pkt_status
 ft_pkt_parse(const uint8_t *data, uint32_t len, struct ft_pkt *pkt)
 {
-	return ft_pkt_parse_cut(data, len, len, pkt);
+	return ft_pkt_parse_conf(NULL, data, len, len, pkt);
 }

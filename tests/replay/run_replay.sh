@@ -237,6 +237,66 @@ captures)
 		echo "ok: $(basename "$f"): $created flows, $ends end records"
 	done
 	;;
+tunnel_captures)
+	# The real tunnel captures: the inner TCP flows each holds, tracked in the tenant
+	# contexts its tunnels name; "none" context rules merge what they split.
+	dir="$CAPTURES/tunnels"
+	[ -d "$dir" ] || { echo "no $dir: skipped"; exit 77; }
+	check_capture() { # FILE FLOWS CONTEXTS [fintrack options]
+		local f=$1 flows=$2 ctxs=$3 got gotc
+		shift 3
+		fintrack --pcap "$dir/$f" --events "$work/ev" --report "$work/rep" --drain "$@" \
+			>"$work/summary" 2>"$work/err" || { cat "$work/err"; fail "$f: exit"; }
+		got=$(sed -n 's/.*"flows_created": \([0-9]*\).*/\1/p' "$work/rep")
+		gotc=$(grep -c '^    {"ctx":' "$work/rep")
+		[ "$got" -eq "$flows" ] || fail "$f $*: $got flows, want $flows"
+		[ "$gotc" -eq "$ctxs" ] || fail "$f $*: $gotc contexts, want $ctxs"
+		"$CHECKER" --report "$work/rep" >/dev/null || fail "$f: flows left or counts off"
+		echo "ok: $f $*: $got flows in $gotc contexts"
+	}
+	has() { grep -q -- "$1" "$work/${2:-rep}" || fail "no '$1' in ${2:-rep}"; }
+	check_capture ndpi_4in6tunnel.pcap 1 1
+	has '"tunnel":"ipip","id":""'
+	check_capture ndpi_6in4tunnel.pcap 5 1
+	check_capture ndpi_vxlan.pcap 2 1
+	has '"id":"vni=1111"'
+	check_capture suricata-verify_bug-2576-02.pcap 1 1
+	has '"tunnel":"gre"'
+	# A customer's GRE inside AWS GWLB's GENEVE: two levels, the GWLB ids as the context.
+	check_capture suricata-verify_bug-6402-01.pcap 1 1
+	has '"tunnel":"gwlb+gre","id":"endpoint=0x31e129cdc0cd8633,attachment=0x0000000000000000/"'
+	check_capture suricata-verify_vxlan-decoder-03.pcap 4 1
+	# Reserved VXLAN bits set: ignored. Suricata's expectation: 5 packets each way.
+	check_capture suricata-verify_vxlan-non-zero-reserved-fields.pcap 1 1
+	has '"how":"fin","pkts_c2s":5,"pkts_s2c":5' ev
+	check_capture tcpdump_gso-ipv4-vxlan-ipv6.pcap 1 1
+	check_capture tcpdump_gso-ipv6-geneve-ipv6.pcap 1 1
+	check_capture zeek_geneve-47101.pcap 1 1
+	has '"id":"vni=4242"'
+	check_capture zeek_geneve-many-options.pcap 1 1
+	check_capture zeek_gre-sample.pcap 1 1
+	check_capture zeek_vxlan-encapsulated-http.pcap 1 1
+	# The same inner connection in VNIs 4242 and 4711: kept apart.
+	check_capture zeek_vxlan-overlapping-http-get.pcap 3 2
+	has '"id":"vni=4711"'
+	# Each direction in its own VNI (GENEVE) or GRE key (a mirror): split by default, one
+	# flow each with the context rule none.
+	check_capture tcpdump_geneve.pcap 2 2
+	has '"one_sided":"client"' ev
+	check_capture tcpdump_geneve.pcap 1 1 --geneve-context none
+	check_capture zeek_erspan.pcap 10 2
+	check_capture zeek_erspan.pcap 5 1 --gre-context none
+	# Tunnels switched off: the inner TCP is not looked at.
+	check_capture zeek_vxlan-encapsulated-http.pcap 0 0 --vxlan-ports off
+	check_capture zeek_gre-sample.pcap 0 0 --gre off
+	check_capture ndpi_6in4tunnel.pcap 0 0 --tunnel-depth 0
+	# Not opened: ERSPAN and VXLAN-GPE, GRE in UDP (RFC 8086), PPPoE; a segment without flags.
+	check_capture arkime_gre-erspan-vxlan.pcap 0 0
+	check_capture zeek_gre-over-udp-4754.pcap 0 0
+	check_capture xdp2_6in4.pcap 0 0
+	check_capture tcpdump_geneve-gcp.pcap 0 0
+	has '"pkt_err_tcp_flags": 1'
+	;;
 valgrind)
 	command -v valgrind >/dev/null || { echo "valgrind not installed: skipped"; exit 77; }
 	[ -z "${FT_SANITIZED:-}" ] || { echo "sanitizer build: valgrind does not apply; skipped"; exit 77; }

@@ -223,6 +223,17 @@ static const char every_key_ini[] =
 		"min_age = 7.5\n"
 		"SYN_SENT = 21\nSYN_RECV = 22\nESTABLISHED = 23\nFIN_WAIT1 = 24\nFIN_WAIT2 = 25\n"
 		"CLOSING = 26\nTIME_WAIT = 27\nCLOSE_WAIT = 28\nLAST_ACK = 29\n"
+		"[tunnels]\n"
+		"depth = 1\n"
+		"geneve_ports = 6081,6082\n"
+		"vxlan_ports = 10800,10801\n"
+		"gue_ports = 6080\n"
+		"ipip = off\n"
+		"gre = off\n"
+		"geneve_context = vni\n"
+		"vxlan_context = none\n"
+		"gre_context = none\n"
+		"max_contexts = 99\n"
 		"[metrics]\n"
 		"address = ::1\n"
 		"port = 9464\n"
@@ -306,6 +317,26 @@ static const char *const every_key_args[] = {
 	"CLOSE_WAIT=28",
 	"--diag",
 	"LAST_ACK=29",
+	"--tunnel-depth",
+	"1",
+	"--geneve-ports",
+	"6081,6082",
+	"--vxlan-ports",
+	"10800,10801",
+	"--gue-ports",
+	"6080",
+	"--ipip",
+	"off",
+	"--gre",
+	"off",
+	"--geneve-context",
+	"vni",
+	"--vxlan-context",
+	"none",
+	"--gre-context",
+	"none",
+	"--max-contexts",
+	"99",
 	"--metrics-address",
 	"::1",
 	"--metrics-port",
@@ -382,6 +413,20 @@ check_every_key_set(const struct ft_app_cfg *cfg)
 				s == FT_TCP_LAST_ACK ? 19500 : (11 + s) * 1000);
 		assert_int_equal(cfg->diag[s], 21 + s);
 	}
+	assert_int_equal(cfg->engine.pkt.tun_depth, 1);
+	assert_int_equal(cfg->engine.pkt.geneve.n, 2);
+	assert_int_equal(cfg->engine.pkt.geneve.port[1], 6082);
+	assert_int_equal(cfg->engine.pkt.vxlan.n, 2);
+	assert_int_equal(cfg->engine.pkt.vxlan.port[0], 10800);
+	assert_int_equal(cfg->engine.pkt.vxlan.port[1], 10801);
+	assert_int_equal(cfg->engine.pkt.gue.n, 1);
+	assert_int_equal(cfg->engine.pkt.gue.port[0], 6080);
+	assert_int_equal(cfg->engine.pkt.ipip, 0);
+	assert_int_equal(cfg->engine.pkt.gre, 0);
+	assert_int_equal(cfg->engine.pkt.ctx_geneve, FT_GENEVE_CTX_VNI);
+	assert_int_equal(cfg->engine.pkt.ctx_vxlan, 0);
+	assert_int_equal(cfg->engine.pkt.ctx_gre, 0);
+	assert_int_equal(cfg->engine.max_contexts, 99);
 	assert_string_equal(cfg->metrics_addr, "::1");
 	assert_int_equal(cfg->metrics_port, 9464);
 	assert_int_equal(cfg->metrics_top, 3);
@@ -705,6 +750,12 @@ static const struct bad_input bad_inputs[] = {
 	{ "[ipfix]\ncollector = 198.18.0.300\n", { "--config", "@" },
 			"[ipfix] collector: '198.18.0.300' is not an IPv4 or IPv6 address" },
 	{ NULL, { "--ipfix-port", "65536" }, "--ipfix-port: '65536' is not a number in 0..65535" },
+	{ NULL, { "--vxlan-ports", "4789,4789" },
+			"--vxlan-ports: '4789,4789' is not off or a list of up to 8 different UDP "
+			"ports" },
+	{ "[tunnels]\ngue_ports = 6080,x\n", { "--config", "@" },
+			"[tunnels] gue_ports: '6080,x' is not off or a list" },
+	{ NULL, { "--tunnel-depth", "4" }, "--tunnel-depth: '4' is not a number in 0..3" },
 	{ NULL, { "--max-flows" }, "see fintrack --help" },
 	{ NULL, { "--config", "/tmp/ft_test_cfg_missing.ini" },
 			"--config /tmp/ft_test_cfg_missing.ini: cannot read it: No such file" },
@@ -775,10 +826,10 @@ test_foreach(void **state)
 	defaults_of(&cfg);
 	ft_cfg_foreach(&cfg, collect, &vs);
 	/*
-	 * 8 of the command line only, 9 [engine], 9 + 10 states, 3 [metrics], 5 [ipfix],
-	 * 2 [ports], 13 [live].
+	 * 8 of the command line only, 9 [engine], 9 + 10 states, 10 [tunnels], 3 [metrics],
+	 * 5 [ipfix], 2 [ports], 13 [live].
 	 */
-	assert_int_equal(vs.n, 59);
+	assert_int_equal(vs.n, 69);
 	v = find_value(&vs, NULL, "pcap");
 	assert_string_equal(v->text, "");
 	assert_false(v->has_num);
@@ -797,6 +848,12 @@ test_foreach(void **state)
 	assert_string_equal(v->text, "7440");
 	v = find_value(&vs, "diagnosis", "TIME_WAIT");
 	assert_int_equal(v->num, 1000);
+	v = find_value(&vs, "tunnels", "vxlan_ports");
+	assert_string_equal(v->text, "4789,8472");
+	v = find_value(&vs, "tunnels", "gue_ports");
+	assert_string_equal(v->text, "off");
+	v = find_value(&vs, "tunnels", "geneve_context");
+	assert_string_equal(v->text, "auto");
 	v = find_value(&vs, "ports", "pairs");
 	assert_string_equal(v->text, "");
 	v = find_value(&vs, "live", "malformed");

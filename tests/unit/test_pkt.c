@@ -342,7 +342,7 @@ test_v4_fields(void **state)
 	assert_int_equal(get16((const uint8_t *)&p.key.v4.port[0]), 40000);
 	assert_int_equal(get16((const uint8_t *)&p.key.v4.port[1]), 80);
 	assert_int_equal(p.key.v4.proto, PROTO_TCP);
-	assert_memory_equal(p.key.v4.pad, zero_pad, sizeof(p.key.v4.pad));
+	assert_memory_equal(p.key.v4.ctx, zero_pad, sizeof(p.key.v4.ctx));
 }
 
 static void
@@ -364,7 +364,7 @@ test_v4_key_symmetric(void **state)
 	assert_memory_equal(&rev.key.v4.addr[0], addr4_a, 4);
 	assert_int_equal(get16((const uint8_t *)&rev.key.v4.port[0]), 40000);
 	assert_int_equal(get16((const uint8_t *)&rev.key.v4.port[1]), 80);
-	assert_memory_equal(rev.key.v4.pad, zero_pad, sizeof(rev.key.v4.pad));
+	assert_memory_equal(rev.key.v4.ctx, zero_pad, sizeof(rev.key.v4.ctx));
 
 	/* Larger address but smaller port: addresses decide. */
 	spec_init(&s, 0);
@@ -1079,6 +1079,366 @@ test_status_names(void **state)
 	assert_non_null(ft_pkt_status_desc(FT_PKT_STATUS_MAX));
 }
 
+/* ---------------------------------------------------------------------------
+ * Tunnels
+ */
+
+/* How the inner packet is wrapped. */
+enum wrap_kind {
+	W_GENEVE_ETH, /* GENEVE, protocol 0x6558, VNI 0x123456. */
+	W_GENEVE_IP,  /* GENEVE, raw IP, VNI 0x123456. */
+	W_GWLB,	      /* GENEVE, raw IP, VNI 0, the three AWS options. */
+	W_VXLAN,      /* VXLAN 4789, VNI 0x00abcd. */
+	W_IPIP,	      /* IP protocol 4 or 41. */
+	W_GRE,	      /* GRE without key, raw IP. */
+	W_GRE_KEY,    /* GRE with checksum and key 0xdeadbeef, raw IP. */
+	W_GRE_ETH,    /* GRE with key, protocol 0x6558. */
+	W_GUE0,	      /* GUE variant 0 on 6080. */
+	W_GUE1,	      /* GUE variant 1 on 6080. */
+	W_MAX
+};
+
+#define GWLB_EP	 0x0e00000000000007ULL
+#define GWLB_ATT 0x0a00000000000009ULL
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+/*
+ * Wrap inner (its IP packet, or its whole Ethernet frame for the kinds that
+ * carry Ethernet) in Ethernet + IPv4 + the tunnel; the tunnel header starts
+ * at *hdr. Returns the frame length.
+ */
+static uint32_t
+wrap(enum wrap_kind k, const struct frame *in, int inner_v6, uint8_t *out, uint32_t *hdr)
+{
+	int eth_inner = k == W_GENEVE_ETH || k == W_VXLAN || k == W_GRE_ETH;
+	const uint8_t *ip_in = eth_inner ? in->b : in->b + in->l3;
+	uint32_t in_len = eth_inner ? in->len : in->len - in->l3;
+	uint16_t ipproto_type = inner_v6 ? ETYPE_IPV6 : ETYPE_IPV4;
+	uint8_t *ip = out + 14, *p;
+	uint32_t off = 14 + 20, ulen, tot;
+	uint8_t proto = PROTO_UDP;
+
+	memset(out, 0, 14 + 20 + 8 + 48);
+	memcpy(out, "\x02\x00\x00\x00\x00\x0b\x02\x00\x00\x00\x00\x0a", 12);
+	put16(out + 12, ETYPE_IPV4);
+	ip[0] = 0x45;
+	ip[8] = 64;
+	memcpy(ip + 12, "\xc6\x13\xff\x01", 4); /* 198.19.255.1 */
+	memcpy(ip + 16, "\xc6\x13\xff\x02", 4);
+	p = out + off;
+	switch (k) {
+	case W_GENEVE_ETH:
+	case W_GENEVE_IP:
+	case W_GWLB:
+		put16(p + 2, k == W_GWLB ? 6081 : 6081);
+		p += 8;
+		*hdr = (uint32_t)(p - out);
+		put16(p + 2, k == W_GENEVE_ETH ? 0x6558 : ipproto_type);
+		if (k == W_GWLB) {
+			p[0] = 8; /* 32 bytes of options */
+			put16(p + 8, 0x0108);
+			p[10] = 1;
+			p[11] = 2;
+			put64(p + 12, GWLB_EP);
+			put16(p + 20, 0x0108);
+			p[22] = 2;
+			p[23] = 2;
+			put64(p + 24, GWLB_ATT);
+			put16(p + 32, 0x0108);
+			p[34] = 3;
+			p[35] = 1;
+			put32(p + 36, 0xc00c1e);
+			p += 40;
+		} else {
+			memcpy(p + 4, "\x12\x34\x56", 3);
+			p += 8;
+		}
+		break;
+	case W_VXLAN:
+		put16(p + 2, 4789);
+		p += 8;
+		*hdr = (uint32_t)(p - out);
+		p[0] = 0x08;
+		memcpy(p + 4, "\x00\xab\xcd", 3);
+		p += 8;
+		break;
+	case W_IPIP:
+		proto = inner_v6 ? 41 : 4;
+		*hdr = off;
+		break;
+	case W_GRE:
+	case W_GRE_KEY:
+	case W_GRE_ETH:
+		proto = 47;
+		*hdr = off;
+		put16(p + 2, k == W_GRE_ETH ? 0x6558 : ipproto_type);
+		if (k == W_GRE) {
+			p += 4;
+		} else if (k == W_GRE_KEY) {
+			put16(p, 0xa000); /* checksum and key present */
+			put32(p + 8, 0xdeadbeef);
+			p += 12;
+		} else {
+			put16(p, 0x2000);
+			put32(p + 4, 0x00000777);
+			p += 8;
+		}
+		break;
+	case W_GUE0:
+	case W_GUE1:
+		put16(p + 2, 6080);
+		p += 8;
+		*hdr = (uint32_t)(p - out);
+		if (k == W_GUE0) {
+			p[1] = inner_v6 ? 41 : 4;
+			p += 4;
+		}
+		break;
+	default:
+		fail();
+	}
+	memcpy(p, ip_in, in_len);
+	tot = (uint32_t)(p - out) + in_len;
+	ip[9] = proto;
+	put16(ip + 2, (uint16_t)(tot - 14));
+	if (proto == PROTO_UDP) {
+		ulen = tot - off;
+		put16(out + off, 50000);
+		put16(out + off + 4, (uint16_t)ulen);
+	}
+	return tot;
+}
+
+static void
+tun_conf(struct ft_pkt_conf *c)
+{
+	ft_pkt_conf_init(c);
+	c->gue.n = 1;
+	c->gue.port[0] = 6080;
+}
+
+static const uint8_t want_kind[W_MAX] = {
+	[W_GENEVE_ETH] = FT_TUN_GENEVE,
+	[W_GENEVE_IP] = FT_TUN_GENEVE,
+	[W_GWLB] = FT_TUN_GWLB,
+	[W_VXLAN] = FT_TUN_VXLAN,
+	[W_IPIP] = FT_TUN_IPIP,
+	[W_GRE] = FT_TUN_GRE,
+	[W_GRE_KEY] = FT_TUN_GRE,
+	[W_GRE_ETH] = FT_TUN_GRE,
+	[W_GUE0] = FT_TUN_GUE,
+	[W_GUE1] = FT_TUN_GUE,
+};
+
+/* Every kind, IPv4 and IPv6 inside: the inner segment's parse, and the tunnel's identity. */
+static void
+test_tun_each_kind(void **state)
+{
+	static uint8_t buf[1024];
+	struct ft_pkt_conf c;
+	int v6, k;
+
+	(void)state;
+	tun_conf(&c);
+	for (v6 = 0; v6 < 2; v6++)
+		for (k = 0; k < W_MAX; k++) {
+			struct frame_spec s;
+			struct frame in;
+			struct ft_pkt plain, tun;
+			uint32_t len, hdr;
+
+			spec_init(&s, v6);
+			s.payload = 17;
+			s.flags = FT_TH_ACK | FT_TH_FIN;
+			frame_build(&in, &s);
+			assert_int_equal(parse(&in, &plain), FT_PKT_TCP);
+			len = wrap((enum wrap_kind)k, &in, v6, buf, &hdr);
+			memset(&tun, 0xa5, sizeof(tun));
+			assert_status(ft_pkt_parse_conf(&c, buf, len, len, &tun), FT_PKT_TCP);
+			assert_int_equal(tun.tun_n, 1);
+			assert_int_equal(tun.tun[0].kind, want_kind[k]);
+			assert_int_equal(tun.is_v6, v6);
+			assert_memory_equal(&tun.key, &plain.key,
+					v6 ? sizeof(plain.key.v6) : sizeof(plain.key.v4));
+			assert_int_equal(ft_pkt_ctx(&tun), 0);
+			assert_int_equal(tun.dir, plain.dir);
+			assert_int_equal(tun.seq, plain.seq);
+			assert_int_equal(tun.ack, plain.ack);
+			assert_int_equal(tun.flags, plain.flags);
+			assert_int_equal(tun.payload_len, 17);
+			switch (k) {
+			case W_GENEVE_ETH:
+			case W_GENEVE_IP:
+				assert_int_equal(tun.tun[0].id_len, 3);
+				assert_memory_equal(tun.tun[0].id, "\x12\x34\x56", 3);
+				break;
+			case W_GWLB:
+				assert_int_equal(tun.tun[0].id_len, 16);
+				assert_memory_equal(tun.tun[0].id, "\x0e\0\0\0\0\0\0\x07", 8);
+				assert_memory_equal(tun.tun[0].id + 8, "\x0a\0\0\0\0\0\0\x09", 8);
+				assert_int_equal(tun.tun[0].cookie, 0xc00c1e);
+				break;
+			case W_VXLAN:
+				assert_int_equal(tun.tun[0].id_len, 3);
+				assert_memory_equal(tun.tun[0].id, "\x00\xab\xcd", 3);
+				break;
+			case W_GRE_KEY:
+				assert_int_equal(tun.tun[0].id_len, 4);
+				assert_memory_equal(tun.tun[0].id, "\xde\xad\xbe\xef", 4);
+				break;
+			case W_GRE_ETH:
+				assert_int_equal(tun.tun[0].id_len, 4);
+				break;
+			default:
+				assert_int_equal(tun.tun[0].id_len, 0);
+			}
+			/* The default configuration has no GUE port: GUE is then plain UDP. */
+			if (k == W_GUE0 || k == W_GUE1)
+				assert_status(ft_pkt_parse(buf, len, &tun), FT_PKT_NOT_TCP);
+			else
+				assert_status(ft_pkt_parse(buf, len, &tun), FT_PKT_TCP);
+		}
+}
+
+/* A customer's GRE inside GWLB's GENEVE: two levels; nesting past the depth is counted. */
+static void
+test_tun_nested_and_depth(void **state)
+{
+	static uint8_t gre[1024], gwlb[1024];
+	struct ft_pkt_conf c;
+	struct frame_spec s;
+	struct frame in, mid;
+	struct ft_pkt p;
+	uint32_t len, hdr;
+
+	(void)state;
+	tun_conf(&c);
+	spec_init(&s, 0);
+	frame_build(&in, &s);
+	len = wrap(W_GRE_KEY, &in, 0, gre, &hdr);
+	/* The GRE frame as the inner packet of GWLB's GENEVE. */
+	memset(&mid, 0, sizeof(mid));
+	memcpy(mid.b, gre, len);
+	mid.len = len;
+	mid.l3 = 14;
+	len = wrap(W_GWLB, &mid, 0, gwlb, &hdr);
+	assert_status(ft_pkt_parse_conf(&c, gwlb, len, len, &p), FT_PKT_TCP);
+	assert_int_equal(p.tun_n, 2);
+	assert_int_equal(p.tun[0].kind, FT_TUN_GWLB);
+	assert_int_equal(p.tun[1].kind, FT_TUN_GRE);
+	assert_memory_equal(p.tun[1].id, "\xde\xad\xbe\xef", 4);
+	c.tun_depth = 1;
+	assert_status(ft_pkt_parse_conf(&c, gwlb, len, len, &p), FT_PKT_TUN_DEPTH);
+	c.tun_depth = 0;
+	assert_status(ft_pkt_parse_conf(&c, gwlb, len, len, &p), FT_PKT_NOT_TCP);
+	/* Kinds switched off, ports moved. */
+	tun_conf(&c);
+	c.gre = 0;
+	len = wrap(W_GRE, &in, 0, gre, &hdr);
+	assert_status(ft_pkt_parse_conf(&c, gre, len, len, &p), FT_PKT_NOT_TCP);
+	len = wrap(W_VXLAN, &in, 0, gre, &hdr);
+	c.vxlan.n = 1;
+	c.vxlan.port[0] = 10800;
+	assert_status(ft_pkt_parse_conf(&c, gre, len, len, &p), FT_PKT_NOT_TCP);
+	put16(gre + 14 + 20 + 2, 10800);
+	assert_status(ft_pkt_parse_conf(&c, gre, len, len, &p), FT_PKT_TCP);
+	assert_int_equal(p.tun[0].kind, FT_TUN_VXLAN);
+	/* Context rules: no identity, or the VNI even with the GWLB options. */
+	c.ctx_vxlan = 0;
+	assert_status(ft_pkt_parse_conf(&c, gre, len, len, &p), FT_PKT_TCP);
+	assert_int_equal(p.tun[0].id_len, 0);
+	len = wrap(W_GWLB, &in, 0, gwlb, &hdr);
+	c.ctx_geneve = FT_GENEVE_CTX_VNI;
+	assert_status(ft_pkt_parse_conf(&c, gwlb, len, len, &p), FT_PKT_TCP);
+	assert_int_equal(p.tun[0].kind, FT_TUN_GWLB);
+	assert_int_equal(p.tun[0].id_len, 3);
+	c.ctx_geneve = FT_GENEVE_CTX_NONE;
+	assert_status(ft_pkt_parse_conf(&c, gwlb, len, len, &p), FT_PKT_TCP);
+	assert_int_equal(p.tun[0].id_len, 0);
+}
+
+/* Each malformed tunnel header is named; cutting any tunnel header short is an error. */
+static void
+test_tun_malformed(void **state)
+{
+	static uint8_t buf[1024], bad[1024];
+	struct ft_pkt_conf c;
+	struct frame_spec s;
+	struct frame in;
+	struct ft_pkt p;
+	uint32_t len, hdr, cap;
+	int k;
+
+	(void)state;
+	tun_conf(&c);
+	spec_init(&s, 0);
+	frame_build(&in, &s);
+
+	len = wrap(W_GWLB, &in, 0, buf, &hdr);
+	memcpy(bad, buf, len);
+	bad[hdr] = 0x40 | 8; /* version 1 */
+	assert_status(ft_pkt_parse_conf(&c, bad, len, len, &p), FT_PKT_ERR_GENEVE_VER);
+	memcpy(bad, buf, len);
+	bad[hdr + 11] = 3; /* the first option claims 12 bytes: the walk no longer ends on the area */
+	assert_status(ft_pkt_parse_conf(&c, bad, len, len, &p), FT_PKT_ERR_GENEVE_OPT);
+	memcpy(bad, buf, len);
+	bad[hdr + 11] = 31; /* 124 bytes: past the option area */
+	assert_status(ft_pkt_parse_conf(&c, bad, len, len, &p), FT_PKT_ERR_GENEVE_OPT);
+	memcpy(bad, buf, len);
+	bad[hdr] = 63; /* 252 bytes of options: past the packet */
+	assert_status(ft_pkt_parse_conf(&c, bad, len, len, &p), FT_PKT_ERR_GENEVE_OPT);
+	memcpy(bad, buf, len);
+	put16(bad + 14 + 20 + 4, (uint16_t)(len - 14 - 20 + 1)); /* UDP longer than IP */
+	assert_status(ft_pkt_parse_conf(&c, bad, len, len, &p), FT_PKT_ERR_TUN_LEN);
+	put16(bad + 14 + 20 + 4, 7);
+	assert_status(ft_pkt_parse_conf(&c, bad, len, len, &p), FT_PKT_ERR_TUN_LEN);
+
+	len = wrap(W_VXLAN, &in, 0, buf, &hdr);
+	buf[hdr] = 0x00;
+	assert_status(ft_pkt_parse_conf(&c, buf, len, len, &p), FT_PKT_ERR_VXLAN_FLAGS);
+	buf[hdr] = 0xff; /* reserved bits set: ignored (RFC 7348) */
+	assert_status(ft_pkt_parse_conf(&c, buf, len, len, &p), FT_PKT_TCP);
+
+	len = wrap(W_GRE, &in, 0, buf, &hdr);
+	put16(buf + hdr, 0x4000); /* routing present */
+	assert_status(ft_pkt_parse_conf(&c, buf, len, len, &p), FT_PKT_ERR_GRE_FLAGS);
+	put16(buf + hdr, 0x0001); /* version 1: PPTP, not tracked */
+	assert_status(ft_pkt_parse_conf(&c, buf, len, len, &p), FT_PKT_NOT_TCP);
+
+	len = wrap(W_GUE0, &in, 0, buf, &hdr);
+	buf[hdr] = 0x80; /* variant 2 */
+	assert_status(ft_pkt_parse_conf(&c, buf, len, len, &p), FT_PKT_ERR_GUE_VER);
+	buf[hdr] = 0x1f; /* variant 0 with 124 bytes of extensions: past the packet */
+	assert_status(ft_pkt_parse_conf(&c, buf, len, len, &p), FT_PKT_ERR_TUN_LEN);
+	buf[hdr] = 0x20; /* a control message */
+	assert_status(ft_pkt_parse_conf(&c, buf, len, len, &p), FT_PKT_NOT_TCP);
+
+	/*
+	 * Every kind cut by a capture anywhere up to the inner TCP header's end: never
+	 * TCP, and a cut inside the tunnel header says so.
+	 */
+	for (k = 0; k < W_MAX; k++) {
+		uint32_t inner_tcp_end;
+
+		len = wrap((enum wrap_kind)k, &in, 0, buf, &hdr);
+		inner_tcp_end = len - (in.len - in.l4) + 20;
+		for (cap = 0; cap < inner_tcp_end; cap++) {
+			enum ft_pkt_status st = ft_pkt_parse_conf(&c, buf, cap, len, &p);
+
+			assert_true(st != FT_PKT_TCP);
+			if (cap > hdr && cap < hdr + 4 && k != W_IPIP && k != W_GUE1)
+				assert_status(st, FT_PKT_ERR_TUN_TRUNC);
+		}
+		assert_status(ft_pkt_parse_conf(&c, buf, len, len, &p), FT_PKT_TCP);
+	}
+}
+
 int
 main(void)
 {
@@ -1101,6 +1461,9 @@ main(void)
 		cmocka_unit_test(test_truncation_sweep_v4),
 		cmocka_unit_test(test_truncation_sweep_v6),
 		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_tun_each_kind),
+		cmocka_unit_test(test_tun_nested_and_depth),
+		cmocka_unit_test(test_tun_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
