@@ -16,17 +16,18 @@
 # it comes back as AWS says a target returns it (outer addresses swapped, all
 # else byte for byte, checksums valid) before it hands the inner packet to the
 # other end. fintrack runs in its own namespace on net_af_packet over ftd; its
-# exception port's kernel interface, ftx0, gets 198.18.1.2, and a TCP listener
-# on port 80 there answers the health checks the lb namespace's kernel makes.
+# exception port's kernel interface (ftx0 by default, ftxPID here) gets
+# 198.18.1.2, and a TCP listener on port 80 there answers the health checks
+# the lb namespace's kernel makes.
 #
 # Checks: a client-first close, a server-first close and the CLOSE_WAIT leak
 # run as in netns_ss.sh, with Linux in the states each scenario means (ss);
 # fintrack's per-endpoint states of the inner connections (telemetry,
-# /fintrack/flows) equal ss's at every step; three TCP health checks are
-# answered through the exception path (ARP too: the stand-in finds the
-# target's MAC address with it); the stand-in saw no packet changed or lost;
-# fintrack returned every GENEVE packet and counted the exception path both
-# ways.
+# /fintrack/flows, which lists each in its tunnel: gwlb, GENEVE with AWS's
+# options) equal ss's at every step; three TCP health checks are answered
+# through the exception path (ARP too: the stand-in finds the target's MAC
+# address with it); the stand-in saw no packet changed or lost; fintrack
+# returned every GENEVE packet and counted the exception path both ways.
 #
 # Environment: FINTRACK, SCENARIO (ft-tcp-scenario) and LB (ft-gwlb-lb), the
 # binaries; FT_LIVE_KEEP=1 keeps the work directory; FT_LIVE_SETTLE=SECONDS
@@ -278,8 +279,9 @@ fi
 
 STATES="SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSING TIME_WAIT CLOSE_WAIT LAST_ACK CLOSED"
 
-# ft_state EP PEER: the endpoint's state in fintrack's table (CLOSED when the flow is gone)
-ft_state() {
+# ft_flow EP PEER: "STATE_OF_EP STATE_OF_PEER TUNNEL" of the flow in fintrack's table, or
+# nothing when it is not there (an endpoint of a flow that ended is CLOSED)
+ft_flow() {
 	local cmds=() s
 
 	for s in $STATES; do
@@ -289,12 +291,9 @@ ft_state() {
 		.["/fintrack/flows"] | to_entries[] | .value | objects |
 		select((.client == $ep and .server == $peer) or
 		       (.client == $peer and .server == $ep)) |
-		if .client == $ep then .client_state else .server_state end' | head -n 1 |
-		grep . || echo CLOSED
+		if .client == $ep then "\(.client_state) \(.server_state) \(.tunnel // "-")"
+		else "\(.server_state) \(.client_state) \(.tunnel // "-")" end' | head -n 1
 }
-
-# Does this fintrack track flows inside GENEVE? Decided on the first connection.
-INNER=
 
 # check LABEL EXPECT_CLIENT EXPECT_SERVER [nosettle]
 check() {
@@ -307,20 +306,12 @@ check() {
 	fi
 	ss_c=$(ss_state "$NS_C" "$CEP" "$SEP")
 	ss_s=$(ss_state "$NS_S" "$SEP" "$CEP")
-	ft_c=$(ft_state "$CEP" "$SEP")
-	ft_s=$(ft_state "$SEP" "$CEP")
-	if [ -z "$INNER" ]; then
-		if [ "$ft_c" = CLOSED ] && [ "$ft_s" = CLOSED ]; then
-			INNER=0
-			echo "  NOTE: fintrack tracks no flow inside GENEVE (no GENEVE decapsulation" \
-				"in its engine): its per-endpoint states are not compared with ss"
-		else
-			INNER=1
-		fi
-	fi
+	read -r ft_c ft_s tunnel <<<"$(ft_flow "$CEP" "$SEP")"
+	ft_c=${ft_c:-CLOSED}
+	ft_s=${ft_s:-CLOSED}
 	printf '  %-28s client %-14s fintrack %-11s | server %-14s fintrack %-11s' \
 		"$label" "ss=$ss_c" "$ft_c" "ss=$ss_s" "$ft_s"
-	if [ "$INNER" = 1 ] && { [ "$ss_c" != "$ft_c" ] || [ "$ss_s" != "$ft_s" ]; }; then
+	if [ "$ss_c" != "$ft_c" ] || [ "$ss_s" != "$ft_s" ]; then
 		verdict=MISMATCH
 	fi
 	if { [ "$exp_c" != '*' ] && [ "$ss_c" != "$exp_c" ]; } ||
@@ -340,6 +331,13 @@ check() {
 			"(expected client=$exp_c server=$exp_s)"
 		;;
 	esac
+	# The flow is the inner connection, tracked inside its tunnel: GENEVE with AWS's
+	# options, which fintrack names gwlb.
+	if [ "$label" = established ]; then
+		echo "  fintrack lists the flow in tunnel '${tunnel:-none}'"
+		[ "${tunnel:-}" = gwlb ] ||
+			fail "fintrack does not list the flow inside GWLB's GENEVE (tunnel '${tunnel:-none}')"
+	fi
 	return 0
 }
 
@@ -427,9 +425,6 @@ for sc in scenario_client_first scenario_server_first scenario_close_wait_leak; 
 		break
 	fi
 done
-if [ "$INNER" = 0 ]; then
-	SUMMARY+=("note      per-endpoint states not compared: fintrack does not track flows inside GENEVE")
-fi
 
 # --- what fintrack counted, then the stand-in's verdict --------------------------
 
