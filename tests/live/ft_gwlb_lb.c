@@ -57,14 +57,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ft_geneve.h"
+
 #define FRAME_MAX    16384
 #define MAX_OUT	     16384 /* packets on their way at once */
 #define HASH_BUCKETS 4096
-#define GENEVE_PORT  6081
-#define OPT_CLASS    0x0108 /* Amazon's */
-#define GENEVE_HLEN  (8 + 32)
-#define OUTER_LEN    (14 + 20 + 8 + GENEVE_HLEN) /* 68 bytes past the Ethernet header */
-#define SHOW_MAX     10				 /* mismatches and losses described */
+#define GENEVE_PORT  FT_GENEVE_UDP_PORT
+#define GENEVE_HLEN  FT_GENEVE_HLEN
+#define OUTER_LEN    FT_GENEVE_OUTER
+#define SHOW_MAX     10 /* mismatches and losses described */
 #define ARP_TRIES    40
 #define ARP_WAIT_MS  250
 
@@ -118,18 +119,8 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
+#define get16 ft_geneve_get16
+#define put16 ft_geneve_put16
 
 /* FNV-1a. */
 static uint32_t
@@ -140,35 +131,6 @@ hash_bytes(const uint8_t *p, size_t len, uint32_t h)
 	for (i = 0; i < len; i++)
 		h = (h ^ p[i]) * 16777619u;
 	return h;
-}
-
-static uint32_t
-sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-/* The UDP checksum sum over the pseudo-header and the datagram of an IPv4 packet. */
-static uint32_t
-udp_sum(const uint8_t *ip)
-{
-	const uint8_t *udp = ip + 20;
-	uint16_t ulen = get16(udp + 4);
-	uint8_t pseudo[12];
-
-	memcpy(pseudo, ip + 12, 8);
-	pseudo[8] = 0;
-	pseudo[9] = 17;
-	put16(pseudo + 10, ulen);
-	return sum16(udp, ulen, sum16(pseudo, sizeof(pseudo), 0));
 }
 
 static int
@@ -357,9 +319,9 @@ static void
 wrap(enum side from, const uint8_t *f, size_t n)
 {
 	uint8_t g[FRAME_MAX];
-	uint8_t *ip = g + 14, *udp = ip + 20, *gh = udp + 8;
+	struct ft_geneve_outer o;
 	uint16_t proto, sport;
-	uint32_t cookie, s;
+	uint32_t cookie;
 	size_t inner = inner_of(f, n, &proto), len;
 	int i;
 
@@ -373,47 +335,16 @@ wrap(enum side from, const uint8_t *f, size_t n)
 		return;
 	}
 	flow_hashes(f + 14, proto, &sport, &cookie);
-	memcpy(g, target_mac, 6);
-	memcpy(g + 6, lb_mac, 6);
-	put16(g + 12, ETH_P_IP);
-	/* Outer IPv4: DF, TTL 64, our address to the target's. */
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(len - 14));
-	put16(ip + 4, ip_id++);
-	put16(ip + 6, 0x4000);
-	ip[8] = 64;
-	ip[9] = 17;
-	memcpy(ip + 12, lb_addr, 4);
-	memcpy(ip + 16, target_addr, 4);
-	put16(ip + 10, (uint16_t)~sum16(ip, 20, 0));
-	put16(udp, sport);
-	put16(udp + 2, GENEVE_PORT);
-	put16(udp + 4, (uint16_t)(len - 14 - 20));
-	put16(udp + 6, 0);
-	/* GENEVE: version 0, options of 8 words, VNI 0, the inner protocol. */
-	gh[0] = 32 / 4;
-	gh[1] = 0;
-	put16(gh + 2, proto);
-	memset(gh + 4, 0, 4);
-	put16(gh + 8, OPT_CLASS);
-	gh[10] = 1;
-	gh[11] = 2;
-	memcpy(gh + 12, endpoint_id, 8);
-	put16(gh + 20, OPT_CLASS);
-	gh[22] = 2;
-	gh[23] = 2;
-	memcpy(gh + 24, attachment_id, 8);
-	put16(gh + 32, OPT_CLASS);
-	gh[34] = 3;
-	gh[35] = 1;
-	gh[36] = (uint8_t)(cookie >> 24);
-	gh[37] = (uint8_t)(cookie >> 16);
-	gh[38] = (uint8_t)(cookie >> 8);
-	gh[39] = (uint8_t)cookie;
-	memcpy(gh + GENEVE_HLEN, f + 14, inner);
-	s = udp_sum(ip);
-	put16(udp + 6, (uint16_t)(~s & 0xffff) == 0 ? 0xffff : (uint16_t)~s);
+	memcpy(o.dst_mac, target_mac, 6);
+	memcpy(o.src_mac, lb_mac, 6);
+	memcpy(o.src_ip, lb_addr, 4);
+	memcpy(o.dst_ip, target_addr, 4);
+	o.ip_id = ip_id++;
+	o.sport = sport;
+	memcpy(o.endpoint, endpoint_id, 8);
+	memcpy(o.attachment, attachment_id, 8);
+	o.cookie = cookie;
+	ft_geneve_wrap(g, &o, proto, f + 14, inner);
 
 	i = pending_take();
 	if (i < 0) {
@@ -427,11 +358,7 @@ wrap(enum side from, const uint8_t *f, size_t n)
 		return;
 	}
 	/* As it must come back: Ethernet and outer IPv4 addresses swapped, nothing else. */
-	memcpy(out[i].expect, g, len);
-	memcpy(out[i].expect, g + 6, 6);
-	memcpy(out[i].expect + 6, g, 6);
-	memcpy(out[i].expect + 14 + 12, ip + 16, 4);
-	memcpy(out[i].expect + 14 + 16, ip + 12, 4);
+	ft_geneve_turn(out[i].expect, g, len);
 	out[i].len = (uint32_t)len;
 	out[i].inner_hash = hash_bytes(f + 14, inner, 2166136261u);
 	memcpy(out[i].eth, f, 14);
@@ -518,7 +445,7 @@ returned(const uint8_t *r, size_t n)
 		return;
 	}
 	/* A swap keeps the sums: both checksums must still verify. */
-	if (sum16(ip, 20, 0) != 0xffff || (get16(udp + 6) != 0 && udp_sum(ip) != 0xffff)) {
+	if (!ft_geneve_csums_ok(r)) {
 		cnt.mismatched++;
 		if (shown++ < SHOW_MAX)
 			fprintf(stderr, "ft-gwlb-lb: MISMATCH: a checksum does not verify\n");
