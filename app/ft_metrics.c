@@ -295,11 +295,13 @@ worker_metrics(struct text *t, struct ft_live *live)
 		unsigned int c;
 
 		family(t, "fintrack_gwlb_packets", "counter",
-				"gwlb mode: packets by what became of them (path): returned to the load "
-				"balancer, to_kernel, from_kernel, dropped");
+				"gwlb mode: packets by what became of them: path returned (to the "
+				"load balancer), to_kernel, from_kernel or dropped");
+		/* The path is the counter's name without its "gwlb_". */
 		for (c = 0; c < FT_GWLB_CNT_MAX; c++)
 			put(t, "fintrack_gwlb_packets_total{path=\"%s\"} %" PRIu64 "\n",
-					ft_live_gwlb_cnt_name(c) + 5, ft_live_gwlb_count(live, c));
+					ft_live_gwlb_cnt_name(c) + strlen("gwlb_"),
+					ft_live_gwlb_count(live, c));
 	}
 	if (live->ipfix != NULL) {
 		const struct ft_ipfix_stats *xs = ft_ipfix_stats(live->ipfix);

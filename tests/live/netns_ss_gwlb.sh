@@ -184,6 +184,7 @@ ip netns exec "$NS_F" "$FINTRACK" --lcores "$LCORES" --no-huge --no-pci -m 512 \
 	--file-prefix "$PREFIX" --vdev "net_af_packet0,iface=ftd,qpairs=$QPAIRS" -- --mode gwlb --gwlb-addr "$GWLB_ADDR" \
 	--exception-iface "$XIF" --timeout FIN_WAIT2=$FIN_TIMEOUT --max-flows 4096 \
 	--max-flows-v6 64 --mbufs 4095 --stats-interval 0 --report "$WORK/report.json" \
+	--metrics-port 9464 \
 	>"$WORK/fintrack.out" 2>"$WORK/fintrack.err" &
 FT_PID=$!
 
@@ -435,6 +436,13 @@ to_kernel=$(gwlb_count to_kernel)
 from_kernel=$(gwlb_count from_kernel)
 echo "  fintrack: gwlb_returned $returned gwlb_to_kernel $to_kernel" \
 	"gwlb_from_kernel $from_kernel gwlb_dropped $dropped"
+if command -v curl >/dev/null 2>&1; then
+	metric=$(ip netns exec "$NS_F" curl -s --max-time 5 http://127.0.0.1:9464/metrics |
+		grep '^fintrack_gwlb_packets_total{path="returned"}')
+	echo "  metrics: ${metric:-none}"
+	[ "${metric##* }" = "$returned" ] ||
+		{ echo "FAIL: the metrics do not count the GENEVE returned"; FAILS=$((FAILS + 1)); }
+fi
 say "stopping the stand-in (SIGTERM)"
 kill -TERM "$LB_PID"
 wait_pid "$LB_PID" 10 || kill -KILL "$LB_PID" 2>/dev/null
