@@ -214,9 +214,16 @@ plan_gwlb(struct ft_live *live)
 		return -EINVAL;
 	}
 	if (cfg->ngwlb_ports == 0) {
-		RTE_ETH_FOREACH_DEV(p)
-			if (live->nports < FT_MAX_GWLB_PORTS)
-				live->ports[live->nports++] = p;
+		RTE_ETH_FOREACH_DEV(p) {
+			if (live->nports == FT_MAX_GWLB_PORTS) {
+				LOG(WARNING,
+						"port %u and those after it are not used: gwlb mode takes "
+						"%u data ports at most\n",
+						p, FT_MAX_GWLB_PORTS);
+				break;
+			}
+			live->ports[live->nports++] = p;
+		}
 	}
 	for (i = 0; i < cfg->ngwlb_ports; i++) {
 		p = cfg->gwlb_ports[i];
@@ -239,6 +246,9 @@ plan_gwlb(struct ft_live *live)
 		live->peer[p] = p;
 		live->exception[p] = UINT16_MAX;
 	}
+	if (live->ndata < avail)
+		LOG(INFO, "%u of the %u ports are data ports (--ports); the others are not used\n",
+				live->ndata, avail);
 	for (i = 0; i < live->ndata && cfg->exception; i++) {
 		ret = exception_create(live, i, live->ports[i]);
 		if (ret != 0)
@@ -1472,6 +1482,7 @@ live_free(struct ft_live *live)
 
 	for (i = 0; i < live->nports; i++) {
 		uint16_t p = live->ports[i];
+		char name[RTE_DEV_NAME_MAX_LEN];
 
 		if (live->started[p])
 			rte_eth_dev_stop(p);
@@ -1480,8 +1491,6 @@ live_free(struct ft_live *live)
 			continue;
 		}
 		/* A port fintrack created: its kernel interface goes with it. */
-		char name[RTE_DEV_NAME_MAX_LEN];
-
 		snprintf(name, sizeof(name), "net_tap_ft%u", live->peer[p]);
 		if (rte_vdev_uninit(name) != 0)
 			rte_eth_dev_close(p);
