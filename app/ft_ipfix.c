@@ -23,6 +23,7 @@
 
 #include "ft_common.h"
 #include "ft_ipfix.h"
+#include "ft_output.h"
 
 /* Largest message: fits an Ethernet MTU with IPv6 and UDP headers. */
 #define MSG_MAX	   1400
@@ -49,10 +50,11 @@ struct ft_ipfix {
 	uint64_t last_template_ns; /* Monotonic time templates were last sent (0: never). */
 	uint32_t seq;		   /* Data records sent before the message being built. */
 	uint8_t msg[MSG_MAX];
-	size_t pos;	   /* Bytes of msg in use. */
-	size_t set_start;  /* Offset of the open data set's header, 0 for none. */
-	uint16_t set_tid;  /* Template of the open data set. */
-	uint32_t msg_recs; /* Records in the message being built. */
+	size_t pos;			  /* Bytes of msg in use. */
+	size_t set_start;		  /* Offset of the open data set's header, 0 for none. */
+	uint16_t set_tid;		  /* Template of the open data set. */
+	uint32_t msg_recs;		  /* Records in the message being built. */
+	const struct ft_ctx_map *ctx_map; /* Names the tunnel of a context. */
 	struct ft_ipfix_stats stats;
 };
 
@@ -81,6 +83,9 @@ template_fields(uint32_t pen, unsigned int v6, struct field *f, unsigned int *n)
 	f[k++] = (struct field){ FT_IPFIX_IE_HOW, VARLEN, pen };
 	f[k++] = (struct field){ FT_IPFIX_IE_CLIENT_LAST, VARLEN, pen };
 	f[k++] = (struct field){ FT_IPFIX_IE_SERVER_LAST, VARLEN, pen };
+	f[k++] = (struct field){ FT_IPFIX_IE_CTX, 4, pen };
+	f[k++] = (struct field){ FT_IPFIX_IE_TUNNEL, VARLEN, pen };
+	f[k++] = (struct field){ FT_IPFIX_IE_ONE_SIDED, VARLEN, pen };
 	*n = k;
 }
 
@@ -243,6 +248,8 @@ struct rec {
 	uint64_t pkts[2], bytes[2];
 	uint64_t start_ns, end_ns;
 	const char *closer, *how, *last[2];
+	uint32_t ctx;
+	const char *tunnel, *one_sided;
 };
 
 static void
@@ -274,13 +281,23 @@ encode(struct ft_ipfix *x, const struct rec *r)
 	p = put_str(p, r->how);
 	p = put_str(p, r->last[0]);
 	p = put_str(p, r->last[1]);
+	p = put32(p, r->ctx);
+	p = put_str(p, r->tunnel);
+	p = put_str(p, r->one_sided);
 	add_record(x, v6 ? FT_IPFIX_TEMPLATE_V6 : FT_IPFIX_TEMPLATE_V4, rec, (size_t)(p - rec));
+}
+
+void
+ft_ipfix_set_ctx_map(struct ft_ipfix *x, const struct ft_ctx_map *m)
+{
+	if (x != NULL)
+		x->ctx_map = m;
 }
 
 void
 ft_ipfix_event(struct ft_ipfix *x, const struct ft_event *ev)
 {
-	char how[48];
+	char how[48], tunnel[64];
 	struct rec r;
 
 	if (x == NULL || ev->type != FT_EVENT_END)
@@ -300,12 +317,16 @@ ft_ipfix_event(struct ft_ipfix *x, const struct ft_event *ev)
 	r.how = how;
 	r.last[0] = ft_tcp_state_name(ev->last_state[0]);
 	r.last[1] = ft_tcp_state_name(ev->last_state[1]);
+	r.ctx = ev->ctx;
+	r.tunnel = ft_output_tunnel(x->ctx_map, ev->ctx, tunnel, sizeof(tunnel));
+	r.one_sided = ft_engine_one_sided_word(ev->one_sided);
 	encode(x, &r);
 }
 
 void
 ft_ipfix_flow(struct ft_ipfix *x, const struct ft_flow_info *fi, uint64_t now_ns)
 {
+	char tunnel[64];
 	struct rec r;
 
 	/* A flow held after its RST has had its record. */
@@ -323,6 +344,9 @@ ft_ipfix_flow(struct ft_ipfix *x, const struct ft_flow_info *fi, uint64_t now_ns
 	r.how = "none";
 	r.last[0] = ft_tcp_state_name(fi->state[0]);
 	r.last[1] = ft_tcp_state_name(fi->state[1]);
+	r.ctx = fi->ctx;
+	r.tunnel = ft_output_tunnel(x->ctx_map, fi->ctx, tunnel, sizeof(tunnel));
+	r.one_sided = ft_engine_one_sided_word(fi->one_sided);
 	encode(x, &r);
 }
 

@@ -32,6 +32,9 @@
 #define FT_IPFIX_IE_HOW		 2 /**< string: fin, rst_client, timeout_FIN_WAIT2, ... */
 #define FT_IPFIX_IE_CLIENT_LAST	 3 /**< string: the state the client left for CLOSED. */
 #define FT_IPFIX_IE_SERVER_LAST	 4 /**< string: the state the server left for CLOSED. */
+#define FT_IPFIX_IE_CTX		 5 /**< unsigned32: tenant context (0: untunnelled). */
+#define FT_IPFIX_IE_TUNNEL	 6 /**< string: tunnel kind ("vxlan", "gwlb+gre"; "" none). */
+#define FT_IPFIX_IE_ONE_SIDED	 7 /**< string: the side seen of a one-sided flow, or "". */
 
 /** The IANA enterprise number of RFC 5103's reverse information elements. */
 #define FT_IPFIX_PEN_REVERSE 29305
@@ -51,6 +54,9 @@ struct ft_ipfix_stats {
 };
 
 struct ft_ipfix;
+
+/** The tenant contexts whose tunnel kinds records name (NULL: none). x may be NULL. */
+void ft_ipfix_set_ctx_map(struct ft_ipfix *x, const struct ft_ctx_map *m);
 
 /**
  * Open an exporter to [ipfix] collector:port.

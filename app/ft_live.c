@@ -559,6 +559,7 @@ workers_create(struct ft_live *live)
 				cfg->engine.max_contexts, rte_strerror(rte_errno));
 		return -rte_errno;
 	}
+	ft_ipfix_set_ctx_map(live->ipfix, live->ctx_map);
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct ft_worker *w;
 
@@ -716,12 +717,12 @@ tx_flush(struct ft_live *live, struct ft_worker *w)
  * a tunnelled one with its tenant context in the key.
  */
 static inline uint8_t
-parse_mbuf(struct ft_live *live, struct ft_worker *w, const struct rte_mbuf *m, struct ft_pkt *p)
+parse_mbuf(struct ft_worker *w, const struct rte_mbuf *m, struct ft_pkt *p)
 {
-	const struct ft_pkt_conf *pc = &live->cfg->engine.pkt;
+	/* The engine's own: its context resolver belongs to this lcore. */
+	const struct ft_pkt_conf *pc = &ft_engine_conf(w->engine)->pkt;
 	const uint8_t *data;
 	uint32_t cap;
-	enum ft_pkt_status st;
 
 	if (likely(m->nb_segs == 1)) {
 		data = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -730,10 +731,7 @@ parse_mbuf(struct ft_live *live, struct ft_worker *w, const struct rte_mbuf *m, 
 		cap = RTE_MIN(m->pkt_len, (uint32_t)STEER_SCRATCH);
 		data = rte_pktmbuf_read(m, 0, cap, w->scratch);
 	}
-	st = ft_pkt_parse_conf(pc, data, cap, m->pkt_len, p);
-	if (unlikely(p->tun_n != 0) && st == FT_PKT_TCP)
-		st = ft_ctx_resolve(live->ctx_map, &w->ctx_cache, p);
-	return (uint8_t)st;
+	return (uint8_t)ft_pkt_parse_conf(pc, data, cap, m->pkt_len, p);
 }
 
 /*
@@ -769,7 +767,7 @@ steer(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, struct 
 
 	memset(nout, 0, sizeof(uint16_t) * live->nworkers);
 	for (i = 0; i < n; i++) {
-		uint8_t status = parse_mbuf(live, w, pkts[i], &parsed[keep]);
+		uint8_t status = parse_mbuf(w, pkts[i], &parsed[keep]);
 
 		o = owner_of(&parsed[keep], status, live->nworkers, w->index,
 				live->steering == FT_STEER_RSS_INNER);

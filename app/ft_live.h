@@ -68,7 +68,6 @@ struct ft_worker {
 	uint64_t steer_dropped;		/**< Packets lost because a steering ring was full. */
 	uint64_t malformed_dropped;	/**< Malformed packets dropped (--malformed drop). */
 	uint64_t events_dropped;	/**< Events lost because the event ring was full. */
-	struct ft_ctx_cache ctx_cache;	/**< Last tenant context this worker resolved. */
 	uint64_t loops;			/**< Polling loop iterations. */
 	uint64_t pkts;			/**< Packets this worker handled (after steering). */
 	uint32_t timeouts_gen;		/**< Generation of the timeouts its engine uses. */

@@ -530,6 +530,7 @@ ft_replay_run(const struct ft_app_cfg *cfg)
 		goto out;
 	}
 	out.ctx = ft_engine_ctx_map(e);
+	ft_ipfix_set_ctx_map(out.ipfix, out.ctx);
 	ret = replay(cfg, e, &run);
 	if (ret != 0)
 		goto out;

@@ -30,6 +30,9 @@
 /* Time code of the timer run closing every flow file: 121 s on. */
 #define FINAL_GAP_NS (121 * FZ_NS_S)
 
+/* The tunnels the fuzz targets open: every kind, GUE on Katran's port. */
+static struct ft_pkt_conf gue_conf;
+
 struct buf {
 	uint8_t *p;
 	size_t len, cap;
@@ -177,7 +180,7 @@ convert(const struct opts *o, const char *trace, unsigned int tno)
 			mix_last = ts;
 		}
 		nframes++;
-		if (ft_pkt_parse(data, h->caplen, &pkt) != FT_PKT_TCP)
+		if (ft_pkt_parse_conf(&gue_conf, data, h->caplen, h->caplen, &pkt) != FT_PKT_TCP)
 			continue;
 		f = flow_find(flows, &nflows, &pkt);
 		if (f == NULL)
@@ -256,6 +259,9 @@ main(int argc, char **argv)
 	};
 	int c, i;
 
+	ft_pkt_conf_init(&gue_conf);
+	gue_conf.gue.n = 1;
+	gue_conf.gue.port[0] = 6080;
 	while ((c = getopt_long(argc, argv, "p:e:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':

@@ -395,6 +395,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf.tick_us = TICK_US;
 	/* Small expiry batches, so timer runs take several calls. */
 	conf.expire_budget = EXPIRE_BUDGET;
+	/* Every tunnel kind open (GUE on Katran's port); a context map small enough to fill. */
+	conf.pkt.gue.n = 1;
+	conf.pkt.gue.port[0] = 6080;
+	conf.max_contexts = 8;
 	conf.on_event = on_event;
 	eng = ft_engine_create(&conf);
 	if (eng == NULL) {

@@ -35,10 +35,19 @@ mkdir -p "$out/seed-pkt" "$out/seed-engine" "$out/traces"
 "$tracegen" -o "$out/traces/t3.pcap" -n 19 --mix roundrobin -s 4 --vlan 100 \
 	--data-segments 0 --rtt-us 50
 "$tracegen" -o "$out/traces/t4.pcap" -n 40 --mix roundrobin -s 5 --ipv6 50 --rate 20000
+# Tunnels: t5: a customer's GRE in AWS GWLB's GENEVE; t6: one tuple in two VXLAN VNIs;
+# t7: GUE variant 1 (the fuzz targets open GUE on 6080) and IP-in-IP in GENEVE.
+"$tracegen" -o "$out/traces/t5.pcap" -n 19 --mix roundrobin -s 6 --ipv6 30 --encap gwlb+gre
+"$tracegen" -o "$out/traces/t6.pcap" -n 10 --mix roundrobin -s 7 --vlan 30 --encap vxlan \
+	--contexts 2 --same-tuple
+"$tracegen" -o "$out/traces/t7.pcap" -n 19 --mix roundrobin -s 8 --encap gue \
+	--gue-variant 1 --gue-port 6080
+"$tracegen" -o "$out/traces/t8.pcap" -n 19 --mix roundrobin -s 9 --ipv6 50 --encap geneve+ipip
 
 "$corpus" -p "$out/seed-pkt" -e "$out/seed-engine" --max-frames 400 --max-flows 64 \
 	--mix-frames 96 "$out/traces/t0.pcap" "$out/traces/t1.pcap" "$out/traces/t2.pcap" \
-	"$out/traces/t3.pcap" "$out/traces/t4.pcap"
+	"$out/traces/t3.pcap" "$out/traces/t4.pcap" "$out/traces/t5.pcap" "$out/traces/t6.pcap" \
+	"$out/traces/t7.pcap" "$out/traces/t8.pcap"
 # the entries of a directory, hidden ones left out (as ls lists them)
 nfiles() {
 	find "$1" -mindepth 1 -maxdepth 1 -name '[!.]*' | wc -l

@@ -69,7 +69,7 @@ random_isn(struct tg_flow *f)
 static uint16_t
 random_len(struct tg_flow *f)
 {
-	return (uint16_t)tg_rng_range(&f->rng, 1, TG_MAX_PAYLOAD);
+	return (uint16_t)tg_rng_range(&f->rng, 1, f->mss);
 }
 
 /* Moves the clock of the flow forward by a random delay of at most max_us. */
@@ -471,11 +471,11 @@ const struct tg_kind tg_kinds[] = {
 
 const unsigned int tg_nkinds = sizeof(tg_kinds) / sizeof(tg_kinds[0]);
 
-/* Client address and port of flow idx: a permutation, so no two flows share them. */
+/* Client address and port of tuple idx: a permutation, so no two tuples share them. */
 static void
-client_endpoint(struct tg_flow *f)
+client_endpoint(struct tg_flow *f, uint64_t idx)
 {
-	uint64_t k = (f->idx % CLIENT_TUPLES) * CLIENT_SCRAMBLE % CLIENT_TUPLES;
+	uint64_t k = (idx % CLIENT_TUPLES) * CLIENT_SCRAMBLE % CLIENT_TUPLES;
 	uint32_t host = (uint32_t)(k % CLIENT_HOSTS) + 1;
 	struct tg_endpoint *ep = &f->ep[C];
 
@@ -496,9 +496,9 @@ client_endpoint(struct tg_flow *f)
 }
 
 static void
-server_endpoint(struct tg_flow *f)
+server_endpoint(struct tg_flow *f, struct tg_rng *rng)
 {
-	uint32_t srv = (uint32_t)tg_rng_below(&f->rng, NSERVERS);
+	uint32_t srv = (uint32_t)tg_rng_below(rng, NSERVERS);
 	struct tg_endpoint *ep = &f->ep[S];
 
 	memset(ep->addr, 0, sizeof(ep->addr));
@@ -517,9 +517,29 @@ server_endpoint(struct tg_flow *f)
 	ep->port = server_ports[srv % (sizeof(server_ports) / sizeof(server_ports[0]))];
 }
 
+/* The flow's tuple: address family, VLAN tags, client and server, drawn from rng. */
+static void
+flow_tuple(struct tg_flow *f, const struct tg_cfg *cfg, uint64_t idx, struct tg_rng *rng)
+{
+	f->ipv6 = tg_rng_pct(rng, cfg->ipv6_pct);
+	if (tg_rng_pct(rng, cfg->qinq_pct))
+		f->nvlan = 2;
+	else if (tg_rng_pct(rng,
+				 cfg->qinq_pct < 100 ? cfg->vlan_pct * 100 / (100 - cfg->qinq_pct) :
+						       0))
+		f->nvlan = 1;
+	else
+		f->nvlan = 0;
+	f->vid[0] = (uint16_t)tg_rng_range(rng, 1, 4094);
+	f->vid[1] = (uint16_t)tg_rng_range(rng, 1, 4094);
+
+	client_endpoint(f, idx);
+	server_endpoint(f, rng);
+}
+
 void
 tg_flow_setup(struct tg_flow *f, const struct tg_cfg *cfg, uint64_t idx, unsigned int kind,
-		const struct tg_rng *rng, uint64_t start_us)
+		const struct tg_rng *rng, uint64_t start_us, const struct tg_tuple *tuple)
 {
 	unsigned int i;
 
@@ -529,24 +549,18 @@ tg_flow_setup(struct tg_flow *f, const struct tg_cfg *cfg, uint64_t idx, unsigne
 	f->t = start_us;
 	f->half_rtt = cfg->rtt_us / 2;
 	f->data_segments = cfg->data_segments;
+	f->mss = cfg->mss;
 	f->npkts = 0;
 	f->next = 0;
 	f->ninc = 0;
 
-	f->ipv6 = tg_rng_pct(&f->rng, cfg->ipv6_pct);
-	if (tg_rng_pct(&f->rng, cfg->qinq_pct))
-		f->nvlan = 2;
-	else if (tg_rng_pct(&f->rng,
-				 cfg->qinq_pct < 100 ? cfg->vlan_pct * 100 / (100 - cfg->qinq_pct) :
-						       0))
-		f->nvlan = 1;
-	else
-		f->nvlan = 0;
-	f->vid[0] = (uint16_t)tg_rng_range(&f->rng, 1, 4094);
-	f->vid[1] = (uint16_t)tg_rng_range(&f->rng, 1, 4094);
+	if (tuple != NULL) {
+		struct tg_rng tuple_rng = tuple->rng;
 
-	client_endpoint(f);
-	server_endpoint(f);
+		flow_tuple(f, cfg, tuple->idx, &tuple_rng);
+	} else {
+		flow_tuple(f, cfg, idx, &f->rng);
+	}
 	for (i = 0; i < 2; i++) {
 		f->side[i].ts_base = (uint32_t)tg_rng_next(&f->rng);
 		f->side[i].ip_id = (uint16_t)tg_rng_next(&f->rng);

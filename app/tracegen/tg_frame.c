@@ -10,18 +10,9 @@
 
 #include "tg_tracegen.h"
 
-#define ETH_HLEN       14
-#define VLAN_HLEN      4
-#define IPV4_HLEN      20
-#define IPV6_HLEN      40
 #define TCP_HLEN       20
 #define TCP_SYN_OPTLEN 20
 #define TCP_TS_OPTLEN  12
-
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_IPV6 0x86dd
-#define ETHERTYPE_VLAN 0x8100
-#define ETHERTYPE_QINQ 0x88a8
 
 #define IPPROTO_TCP_NUM 6
 #define TCP_MSS		1460
@@ -31,7 +22,7 @@
 
 /* The payload filler is the alphabet repeated; a segment starts at offset seq % 26. */
 #define FILLER_PERIOD 26
-static uint8_t filler[TG_MAX_PAYLOAD + FILLER_PERIOD];
+static uint8_t filler[TG_MAX_MSS + FILLER_PERIOD];
 
 static const uint8_t client_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 static const uint8_t server_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
@@ -43,24 +34,6 @@ tg_frame_init(void)
 
 	for (i = 0; i < sizeof(filler); i++)
 		filler[i] = (uint8_t)('a' + i % FILLER_PERIOD);
-}
-
-static inline uint8_t *
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-	return p + 2;
-}
-
-static inline uint8_t *
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-	return p + 4;
 }
 
 /* Adds a buffer to a one's complement sum of big-endian 16-bit words. */
@@ -107,26 +80,29 @@ tcp_optlen(const struct tg_pkt *p)
 size_t
 tg_frame_len(const struct tg_flow *f, const struct tg_pkt *p)
 {
-	return ETH_HLEN + (size_t)VLAN_HLEN * f->nvlan + (f->ipv6 ? IPV6_HLEN : IPV4_HLEN) +
-			TCP_HLEN + tcp_optlen(p) + p->len;
+	return TG_ETH_HLEN + (size_t)TG_VLAN_HLEN * f->nvlan +
+			(f->ipv6 ? TG_IPV6_HLEN : TG_IPV4_HLEN) + TCP_HLEN + tcp_optlen(p) + p->len;
 }
 
-/* Writes the TCP options of a segment and returns the position after them. */
+/*
+ * Writes the TCP options of a segment and returns the position after them. A SYN advertises
+ * an MSS of 1460 (a 1500-byte MTU), or mss when the segments are larger than that.
+ */
 static uint8_t *
-put_tcp_options(uint8_t *o, const struct tg_pkt *p)
+put_tcp_options(uint8_t *o, const struct tg_pkt *p, uint16_t mss)
 {
 	switch (p->opts) {
 	case TG_OPT_SYN:
 		/* Same layout as Linux: MSS, SACK permitted, timestamps, NOP, window scale. */
 		*o++ = 2;
 		*o++ = 4;
-		o = put16(o, TCP_MSS);
+		o = tg_put16(o, mss > TCP_MSS ? mss : TCP_MSS);
 		*o++ = 4;
 		*o++ = 2;
 		*o++ = 8;
 		*o++ = 10;
-		o = put32(o, p->tsval);
-		o = put32(o, p->tsecr);
+		o = tg_put32(o, p->tsval);
+		o = tg_put32(o, p->tsecr);
 		*o++ = 1;
 		*o++ = 3;
 		*o++ = 3;
@@ -137,13 +113,53 @@ put_tcp_options(uint8_t *o, const struct tg_pkt *p)
 		*o++ = 1;
 		*o++ = 8;
 		*o++ = 10;
-		o = put32(o, p->tsval);
-		o = put32(o, p->tsecr);
+		o = tg_put32(o, p->tsval);
+		o = tg_put32(o, p->tsecr);
 		break;
 	default:
 		break;
 	}
 	return o;
+}
+
+uint8_t *
+tg_put_eth(uint8_t *b, const uint8_t dst[6], const uint8_t src[6], unsigned int nvlan,
+		const uint16_t vid[2], uint16_t ethertype)
+{
+	memcpy(b, dst, 6);
+	memcpy(b + 6, src, 6);
+	b += 12;
+	if (nvlan == 2) {
+		b = tg_put16(b, TG_ETHERTYPE_QINQ);
+		b = tg_put16(b, vid[0]);
+		b = tg_put16(b, TG_ETHERTYPE_VLAN);
+		b = tg_put16(b, vid[1]);
+	} else if (nvlan == 1) {
+		b = tg_put16(b, TG_ETHERTYPE_VLAN);
+		b = tg_put16(b, vid[0]);
+	}
+	return tg_put16(b, ethertype);
+}
+
+uint8_t *
+tg_put_ipv4(uint8_t *b, uint16_t total_len, uint16_t id, uint8_t proto, const uint8_t src[4],
+		const uint8_t dst[4])
+{
+	uint8_t *ip = b;
+
+	*b++ = 0x45;
+	*b++ = 0;
+	b = tg_put16(b, total_len);
+	b = tg_put16(b, id);
+	b = tg_put16(b, 0x4000); /* DF. */
+	*b++ = 64;
+	*b++ = proto;
+	b = tg_put16(b, 0);
+	memcpy(b, src, 4);
+	memcpy(b + 4, dst, 4);
+	b += 8;
+	tg_put16(ip + 10, csum_fold(csum_add(0, ip, TG_IPV4_HLEN)));
+	return b;
 }
 
 size_t
@@ -159,26 +175,15 @@ tg_frame_build(const struct tg_flow *f, const struct tg_pkt *p, uint8_t *buf)
 	uint64_t sum;
 	uint16_t csum;
 
-	/* Ethernet and VLAN tags. */
-	memcpy(b, p->dir == TG_CLIENT ? server_mac : client_mac, 6);
-	memcpy(b + 6, p->dir == TG_CLIENT ? client_mac : server_mac, 6);
-	b += 12;
-	if (f->nvlan == 2) {
-		b = put16(b, ETHERTYPE_QINQ);
-		b = put16(b, f->vid[0]);
-		b = put16(b, ETHERTYPE_VLAN);
-		b = put16(b, f->vid[1]);
-	} else if (f->nvlan == 1) {
-		b = put16(b, ETHERTYPE_VLAN);
-		b = put16(b, f->vid[0]);
-	}
-	b = put16(b, f->ipv6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4);
+	b = tg_put_eth(b, p->dir == TG_CLIENT ? server_mac : client_mac,
+			p->dir == TG_CLIENT ? client_mac : server_mac, f->nvlan, f->vid,
+			f->ipv6 ? TG_ETHERTYPE_IPV6 : TG_ETHERTYPE_IPV4);
 
 	/* IP header and the TCP pseudo-header sum. */
 	ip = b;
 	if (f->ipv6) {
-		b = put32(b, 6U << 28 | (me->flow_label & 0xfffff));
-		b = put16(b, (uint16_t)tcp_len);
+		b = tg_put32(b, 6U << 28 | (me->flow_label & 0xfffff));
+		b = tg_put16(b, (uint16_t)tcp_len);
 		*b++ = IPPROTO_TCP_NUM;
 		*b++ = 64;
 		memcpy(b, src->addr, 16);
@@ -187,39 +192,29 @@ tg_frame_build(const struct tg_flow *f, const struct tg_pkt *p, uint8_t *buf)
 		sum = csum_add(0, ip + 8, 32);
 		sum += (uint32_t)tcp_len + IPPROTO_TCP_NUM;
 	} else {
-		*b++ = 0x45;
-		*b++ = 0;
-		b = put16(b, (uint16_t)(IPV4_HLEN + tcp_len));
-		b = put16(b, p->ip_id);
-		b = put16(b, 0x4000);
-		*b++ = 64;
-		*b++ = IPPROTO_TCP_NUM;
-		b = put16(b, 0);
-		memcpy(b, src->addr, 4);
-		memcpy(b + 4, dst->addr, 4);
-		b += 8;
-		put16(ip + 10, csum_fold(csum_add(0, ip, IPV4_HLEN)));
+		b = tg_put_ipv4(b, (uint16_t)(TG_IPV4_HLEN + tcp_len), p->ip_id, IPPROTO_TCP_NUM,
+				src->addr, dst->addr);
 		sum = csum_add(0, ip + 12, 8);
 		sum += (uint32_t)tcp_len + IPPROTO_TCP_NUM;
 	}
 
 	/* TCP header, options and payload. */
 	tcp = b;
-	b = put16(b, src->port);
-	b = put16(b, dst->port);
-	b = put32(b, p->seq);
-	b = put32(b, p->ack);
+	b = tg_put16(b, src->port);
+	b = tg_put16(b, dst->port);
+	b = tg_put32(b, p->seq);
+	b = tg_put32(b, p->ack);
 	*b++ = (uint8_t)(((TCP_HLEN + tcp_optlen(p)) / 4) << 4);
 	*b++ = p->tcp_flags;
-	b = put16(b, (p->tcp_flags & TG_TH_SYN) ? TCP_SYN_WINDOW : TCP_WINDOW);
-	b = put16(b, 0);
-	b = put16(b, 0);
-	b = put_tcp_options(b, p);
+	b = tg_put16(b, (p->tcp_flags & TG_TH_SYN) ? TCP_SYN_WINDOW : TCP_WINDOW);
+	b = tg_put16(b, 0);
+	b = tg_put16(b, 0);
+	b = put_tcp_options(b, p, f->mss);
 	memcpy(b, filler + p->seq % FILLER_PERIOD, p->len);
 	b += p->len;
 
 	csum = csum_fold(csum_add(sum, tcp, tcp_len));
-	put16(tcp + 16, csum);
+	tg_put16(tcp + 16, csum);
 
 	return (size_t)(b - buf);
 }

@@ -31,13 +31,18 @@
 #define MAX_DATA_SEGMENTS 10000
 #define MAX_RTT_US	  10000000
 #define MAX_RATE	  1e9
+#define MAX_CONTEXTS	  (1U << 24)
+/* Seeds the tuples of --same-tuple apart from the flows' own generators. */
+#define TUPLE_SALT 0x7475706c65730000ULL
 /* Keeps every pcap timestamp below 2^32 seconds. */
 #define MAX_TRACE_SECONDS 2.5e9
 
 struct options {
 	const char *output;
 	const char *expect;
-	uint64_t nflows;
+	uint64_t nflows; /* -n: flows, or tuples with --same-tuple. */
+	uint64_t total;	 /* Flows in the trace. */
+	bool same_tuple;
 	uint64_t seed;
 	double rate;
 	bool roundrobin;
@@ -46,6 +51,33 @@ struct options {
 	struct tg_cfg cfg;
 	int linktype;
 	uint32_t snaplen;
+	struct tg_encap encap;
+};
+
+/* Long options without a short form. */
+enum {
+	OPT_MIX = 256,
+	OPT_IPV6,
+	OPT_VLAN,
+	OPT_QINQ,
+	OPT_RATE,
+	OPT_RTT,
+	OPT_DATA,
+	OPT_EXPECT,
+	OPT_LIST,
+	OPT_LINKTYPE,
+	OPT_SNAPLEN,
+	OPT_MSS,
+	OPT_ENCAP,
+	OPT_CONTEXTS,
+	OPT_TUNNEL_ID,
+	OPT_GRE_KEY,
+	OPT_INNER_ETH,
+	OPT_GUE_VARIANT,
+	OPT_GENEVE_PORT,
+	OPT_VXLAN_PORT,
+	OPT_GUE_PORT,
+	OPT_SAME_TUPLE,
 };
 
 /* Active flows ordered by (time of next packet, flow index). */
@@ -61,13 +93,16 @@ usage(FILE *out)
 	fprintf(out,
 			"Usage: ft-tracegen -o FILE [-n FLOWS] [-s SEED] [--mix SPEC] [--ipv6 PCT]\n"
 			"                   [--vlan PCT] [--qinq PCT] [--rate FLOWS_PER_S] [--rtt-us US]\n"
-			"                   [--data-segments N] [--expect FILE] [--list-kinds] [-h]\n"
+			"                   [--data-segments N] [--mss N] [--encap KIND[+KIND]]\n"
+			"                   [--contexts N] [--tunnel-id BASE] [--same-tuple]\n"
+			"                   [tunnel options] [--expect FILE] [--list-kinds] [-h]\n"
 			"\n"
 			"Writes a pcap file of synthetic TCP connection lifecycles, deterministic from\n"
 			"the arguments.\n"
 			"\n"
 			"  -o, --output FILE      pcap file to write (\"-\" for stdout)\n"
-			"  -n, --flows FLOWS      number of flows to generate (default 1000)\n"
+			"  -n, --flows FLOWS      number of flows to generate (default 1000); with\n"
+			"                         --same-tuple, of distinct tuples\n"
 			"  -s, --seed SEED        PRNG seed (default 1)\n"
 			"      --mix SPEC         \"all\" (every kind, equal weight; default),\n"
 			"                         \"roundrobin\" (flow i gets kind i %% number of kinds)\n"
@@ -79,13 +114,45 @@ usage(FILE *out)
 			"      --rate FLOWS_PER_S new flows per second (default 1000)\n"
 			"      --rtt-us US        round-trip time in microseconds (default 1000)\n"
 			"      --data-segments N  request/response exchanges per flow (default 2)\n"
+			"      --mss N            largest TCP payload of a segment, 1..9000 (default 1400);\n"
+			"                         a SYN advertises the larger of 1460 and N\n"
 			"      --linktype TYPE    ether (default), sll (Linux cooked capture) or raw (raw IP);\n"
 			"                         VLAN tags are dropped with sll and raw\n"
 			"      --snaplen N        keep only the first N bytes of each frame (64..65535, default\n"
 			"                         65535), as tcpdump -s N does; lengths stay those on the wire\n"
 			"      --expect FILE      write the expected outcome of every flow as JSON lines\n"
+			"                         (with \"tunnel\" and \"tunnel_id\" when encapsulated)\n"
 			"      --list-kinds       list the flow kinds and exit\n"
-			"  -h, --help             show this help and exit\n");
+			"  -h, --help             show this help and exit\n"
+			"\n"
+			"Tunnels: every frame in a load balancer's encapsulation, under an outer\n"
+			"Ethernet + IPv4 header (198.19.255.0/24; client to server A to B, server to\n"
+			"client B to A; GWLB sends both directions A to B). The inner packets are those\n"
+			"of the same trace without --encap, byte for byte, and so are the counts of\n"
+			"--expect, which adds each flow's \"tunnel\" and \"tunnel_id\".\n"
+			"      --encap KIND[+KIND]\n"
+			"                         none (default), geneve, gwlb (GENEVE as AWS GWLB sends\n"
+			"                         it: VNI 0, raw IP, endpoint/attachment/cookie options),\n"
+			"                         vxlan, ipip, gre or gue; A+B puts B inside A\n"
+			"      --contexts N       spread the flows round-robin over N tunnel identities\n"
+			"                         (default 1)\n"
+			"      --tunnel-id BASE   identity of the first context (default 100; context c\n"
+			"                         has BASE + c): the VNI, the GRE key, the GWLB endpoint\n"
+			"                         0x0e00000000000000 | id and attachment 0x0a00.. | id\n"
+			"      --same-tuple       with --contexts N, every tuple N times, once in each\n"
+			"                         context, as flows of their own (kind, times, sequence\n"
+			"                         numbers): -n tuples make N x n flows\n"
+			"      --gre-key on|off   GRE carries the identity as its key (default on)\n"
+			"      --inner-eth on|off GENEVE and GRE carry Ethernet frames (0x6558) or IP\n"
+			"                         packets (default: on for geneve, off for gre)\n"
+			"      --gue-variant 0|1  GUE with its 4-byte header (0, default) or IP right\n"
+			"                         after UDP (1)\n"
+			"      --geneve-port P    UDP port of geneve and gwlb (default 6081)\n"
+			"      --vxlan-port P     UDP port of vxlan (default 4789)\n"
+			"      --gue-port P       UDP port of gue (default 6080)\n"
+			"VLAN tags stay on the flow's Ethernet header when the innermost tunnel carries\n"
+			"Ethernet, else they go on the nearest Ethernet header above the inner IP packet.\n"
+			"--linktype sll and raw replace the outer Ethernet header and its tags.\n");
 }
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -278,22 +345,70 @@ relink(int linktype, uint8_t *frame, uint32_t len, bool outgoing)
 	return len - l2 + 16;
 }
 
+static bool
+parse_on_off(const char *opt, const char *s)
+{
+	if (strcmp(s, "on") == 0)
+		return true;
+	if (strcmp(s, "off") == 0)
+		return false;
+	die_usage("%s: '%s' is not on or off", opt, s);
+}
+
+/*
+ * Each tunnel option given (bit OPT_x - OPT_ENCAP of given) must apply to a level of
+ * --encap, and the identities of the contexts must fit in every level that carries one.
+ */
+static void
+check_tunnel_options(const struct tg_encap *e, uint32_t given, const struct option *longopts)
+{
+	static const struct {
+		int opt;
+		enum tg_tunnel kind[2]; /* The levels it applies to; any with TG_TUN_NONE. */
+	} applies[] = {
+		{ OPT_CONTEXTS, { TG_TUN_NONE, TG_TUN_NONE } },
+		{ OPT_TUNNEL_ID, { TG_TUN_NONE, TG_TUN_NONE } },
+		{ OPT_GRE_KEY, { TG_TUN_GRE, TG_TUN_GRE } },
+		{ OPT_INNER_ETH, { TG_TUN_GENEVE, TG_TUN_GRE } },
+		{ OPT_GUE_VARIANT, { TG_TUN_GUE, TG_TUN_GUE } },
+		{ OPT_GENEVE_PORT, { TG_TUN_GENEVE, TG_TUN_GWLB } },
+		{ OPT_VXLAN_PORT, { TG_TUN_VXLAN, TG_TUN_VXLAN } },
+		{ OPT_GUE_PORT, { TG_TUN_GUE, TG_TUN_GUE } },
+		{ OPT_SAME_TUPLE, { TG_TUN_NONE, TG_TUN_NONE } },
+	};
+	uint64_t last_id = (uint64_t)e->tunnel_id + e->contexts - 1;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(applies) / sizeof(applies[0]); i++) {
+		const char *name = longopts[0].name;
+		unsigned int k;
+
+		if (!(given & 1U << (applies[i].opt - OPT_ENCAP)))
+			continue;
+		for (k = 0; longopts[k].name != NULL; k++)
+			if (longopts[k].val == applies[i].opt)
+				name = longopts[k].name;
+		if (e->nlevels == 0)
+			die_usage("--%s needs --encap", name);
+		if (applies[i].kind[0] != TG_TUN_NONE && !tg_encap_has(e, applies[i].kind[0]) &&
+				!tg_encap_has(e, applies[i].kind[1]))
+			die_usage("--%s does not apply to --encap %s", name, e->name);
+	}
+	if (e->contexts > 1 && !tg_encap_has_id(e))
+		die_usage("--contexts %" PRIu32
+			  ": --encap %s carries no tunnel identity (ipip, gue "
+			  "and gre with --gre-key off have none)",
+				e->contexts, e->name);
+	if (last_id > tg_encap_max_id(e))
+		die_usage("--tunnel-id %" PRIu32 " and --contexts %" PRIu32
+			  " give identities up to %" PRIu64 ", past %" PRIu32
+			  ", the largest --encap %s carries",
+				e->tunnel_id, e->contexts, last_id, tg_encap_max_id(e), e->name);
+}
+
 static void
 parse_args(struct options *o, int argc, char **argv)
 {
-	enum {
-		OPT_MIX = 256,
-		OPT_IPV6,
-		OPT_VLAN,
-		OPT_QINQ,
-		OPT_RATE,
-		OPT_RTT,
-		OPT_DATA,
-		OPT_EXPECT,
-		OPT_LIST,
-		OPT_LINKTYPE,
-		OPT_SNAPLEN,
-	};
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "flows", required_argument, NULL, 'n' },
@@ -309,9 +424,24 @@ parse_args(struct options *o, int argc, char **argv)
 		{ "list-kinds", no_argument, NULL, OPT_LIST },
 		{ "linktype", required_argument, NULL, OPT_LINKTYPE },
 		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+		{ "mss", required_argument, NULL, OPT_MSS },
+		{ "encap", required_argument, NULL, OPT_ENCAP },
+		{ "contexts", required_argument, NULL, OPT_CONTEXTS },
+		{ "tunnel-id", required_argument, NULL, OPT_TUNNEL_ID },
+		{ "gre-key", required_argument, NULL, OPT_GRE_KEY },
+		{ "inner-eth", required_argument, NULL, OPT_INNER_ETH },
+		{ "gue-variant", required_argument, NULL, OPT_GUE_VARIANT },
+		{ "geneve-port", required_argument, NULL, OPT_GENEVE_PORT },
+		{ "vxlan-port", required_argument, NULL, OPT_VXLAN_PORT },
+		{ "gue-port", required_argument, NULL, OPT_GUE_PORT },
+		{ "same-tuple", no_argument, NULL, OPT_SAME_TUPLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct tg_encap *e = &o->encap;
+	uint32_t tunnel_opts = 0; /* Bit OPT_x - OPT_ENCAP: option x was given. */
+	int inner_eth = -1;
+	int rc;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -320,12 +450,21 @@ parse_args(struct options *o, int argc, char **argv)
 	o->rate = 1000;
 	o->cfg.rtt_us = 1000;
 	o->cfg.data_segments = 2;
+	o->cfg.mss = TG_DEFAULT_MSS;
 	o->linktype = DLT_EN10MB;
 	o->snaplen = 65535;
 	parse_mix(o, "all");
+	e->contexts = 1;
+	e->tunnel_id = 100;
+	e->gre_key = true;
+	e->geneve_port = 6081;
+	e->vxlan_port = 4789;
+	e->gue_port = 6080;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:n:s:h", longopts, NULL)) != -1) {
+		if (c > OPT_ENCAP && c <= OPT_SAME_TUPLE)
+			tunnel_opts |= 1U << (c - OPT_ENCAP);
 		switch (c) {
 		case 'o':
 			if (optarg[0] == '\0')
@@ -359,6 +498,47 @@ parse_args(struct options *o, int argc, char **argv)
 		case OPT_DATA:
 			o->cfg.data_segments = (unsigned int)parse_u64("--data-segments", optarg,
 					10, 0, MAX_DATA_SEGMENTS);
+			break;
+		case OPT_MSS:
+			o->cfg.mss = (uint16_t)parse_u64("--mss", optarg, 10, 1, TG_MAX_MSS);
+			break;
+		case OPT_ENCAP:
+			rc = tg_encap_parse(e, optarg);
+			if (rc == -E2BIG)
+				die_usage("--encap: '%s' nests more than %u tunnels", optarg,
+						TG_MAX_TUNNEL_LEVELS);
+			if (rc != 0)
+				die_usage("--encap: '%s' is not none, geneve, gwlb, vxlan, ipip, gre or "
+					  "gue, or two of them joined by '+'",
+						optarg);
+			break;
+		case OPT_CONTEXTS:
+			e->contexts = (uint32_t)parse_u64("--contexts", optarg, 10, 1,
+					MAX_CONTEXTS);
+			break;
+		case OPT_TUNNEL_ID:
+			e->tunnel_id = (uint32_t)parse_u64("--tunnel-id", optarg, 0, 0, UINT32_MAX);
+			break;
+		case OPT_GRE_KEY:
+			e->gre_key = parse_on_off("--gre-key", optarg);
+			break;
+		case OPT_INNER_ETH:
+			inner_eth = parse_on_off("--inner-eth", optarg);
+			break;
+		case OPT_GUE_VARIANT:
+			e->gue_variant = (uint8_t)parse_u64("--gue-variant", optarg, 10, 0, 1);
+			break;
+		case OPT_GENEVE_PORT:
+			e->geneve_port = (uint16_t)parse_u64("--geneve-port", optarg, 10, 1, 65535);
+			break;
+		case OPT_VXLAN_PORT:
+			e->vxlan_port = (uint16_t)parse_u64("--vxlan-port", optarg, 10, 1, 65535);
+			break;
+		case OPT_GUE_PORT:
+			e->gue_port = (uint16_t)parse_u64("--gue-port", optarg, 10, 1, 65535);
+			break;
+		case OPT_SAME_TUPLE:
+			o->same_tuple = true;
 			break;
 		case OPT_EXPECT:
 			if (optarg[0] == '\0')
@@ -400,9 +580,16 @@ parse_args(struct options *o, int argc, char **argv)
 		die_usage("the pcap file and the expect file cannot both go to stdout");
 	if (o->cfg.vlan_pct + o->cfg.qinq_pct > 100)
 		die_usage("--vlan and --qinq add up to more than 100 percent");
-	if ((double)(o->nflows - 1) / o->rate > MAX_TRACE_SECONDS)
+	check_tunnel_options(e, tunnel_opts, longopts);
+	/* By default GENEVE carries Ethernet (as OVN sends it) and GRE carries IP. */
+	e->geneve_eth = inner_eth != 0;
+	e->gre_eth = inner_eth == 1;
+	if (e->contexts == 1)
+		o->same_tuple = false; /* One copy of each tuple: the plain trace. */
+	o->total = o->nflows * (o->same_tuple ? e->contexts : 1);
+	if ((double)(o->total - 1) / o->rate > MAX_TRACE_SECONDS)
 		die_usage("%" PRIu64 " flows at %g flows/s would make the trace longer than %g s",
-				o->nflows, o->rate, MAX_TRACE_SECONDS);
+				o->total, o->rate, MAX_TRACE_SECONDS);
 }
 
 static inline bool
@@ -492,14 +679,22 @@ pick_kind(const struct options *o, uint64_t idx, struct tg_rng *rng)
 }
 
 static void
-write_expect(FILE *out, const struct tg_flow *f)
+write_expect(FILE *out, const struct tg_flow *f, const struct tg_encap *e)
 {
 	char client[64];
 	char server[64];
+	char tunnel[sizeof(e->name) + 192] = "";
 	unsigned int i;
 
 	tg_endpoint_str(f, TG_CLIENT, client, sizeof(client));
 	tg_endpoint_str(f, TG_SERVER, server, sizeof(server));
+	if (e->nlevels != 0) {
+		char id[160];
+
+		tg_encap_id_str(e, f, id, sizeof(id));
+		snprintf(tunnel, sizeof(tunnel), ",\"tunnel\":\"%s\",\"tunnel_id\":\"%s\"", e->name,
+				id);
+	}
 	for (i = 0; i < f->ninc; i++) {
 		const struct tg_incarnation *inc = &f->inc[i];
 
@@ -508,10 +703,11 @@ write_expect(FILE *out, const struct tg_flow *f)
 				"\"first_closer\":\"%s\",\"pkts_c2s\":%" PRIu64
 				",\"pkts_s2c\":%" PRIu64 ","
 				"\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64 ",\"vlan\":%u,"
-				"\"ipv6\":%s}\n",
+				"\"ipv6\":%s%s}\n",
 				client, server, tg_kinds[f->kind].name, inc->how, inc->first_closer,
 				inc->pkts[TG_CLIENT], inc->pkts[TG_SERVER], inc->bytes[TG_CLIENT],
-				inc->bytes[TG_SERVER], f->nvlan, f->ipv6 ? "true" : "false");
+				inc->bytes[TG_SERVER], f->nvlan, f->ipv6 ? "true" : "false",
+				tunnel);
 	}
 }
 
@@ -569,15 +765,16 @@ main(int argc, char **argv)
 	if (o.expect != NULL)
 		expect = open_output(o.expect, "expect file", &expect_buf);
 
-	while (next_idx < o.nflows || heap.n != 0) {
+	while (next_idx < o.total || heap.n != 0) {
 		struct pcap_pkthdr hdr;
 		struct tg_flow *f;
 		const struct tg_pkt *p;
 
-		if (next_idx < o.nflows) {
+		if (next_idx < o.total) {
 			uint64_t start = flow_start_us(&o, next_idx);
 
 			if (heap.n == 0 || start < heap.v[0]->pkts[heap.v[0]->next].t_us) {
+				struct tg_tuple tuple;
 				struct tg_rng rng;
 				unsigned int kind;
 
@@ -597,9 +794,16 @@ main(int argc, char **argv)
 					used[kind] = true;
 					nused++;
 				}
-				tg_flow_setup(f, &o.cfg, next_idx, kind, &rng, start);
+				if (o.same_tuple) {
+					/* Copy next_idx % contexts of a tuple, in that context. */
+					tuple.idx = next_idx / o.encap.contexts;
+					tg_rng_seed(&tuple.rng, o.seed ^ TUPLE_SALT, tuple.idx);
+				}
+				tg_flow_setup(f, &o.cfg, next_idx, kind, &rng, start,
+						o.same_tuple ? &tuple : NULL);
+				tg_encap_assign(&o.encap, f, o.seed);
 				if (expect != NULL)
-					write_expect(expect, f);
+					write_expect(expect, f, &o.encap);
 				heap_push(&heap, f);
 				next_idx++;
 				if (next_idx % PROGRESS_EVERY == 0)
@@ -607,14 +811,14 @@ main(int argc, char **argv)
 							PROG ": %" PRIu64 "/%" PRIu64
 							     " flows started, %" PRIu64
 							     " packets written\n",
-							next_idx, o.nflows, npkts);
+							next_idx, o.total, npkts);
 				continue;
 			}
 		}
 
 		f = heap.v[0];
 		p = &f->pkts[f->next++];
-		hdr.caplen = (bpf_u_int32)tg_frame_build(f, p, frame);
+		hdr.caplen = (bpf_u_int32)tg_encap_build(&o.encap, f, p, frame);
 		hdr.caplen = relink(o.linktype, frame, hdr.caplen, p->dir == TG_CLIENT);
 		hdr.len = hdr.caplen;
 		/* As a capture with a small snap length: only the frame's start is kept. */
@@ -654,6 +858,6 @@ main(int argc, char **argv)
 	free(heap.v);
 
 	fprintf(stderr, PROG ": wrote %" PRIu64 " packets, %" PRIu64 " flows (%u kinds) to %s\n",
-			npkts, o.nflows, nused, o.output);
+			npkts, o.total, nused, o.output);
 	return 0;
 }

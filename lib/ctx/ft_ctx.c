@@ -121,6 +121,14 @@ ft_ctx_resolve(struct ft_ctx_map *m, struct ft_ctx_cache *cache, struct ft_pkt *
 	return FT_PKT_TCP;
 }
 
+enum ft_pkt_status
+ft_ctx_resolve_hook(void *arg, struct ft_pkt *pkt)
+{
+	struct ft_ctx_resolver *r = arg;
+
+	return ft_ctx_resolve(r->map, &r->cache, pkt);
+}
+
 int
 ft_ctx_get(const struct ft_ctx_map *m, uint32_t ctx, struct ft_ctx_key *key)
 {

@@ -47,6 +47,12 @@ struct ft_ctx_cache {
 
 struct ft_ctx_map;
 
+/** An lcore's way to its contexts, for struct ft_pkt_conf's resolve hook. */
+struct ft_ctx_resolver {
+	struct ft_ctx_map *map;
+	struct ft_ctx_cache cache;
+};
+
 /**
  * Create a context map.
  *
@@ -71,6 +77,12 @@ void ft_ctx_map_free(struct ft_ctx_map *m);
  */
 enum ft_pkt_status ft_ctx_resolve(struct ft_ctx_map *m, struct ft_ctx_cache *cache,
 		struct ft_pkt *pkt);
+
+/**
+ * ft_ctx_resolve() as struct ft_pkt_conf's resolve hook: arg is a struct
+ * ft_ctx_resolver of the calling lcore.
+ */
+enum ft_pkt_status ft_ctx_resolve_hook(void *arg, struct ft_pkt *pkt);
 
 /**
  * The identity of context ctx (safe from any thread).

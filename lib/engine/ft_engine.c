@@ -146,6 +146,9 @@ ft_engine_create(const struct ft_engine_conf *conf)
 			goto fail;
 		e->ctx = e->own_ctx;
 	}
+	e->ctx_resolver.map = e->ctx;
+	e->conf.pkt.resolve = ft_ctx_resolve_hook;
+	e->conf.pkt.resolve_arg = &e->ctx_resolver;
 	return e;
 fail:
 	err = rte_errno;
@@ -427,8 +430,6 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *c
 		for (i = 0; i < n; i++) {
 			st[i] = (uint8_t)ft_pkt_parse_conf(&e->conf.pkt, data[i], cap[i], len[i],
 					&parsed[i]);
-			if (unlikely(parsed[i].tun_n != 0) && st[i] == FT_PKT_TCP)
-				st[i] = (uint8_t)ft_ctx_resolve(e->ctx, &e->ctx_cache, &parsed[i]);
 			e->stats.pkt[st[i]]++;
 			e->stats.cnt[FT_CNT_RX_BYTES] += len[i];
 		}

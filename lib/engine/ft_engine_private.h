@@ -49,19 +49,19 @@ struct ft_engine {
 	struct ft_flow *flows;	   /* The table's hot slots. */
 	struct ft_flow_cold *cold; /* The table's cold slots. */
 	struct ft_twheel *wheel;
-	uint64_t tick_ns;		/* Nanoseconds per wheel tick. */
-	uint32_t tmo[FT_TCP_STATE_MAX]; /* Timeouts in ticks. */
-	uint32_t hold_ticks;		/* RST hold in ticks. */
-	uint64_t now_ns;		/* Time of the current call. */
-	uint32_t now_tick;		/* now_ns in ticks (wrapping). */
-	uint8_t clock_set;		/* now_ns has been set once. */
-	uint8_t dirty;			/* Ids of this batch may be stale. */
-	uint32_t batch_inserts;		/* Flows added during this batch. */
-	uint32_t *expired;		/* Scratch for wheel expiries. */
-	uint8_t *scratch;		/* Linearised multi-segment headers. */
-	struct ft_ctx_map *ctx;		/* Tenant contexts (conf.ctx_map or own_ctx). */
-	struct ft_ctx_map *own_ctx;	/* The engine's own map, if it made one. */
-	struct ft_ctx_cache ctx_cache;	/* This lcore's last context. */
+	uint64_t tick_ns;		     /* Nanoseconds per wheel tick. */
+	uint32_t tmo[FT_TCP_STATE_MAX];	     /* Timeouts in ticks. */
+	uint32_t hold_ticks;		     /* RST hold in ticks. */
+	uint64_t now_ns;		     /* Time of the current call. */
+	uint32_t now_tick;		     /* now_ns in ticks (wrapping). */
+	uint8_t clock_set;		     /* now_ns has been set once. */
+	uint8_t dirty;			     /* Ids of this batch may be stale. */
+	uint32_t batch_inserts;		     /* Flows added during this batch. */
+	uint32_t *expired;		     /* Scratch for wheel expiries. */
+	uint8_t *scratch;		     /* Linearised multi-segment headers. */
+	struct ft_ctx_map *ctx;		     /* Tenant contexts (conf.ctx_map or own_ctx). */
+	struct ft_ctx_map *own_ctx;	     /* The engine's own map, if it made one. */
+	struct ft_ctx_resolver ctx_resolver; /* The parser's way to the contexts. */
 	struct ft_engine_stats stats;
 };
 

@@ -732,12 +732,19 @@ enum ft_pkt_status
 ft_pkt_parse_conf(const struct ft_pkt_conf *conf, const uint8_t *data, uint32_t cap, uint32_t len,
 		struct ft_pkt *pkt)
 {
+	enum ft_pkt_status st;
+
 	if (len < cap)
 		len = cap;
 	if (__builtin_expect(parse_plain_v4(data, cap, len, pkt), 1))
 		return FT_PKT_TCP;
+	if (conf == NULL)
+		conf = &default_conf;
 	pkt->tun_n = 0;
-	return parse_eth(conf != NULL ? conf : &default_conf, data, cap, len, pkt);
+	st = parse_eth(conf, data, cap, len, pkt);
+	if (st == FT_PKT_TCP && pkt->tun_n != 0 && conf->resolve != NULL)
+		st = conf->resolve(conf->resolve_arg, pkt);
+	return st;
 }
 
 enum ft_pkt_status

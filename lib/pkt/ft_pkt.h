@@ -122,6 +122,8 @@ enum ft_pkt_geneve_ctx {
 	FT_GENEVE_CTX_AUTO = 2,
 };
 
+struct ft_pkt;
+
 /** UDP ports a tunnel kind is recognised on (host order). */
 struct ft_pkt_ports {
 	uint8_t n;			 /**< Ports in use (0: the kind is off). */
@@ -142,6 +144,12 @@ struct ft_pkt_conf {
 	struct ft_pkt_ports geneve; /**< GENEVE's UDP ports. */
 	struct ft_pkt_ports vxlan;  /**< VXLAN's UDP ports. */
 	struct ft_pkt_ports gue;    /**< GUE's UDP ports (none by default). */
+	/**
+	 * Called for each tunnelled TCP segment before the parse returns, to set
+	 * its context (lib/ctx); its result is the parse's. NULL: context 0.
+	 */
+	enum ft_pkt_status (*resolve)(void *arg, struct ft_pkt *pkt);
+	void *resolve_arg; /**< Argument of resolve. */
 };
 
 /** One tunnel level of a parsed packet, outermost first. */
@@ -227,7 +235,7 @@ enum ft_pkt_status ft_pkt_parse_cut(const uint8_t *data, uint32_t cap, uint32_t 
 /**
  * Parse one frame, opening the tunnels conf names (NULL: the defaults of
  * ft_pkt_conf_init()). Otherwise as ft_pkt_parse_cut(). A tunnelled segment
- * has tun_n > 0 and context 0 in its key until lib/ctx sets it.
+ * has tun_n > 0, and the context conf->resolve gives it in its key (0 without).
  */
 enum ft_pkt_status ft_pkt_parse_conf(const struct ft_pkt_conf *conf, const uint8_t *data,
 		uint32_t cap, uint32_t len, struct ft_pkt *pkt);

@@ -2,24 +2,34 @@
 # Copyright(c) 2026 The fintrack authors
 #
 # The three network namespaces of the namespace tests (tests/live/netns_ss.sh,
-# and the oracle harness scripts/oracle.sh), and what Linux says about an
-# endpoint in them:
+# tests/live/netns_ss_vxlan.sh and the oracle harness scripts/oracle.sh), and
+# what Linux says about an endpoint in them:
 #
 #   client ns (NS_C)          middle ns (NS_M)           server ns (NS_S)
 #   c0 CLIENT_IP/24 ==veth== c1 [ ... ] s1 ==veth== s0 SERVER_IP/24
 #
 # Sourced, not run, after tests/live/ft_endpoints.sh (wait_pid). The sourcing
 # script provides NS_C, NS_M and NS_S (names of namespaces this run owns),
-# CLIENT_IP and SERVER_IP, WORK (a directory) and the array PIDS.
+# CLIENT_IP and SERVER_IP, WORK (a directory) and the array PIDS; and NS_MORE,
+# the names of more namespaces it owns, if any (netns_add, netns_delete).
 #
 #   fail_setup TEXT         "FAIL: TEXT", exit 1
+#   netns_add NS            a namespace with lo up and no IPv6
 #   netns_topology          the namespaces (lo up, no IPv6) and both veth pairs up
 #   netns_addresses         CLIENT_IP/24 on c0, SERVER_IP/24 on s0
 #   netns_router CLIENT_GW SERVER_GW
 #                           the middle routes between two subnets: CLIENT_GW/24 on c1,
 #                           SERVER_GW/24 on s1, the ends' default routes through them,
 #                           IPv4 forwarding on
-#   netns_fin_timeout SECS  net.ipv4.tcp_fin_timeout in the client and server namespaces
+#   netns_fin_timeout SECS [NS...]
+#                           net.ipv4.tcp_fin_timeout in the client and server namespaces
+#                           and in the namespaces NS
+#   netns_vxlan NS UNDER DEV VNI PORT LOCAL REMOTE ADDR [INTO]
+#                           a VXLAN device DEV (VNI, UDP port PORT, MTU 1450: 50 bytes
+#                           of headers inside the 1500 of the veths) whose tunnel runs
+#                           from LOCAL to REMOTE over the device UNDER of NS; the device
+#                           itself, with ADDR/24, in NS or in the namespace INTO (the
+#                           tunnel stays in NS)
 #   netns_wait_ping TRIES PAUSE [GUARD]
 #                           until the client pings the server: 0 when it does, 1 when
 #                           TRIES pings failed, 2 as soon as the command GUARD (run
@@ -38,15 +48,19 @@ fail_setup() {
 	exit 1
 }
 
+netns_add() {   # NS
+	ip netns add "$1" || fail_setup "ip netns add $1"
+	ip -n "$1" link set lo up || fail_setup "lo up in $1"
+	# no IPv6 chatter (router solicitations, MLD) through the middle
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
+}
+
 netns_topology() {
 	local ns spec dev
 
 	for ns in "$NS_C" "$NS_S" "$NS_M"; do
-		ip netns add "$ns" || fail_setup "ip netns add $ns"
-		ip -n "$ns" link set lo up || fail_setup "lo up in $ns"
-		# no IPv6 chatter (router solicitations, MLD) through the middle
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
+		netns_add "$ns"
 	done
 	ip link add name c0 netns "$NS_C" type veth peer name c1 netns "$NS_M" ||
 		fail_setup "veth c0/c1"
@@ -76,13 +90,25 @@ netns_router() {   # CLIENT_GW SERVER_GW
 	ip netns exec "$NS_M" sysctl -qw net.ipv4.ip_forward=1 || fail_setup "ip_forward"
 }
 
-netns_fin_timeout() {   # SECONDS
-	local ns
+netns_fin_timeout() {   # SECONDS [NS...]
+	local secs=$1 ns
 
-	for ns in "$NS_C" "$NS_S"; do
-		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_fin_timeout="$1" ||
+	shift
+	for ns in "$NS_C" "$NS_S" "$@"; do
+		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_fin_timeout="$secs" ||
 			fail_setup "tcp_fin_timeout in $ns"
 	done
+}
+
+netns_vxlan() {   # NS UNDER DEV VNI PORT LOCAL REMOTE ADDR [INTO]
+	local into=${9:-$1}
+
+	ip -n "$1" link add "$3" netns "$into" type vxlan id "$4" local "$6" remote "$7" \
+		dstport "$5" dev "$2" || fail_setup "vxlan $3 (VNI $4, port $5) over $2 in $1"
+	# checksums filled in before the tunnel, as on the veths (netns_topology)
+	ip netns exec "$into" ethtool -K "$3" tx off >/dev/null 2>&1
+	ip -n "$into" link set "$3" mtu 1450 up || fail_setup "$3 up in $into"
+	ip -n "$into" addr add "$8/24" dev "$3" || fail_setup "address on $3 in $into"
 }
 
 netns_wait_ping() {   # TRIES PAUSE [GUARD]
@@ -114,7 +140,8 @@ netns_stop_pids() {
 netns_delete() {
 	local ns
 
-	for ns in "$NS_C" "$NS_S" "$NS_M"; do
+	# shellcheck disable=SC2086 # NS_MORE: a list of names
+	for ns in "$NS_C" "$NS_S" "$NS_M" ${NS_MORE:-}; do
 		if ip netns list | grep -qw "$ns"; then
 			ip netns delete "$ns" || echo "cleanup: cannot delete netns $ns"
 		fi

@@ -134,10 +134,10 @@ echo "ok: nfdump shows $recs records, one per end record: same addresses, ports,
 tshark -r "$work/drained.pcap" -d "udp.port==$port,cflow" -V >"$work/tshark.txt" 2>/dev/null ||
 	fail "tshark cannot read the capture"
 for t in 256 257; do
-	grep -q "Template (Id = $t, Count = 19)" "$work/tshark.txt" || fail "tshark shows no template $t"
+	grep -q "Template (Id = $t, Count = 22)" "$work/tshark.txt" || fail "tshark shows no template $t"
 done
 n=$(grep -c "PEN: ($pen)\|PEN: $pen\b\|($pen)$" "$work/tshark.txt")
-[ "$n" -ge 8 ] || fail "templates carry $n elements of enterprise $pen, expected 4 per template"
+[ "$n" -ge 14 ] || fail "templates carry $n elements of enterprise $pen, expected 7 per template"
 grep -q "Flow End Reason: End of Flow detected (3)" "$work/tshark.txt" || fail "tshark: no end reason 3"
 grep -q "Reverse Type 2 PKTS" "$work/tshark.txt" || fail "tshark: no reverse packet count"
 # fintrack's own elements, decoded from tshark's hex: how (type 2) must match --events.

@@ -237,6 +237,55 @@ captures)
 		echo "ok: $(basename "$f"): $created flows, $ends end records"
 	done
 	;;
+encap)
+	# Every close type inside every tunnel kind: the same states, end records and
+	# counts as the plain trace of the same seed (the frames' bytes aside: they carry
+	# the tunnel), each event in the tunnel's context. Then one inner 5-tuple in two
+	# VNIs at once: two flows, each with its own states.
+	gen=(-n 380 -s 11 --mix roundrobin --ipv6 20 --vlan 10)
+	"$TRACEGEN" -o "$work/plain.pcap" "${gen[@]}" || fail "trace generator"
+	fintrack --pcap "$work/plain.pcap" --events "$work/plain.ev" --report "$work/rep" \
+		--drain >/dev/null || fail "plain replay"
+	strip='s/,"ctx":[0-9]+,"tunnel":"[a-z+]+"//; s/,"bytes_c2s":[0-9]+,"bytes_s2c":[0-9]+//'
+	sed -E "$strip" "$work/plain.ev" >"$work/plain.cmp"
+	for kind in geneve gwlb vxlan ipip gre gue gwlb+gre vxlan+ipip; do
+		opts=()
+		[ "$kind" = gue ] && opts=(--gue-ports 6080)
+		"$TRACEGEN" -o "$work/t.pcap" --expect "$work/t.exp" "${gen[@]}" --encap "$kind" ||
+			fail "trace generator --encap $kind"
+		fintrack --pcap "$work/t.pcap" --events "$work/ev" --report "$work/rep" --drain \
+			"${opts[@]}" >"$work/summary" || fail "$kind: fintrack exited $?"
+		"$CHECKER" --ignore-bytes --report "$work/rep" --expect "$work/t.exp" \
+			--events "$work/ev" >/dev/null || fail "$kind: replay does not match the expectations"
+		sed -E "$strip" "$work/ev" | cmp -s - "$work/plain.cmp" ||
+			fail "$kind: events differ from the plain trace's"
+		n=$(wc -l <"$work/ev")
+		[ "$(grep -c "\"ctx\":1,\"tunnel\":\"$kind\"" "$work/ev")" -eq "$n" ] ||
+			fail "$kind: not every event is in context 1 of tunnel $kind"
+		grep -q '"pkt_tcp": 0,' "$work/rep" && fail "$kind: no TCP seen"
+		echo "ok: $kind: $n events, the plain trace's, in context 1"
+	done
+	# The collision case: 150 tuples, each in VNI 100 and VNI 101 with a kind of its own.
+	"$TRACEGEN" -o "$work/t.pcap" --expect "$work/t.exp" -n 150 -s 12 --mix roundrobin \
+		--encap vxlan --contexts 2 --same-tuple || fail "trace generator --same-tuple"
+	fintrack --pcap "$work/t.pcap" --events "$work/ev" --report "$work/rep" --drain \
+		>/dev/null || fail "collision replay"
+	created=$(sed -n 's/.*"flows_created": \([0-9]*\).*/\1/p' "$work/rep")
+	want=$(wc -l <"$work/t.exp")
+	# 300 connections, and a second incarnation for each tuple reused from TIME_WAIT.
+	[ "$want" -gt 300 ] && [ "$created" -eq "$want" ] ||
+		fail "collision: $created flows, want $want incarnations of 300 connections"
+	for vni in 100 101; do
+		ctx=$(sed -n "s/.*{\"ctx\":\([0-9]*\),\"tunnel\":\"vxlan\",\"id\":\"vni=$vni\"}.*/\1/p" \
+			"$work/rep")
+		[ -n "$ctx" ] || fail "collision: no context for VNI $vni"
+		grep "\"ctx\":$ctx," "$work/ev" | sed -E "$strip" >"$work/ev.$vni"
+		grep "\"tunnel_id\":\"vni=$vni\"" "$work/t.exp" >"$work/exp.$vni"
+		"$CHECKER" --ignore-bytes --report "$work/rep" --expect "$work/exp.$vni" \
+			--events "$work/ev.$vni" || fail "collision: VNI $vni (ctx $ctx) off its own states"
+		echo "ok: VNI $vni is context $ctx: $(grep -c '"type":"end"' "$work/ev.$vni") flows, each its own states"
+	done
+	;;
 tunnel_captures)
 	# The real tunnel captures: the inner TCP flows each holds, tracked in the tenant
 	# contexts its tunnels name; "none" context rules merge what they split.
