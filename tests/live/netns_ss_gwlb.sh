@@ -494,6 +494,11 @@ if ip -n "$NS_F" link show "$XIF" >/dev/null 2>&1; then
 	echo "FAIL: the exception interface $XIF outlived fintrack"
 	FAILS=$((FAILS + 1))
 fi
+if [ "$QPAIRS" -gt 1 ] && ! grep -q "steering: software symmetric hash; 2 workers" \
+		"$WORK/fintrack.out"; then
+	echo "FAIL: two workers expected, steering in software"
+	FAILS=$((FAILS + 1))
+fi
 echo "--- fintrack summary: ports"
 sed -n '/^Ports/,$p' "$WORK/fintrack.out"
 [ "$FAILS" = 0 ] || show_fintrack_log
