@@ -147,11 +147,15 @@ ft_geneve_wrap(uint8_t *g, const struct ft_geneve_outer *o, uint16_t proto, cons
 static inline void
 ft_geneve_turn(uint8_t *out, const uint8_t *g, size_t len)
 {
+	uint8_t t[6];
+
 	memcpy(out, g, len);
-	memcpy(out, g + 6, 6);
-	memcpy(out + 6, g, 6);
-	memcpy(out + 14 + 12, g + 14 + 16, 4);
-	memcpy(out + 14 + 16, g + 14 + 12, 4);
+	memcpy(t, out, 6);
+	memcpy(out, out + 6, 6);
+	memcpy(out + 6, t, 6);
+	memcpy(t, out + 14 + 12, 4);
+	memcpy(out + 14 + 12, out + 14 + 16, 4);
+	memcpy(out + 14 + 16, t, 4);
 }
 
 #endif /* _FT_GENEVE_H_ */

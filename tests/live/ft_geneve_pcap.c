@@ -180,20 +180,34 @@ read_trace(const char *file, struct frames *fr)
 	return 0;
 }
 
+static void
+free_trace(struct frames *fr)
+{
+	unsigned int i;
+
+	for (i = 0; i < fr->n; i++)
+		free(fr->f[i]);
+	fr->n = 0;
+}
+
 static int
 check_trace(const char *in, const char *outf, const uint8_t target[4])
 {
-	static uint8_t want[FRAME_MAX];
-	struct frames a, b;
+	uint8_t *want = malloc(FRAME_MAX);
+	struct frames a = { .n = 0 }, b = { .n = 0 };
 	unsigned int i, k = 0, bad = 0;
 	size_t largest = 0;
 
-	if (read_trace(in, &a) != 0 || read_trace(outf, &b) != 0)
+	if (want == NULL || read_trace(in, &a) != 0 || read_trace(outf, &b) != 0) {
+		free(want);
+		free_trace(&a);
 		return 2;
+	}
 	for (i = 0; i < a.n; i++) {
 		const uint8_t *f = a.f[i];
 
-		if (a.len[i] < FT_GENEVE_OUTER || ft_geneve_get16(f + 12) != 0x0800 ||
+		if (a.len[i] < FT_GENEVE_OUTER || a.len[i] > FRAME_MAX ||
+				ft_geneve_get16(f + 12) != 0x0800 ||
 				memcmp(f + 14 + 16, target, 4) != 0 ||
 				ft_geneve_get16(f + 14 + 20 + 2) != FT_GENEVE_UDP_PORT)
 			continue;
@@ -223,6 +237,9 @@ check_trace(const char *in, const char *outf, const uint8_t target[4])
 		printf("ok: %u frames came back turned, byte for byte (the largest %zu bytes), "
 		       "their checksums valid; %u kept back\n",
 				k, largest, a.n - k);
+	free(want);
+	free_trace(&a);
+	free_trace(&b);
 	return bad == 0 ? 0 : 1;
 }
 
