@@ -28,9 +28,11 @@ enum cfg_type {
 	CFG_STATE_SECONDS,
 	CFG_STATE_U64,
 	CFG_PAIRS,
+	CFG_PORTS,
 	CFG_PATH,
 	CFG_FLAG,
 	CFG_ADDR,
+	CFG_IFNAME,
 	CFG_UDP_PORTS,
 };
 
@@ -73,9 +75,11 @@ struct cfg_key {
 #define CFG_TYPE_STATE_SECONDS(lo, hi) .type = CFG_STATE_SECONDS, .smin = (lo), .smax = (hi)
 #define CFG_TYPE_STATE_U64(lo, hi)     .type = CFG_STATE_U64, .min = (lo), .max = (hi)
 #define CFG_TYPE_PAIRS		       .type = CFG_PAIRS
+#define CFG_TYPE_PORTS		       .type = CFG_PORTS
 #define CFG_TYPE_PATH		       .type = CFG_PATH
 #define CFG_TYPE_FLAG		       .type = CFG_FLAG
 #define CFG_TYPE_ADDR		       .type = CFG_ADDR
+#define CFG_TYPE_IFNAME		       .type = CFG_IFNAME
 #define CFG_TYPE_UDP_PORTS	       .type = CFG_UDP_PORTS
 
 #define CFG_KEY(sec, k, opt, type, field, dflt, text) \
@@ -323,6 +327,60 @@ bad:
 	return -EINVAL;
 }
 
+/* "0,2": gwlb mode's one-arm ports. */
+static int
+parse_ports(struct ft_app_cfg *cfg, const char *what, const char *val)
+{
+	const char *p = val;
+	unsigned int n = 0, i;
+
+	while (*p != '\0') {
+		char *end;
+		unsigned long a;
+
+		if (n == FT_MAX_GWLB_PORTS || *p < '0' || *p > '9')
+			goto bad;
+		a = strtoul(p, &end, 10);
+		if (end == p || (*end != ',' && *end != '\0') || a >= RTE_MAX_ETHPORTS)
+			goto bad;
+		for (i = 0; i < n; i++)
+			if (cfg->gwlb_ports[i] == a)
+				goto bad;
+		cfg->gwlb_ports[n++] = (uint16_t)a;
+		p = *end == ',' ? end + 1 : end;
+		if (*end == ',' && *p == '\0')
+			goto bad;
+	}
+	if (n == 0)
+		goto bad;
+	cfg->ngwlb_ports = (uint16_t)n;
+	return 0;
+bad:
+	fprintf(stderr,
+			"fintrack: %s: '%s' is not a list of up to %u different port ids P,P "
+			"(below %u)\n",
+			what, val, FT_MAX_GWLB_PORTS, RTE_MAX_ETHPORTS);
+	return -EINVAL;
+}
+
+/* A network interface name: what the kernel takes (at most 15 bytes, no blank, '/' or ':'). */
+static int
+parse_ifname(const char *what, const char *val, char *field, size_t size)
+{
+	size_t len = strlen(val);
+
+	if (len == 0 || len > FT_CFG_IFNAME_MAX || len >= size || strpbrk(val, " \t/:,=") != NULL ||
+			strcmp(val, ".") == 0 || strcmp(val, "..") == 0) {
+		fprintf(stderr,
+				"fintrack: %s: '%s' is not an interface name (1 to %u characters, "
+				"no blank, '/', ':', ',' or '=')\n",
+				what, val, FT_CFG_IFNAME_MAX);
+		return -EINVAL;
+	}
+	snprintf(field, size, "%s", val);
+	return 0;
+}
+
 /* An IPv4 or IPv6 address, copied into a field of size bytes. */
 static int
 parse_addr(const char *what, const char *val, char *field, size_t size)
@@ -414,6 +472,10 @@ set_key(struct ft_app_cfg *cfg, const struct cfg_key *k, const char *what, const
 	switch (k->type) {
 	case CFG_PAIRS:
 		return parse_pairs(cfg, what, val);
+	case CFG_PORTS:
+		return parse_ports(cfg, what, val);
+	case CFG_IFNAME:
+		return parse_ifname(what, val, p, k->size);
 	case CFG_PATH:
 		*(const char **)(void *)p = val;
 		return 0;
@@ -579,11 +641,17 @@ format_key(const struct ft_app_cfg *cfg, const struct cfg_key *k, unsigned int s
 			off += (size_t)snprintf(buf + off, len - off, "%s%u:%u", i ? "," : "",
 					cfg->pairs[i][0], cfg->pairs[i][1]);
 		break;
+	case CFG_PORTS:
+		for (i = 0; i < cfg->ngwlb_ports && off < len; i++)
+			off += (size_t)snprintf(buf + off, len - off, "%s%u", i ? "," : "",
+					cfg->gwlb_ports[i]);
+		break;
 	case CFG_PATH:
 		str = *(const char *const *)(const void *)p;
 		snprintf(buf, len, "%s", str != NULL ? str : "");
 		break;
 	case CFG_ADDR:
+	case CFG_IFNAME:
 		snprintf(buf, len, "%s", p);
 		break;
 	case CFG_UDP_PORTS: {
@@ -691,11 +759,18 @@ key_details(const struct ft_app_cfg *def, const struct cfg_key *k, char *buf, si
 		snprintf(range, sizeof(range), "up to %u pairs of port ids below %u", FT_MAX_PAIRS,
 				RTE_MAX_ETHPORTS);
 		break;
+	case CFG_PORTS:
+		snprintf(range, sizeof(range), "up to %u port ids below %u", FT_MAX_GWLB_PORTS,
+				RTE_MAX_ETHPORTS);
+		break;
 	case CFG_UDP_PORTS:
 		snprintf(range, sizeof(range), "off or up to %u UDP ports", FT_PKT_PORTS_MAX);
 		break;
 	case CFG_ADDR:
 		snprintf(range, sizeof(range), "an IPv4 or IPv6 address");
+		break;
+	case CFG_IFNAME:
+		snprintf(range, sizeof(range), "1 to %u characters", FT_CFG_IFNAME_MAX);
 		break;
 	default:
 		break;
@@ -749,6 +824,12 @@ option_text(const struct cfg_key *k, char *buf, size_t len)
 		break;
 	case CFG_PAIRS:
 		arg = " P:Q[,P:Q...]";
+		break;
+	case CFG_PORTS:
+		arg = " P[,P...]";
+		break;
+	case CFG_IFNAME:
+		arg = " NAME";
 		break;
 	case CFG_PATH:
 		arg = " FILE";
@@ -812,6 +893,13 @@ usage(const char *prog)
 	       "of the other. The main lcore controls; every other lcore is a worker with its own\n"
 	       "queue on each port, flow table and timer wheel. Stops on SIGINT or SIGTERM;\n"
 	       "SIGHUP reopens the --events file and reloads [timeouts] and [diagnosis].\n"
+	       "\n"
+	       "Live mode --mode gwlb: a one-arm target of an AWS Gateway Load Balancer. Each\n"
+	       "data port (--ports, default every port) is one-arm: GENEVE to --gwlb-addr is\n"
+	       "tracked and sent back out of the port it came in on, outer addresses swapped;\n"
+	       "ARP, the health checks and ICMP for --gwlb-addr go to the kernel through a\n"
+	       "net_tap port fintrack creates (--exception-iface, default ftx0: give it the\n"
+	       "address); everything else is dropped and counted.\n"
 	       "\n"
 	       "EAL options go before \"--\", fintrack's after it; without \"--\" every argument\n"
 	       "is fintrack's. EAL's own options: %s -h --\n"
@@ -1164,6 +1252,48 @@ ft_cfg_reload(struct ft_app_cfg *running, const struct ft_app_cfg *fresh, char *
 			memcpy(field_of(running, k), const_field_of(fresh, k), k->size);
 	}
 	return n;
+}
+
+int
+ft_cfg_check_live(const struct ft_app_cfg *cfg)
+{
+	struct in_addr a4;
+
+	if (cfg->mode == FT_CFG_MODE_TRANSIT) {
+		if (cfg->ngwlb_ports != 0) {
+			fprintf(stderr,
+					"fintrack: --ports lists the one-arm ports of --mode gwlb; "
+					"transit mode pairs ports: --pairs P:Q\n");
+			return -EINVAL;
+		}
+		if (cfg->gwlb_addr[0] != '\0') {
+			fprintf(stderr,
+					"fintrack: --gwlb-addr is for --mode gwlb (transit mode has no "
+					"address of its own)\n");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (cfg->npairs != 0) {
+		fprintf(stderr,
+				"fintrack: --pairs pairs ports for transit mode; in --mode gwlb each "
+				"port is one-arm: --ports P[,P...]\n");
+		return -EINVAL;
+	}
+	if (cfg->gwlb_addr[0] == '\0') {
+		fprintf(stderr,
+				"fintrack: --mode gwlb needs --gwlb-addr A: fintrack's own IPv4 "
+				"address, the one the GWLB target group names\n");
+		return -EINVAL;
+	}
+	if (inet_pton(AF_INET, cfg->gwlb_addr, &a4) != 1) {
+		fprintf(stderr,
+				"fintrack: --gwlb-addr %s: a GWLB reaches its targets over IPv4 (GENEVE "
+				"is IPv4 outside, whatever is inside): give an IPv4 address\n",
+				cfg->gwlb_addr);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* The getopt_long() table: every key of the list, then --help and --version. */

@@ -22,6 +22,14 @@
 
 /** Most port pairs fintrack forwards between. */
 #define FT_MAX_PAIRS 16
+/** Most one-arm ports of gwlb mode. */
+#define FT_MAX_GWLB_PORTS 16
+/** Largest frame live mode takes (--max-frame), Ethernet header and CRC included. */
+#define FT_CFG_MAX_FRAME 9216
+/** The frame an MTU of 1500 gives (Ethernet header and CRC included): today's default. */
+#define FT_CFG_STD_FRAME 1518
+/** Longest interface name, as the kernel's IFNAMSIZ - 1. */
+#define FT_CFG_IFNAME_MAX 15
 /** Largest RX burst. */
 #define FT_MAX_BURST 64
 /** Largest IPv4 or IPv6 flow table. */
@@ -75,8 +83,10 @@ enum ft_cfg_section {
  *   - STATE_SECONDS(min, max): STATE=SECONDS, the field an array indexed by state.
  *   - STATE_U64(min, max): STATE=N, the field an array indexed by state.
  *   - PAIRS: port pairs P:Q,P:Q, kept in pairs and npairs.
+ *   - PORTS: port ids P,P, kept in gwlb_ports and ngwlb_ports.
  *   - PATH: a file name (command line only: it is not copied).
  *   - ADDR: an IPv4 or IPv6 address, kept as text in a char array.
+ *   - IFNAME: a network interface name, kept as text in a char array.
  *   - UDP_PORTS: up to FT_PKT_PORTS_MAX UDP ports P,P,... or "off", kept in a
  *     struct ft_pkt_ports.
  *   - FLAG: an option without a value.
@@ -198,8 +208,26 @@ enum ft_cfg_section {
 		ipfix_template_ms, "60", \
 		"seconds between templates re-sent to the collector") \
 	X(PORTS, "pairs", "pairs", PAIRS, pairs, NULL, \
-		"port pairs; every packet received on one port of a pair is sent out of the " \
-		"other (default: ports paired in order, 0:1, 2:3, ...)") \
+		"transit mode: port pairs; every packet received on one port of a pair is sent " \
+		"out of the other (default: ports paired in order, 0:1, 2:3, ...)") \
+	X(PORTS, "ports", "ports", PORTS, gwlb_ports, NULL, \
+		"gwlb mode: the data ports, each one-arm on its own: GENEVE to --gwlb-addr goes " \
+		"back out of the port it came in on (default: every port given to EAL)") \
+	X(LIVE, "mode", "mode", WORDS({ "transit", FT_CFG_MODE_TRANSIT }, \
+		{ "gwlb", FT_CFG_MODE_GWLB }), mode, "transit", \
+		"transit: a bump in the wire between port pairs; gwlb: a one-arm GWLB target " \
+		"that sends GENEVE to --gwlb-addr back to the load balancer, gives what is " \
+		"addressed to itself to the kernel (--exception) and drops the rest") \
+	X(LIVE, "gwlb_addr", "gwlb-addr", ADDR, gwlb_addr, NULL, \
+		"gwlb mode: fintrack's own IPv4 address, the one the GWLB target group names " \
+		"(required in gwlb mode)") \
+	X(LIVE, "exception", "exception", ONOFF, exception, "on", \
+		"gwlb mode: an exception path to the kernel, a net_tap port per data port that " \
+		"fintrack creates, for ARP, the health checks and ICMP to --gwlb-addr (off: " \
+		"they are dropped)") \
+	X(LIVE, "exception_iface", "exception-iface", IFNAME, exception_iface, "ftx0", \
+		"gwlb mode: the kernel interface of the exception port (of the first data port; " \
+		"the k-th after it gets NAME-k); it carries its data port's MAC address") \
 	X(LIVE, "workers", "workers", U64(0, RTE_MAX_LCORE - 1), workers, "0", \
 		"use the first N worker lcores (0: every one); each has a queue on every port") \
 	X(LIVE, "rx_desc", "rx-desc", U64(64, 16384), rx_desc, "1024", \
@@ -216,8 +244,19 @@ enum ft_cfg_section {
 		drop_malformed, "forward", \
 		"what to do with malformed packets (counted by reason either way)") \
 	X(LIVE, "stats_interval", "stats-interval", SECONDS(0, 86400), stats_interval_ms, "1", \
-		"seconds between rate lines on stdout (0: none)")
+		"seconds between rate lines on stdout (0: none)") \
+	X(LIVE, "max_frame", "max-frame", U64(FT_CFG_STD_FRAME, FT_CFG_MAX_FRAME), max_frame, \
+		"1518", \
+		"largest frame in bytes, Ethernet header and CRC included: sets each port's MTU " \
+		"and sizes the mbufs (or turns on scattered RX where every port offers it); an " \
+		"AWS GWLB sends 8500-byte packets plus 68 bytes of GENEVE: 9216")
 /* clang-format on */
+
+/** Values of --mode. */
+enum ft_cfg_mode {
+	FT_CFG_MODE_TRANSIT = 0, /**< A bump in the wire between port pairs. */
+	FT_CFG_MODE_GWLB = 1,	 /**< A one-arm AWS GWLB target. */
+};
 
 /** Values of --progress. */
 enum ft_cfg_progress {
@@ -250,16 +289,23 @@ struct ft_app_cfg {
 	uint32_t ipfix_domain;	    /**< Observation domain id. */
 	uint32_t ipfix_template_ms; /**< Template re-send interval. */
 	/* Live mode. */
-	uint16_t npairs;		 /**< Port pairs given (0: pair in order). */
-	uint16_t pairs[FT_MAX_PAIRS][2]; /**< Port ids of each pair. */
-	uint16_t rx_desc;		 /**< RX descriptors per queue. */
-	uint16_t tx_desc;		 /**< TX descriptors per queue. */
-	uint32_t mbufs;			 /**< Mbufs per NUMA socket. */
-	uint16_t burst;			 /**< RX burst size. */
-	uint32_t tx_drain_us;		 /**< Longest wait before a TX flush. */
-	uint8_t drop_malformed;		 /**< Drop malformed packets, not forward. */
-	uint32_t stats_interval_ms;	 /**< Rate lines on stdout (0: none). */
-	uint32_t workers;		 /**< Worker lcores used (0: every one). */
+	uint16_t npairs;			/**< Port pairs given (0: pair in order). */
+	uint16_t pairs[FT_MAX_PAIRS][2];	/**< Port ids of each pair. */
+	uint16_t rx_desc;			/**< RX descriptors per queue. */
+	uint16_t tx_desc;			/**< TX descriptors per queue. */
+	uint32_t mbufs;				/**< Mbufs per NUMA socket. */
+	uint16_t burst;				/**< RX burst size. */
+	uint32_t tx_drain_us;			/**< Longest wait before a TX flush. */
+	uint8_t drop_malformed;			/**< Drop malformed packets, not forward. */
+	uint32_t stats_interval_ms;		/**< Rate lines on stdout (0: none). */
+	uint32_t workers;			/**< Worker lcores used (0: every one). */
+	uint32_t max_frame;			/**< Largest frame, header and CRC included. */
+	uint8_t mode;				/**< enum ft_cfg_mode. */
+	uint8_t exception;			/**< gwlb mode: the exception path to the kernel. */
+	uint16_t ngwlb_ports;			/**< gwlb mode: data ports given (0: every port). */
+	uint16_t gwlb_ports[FT_MAX_GWLB_PORTS]; /**< gwlb mode: the data ports. */
+	char gwlb_addr[48];			/**< gwlb mode: our own IPv4 address ("": none). */
+	char exception_iface[FT_CFG_IFNAME_MAX + 1]; /**< gwlb mode: exception interface name. */
 };
 
 /** ft_cfg_parse() found --help (-h): it printed the help. */
@@ -286,6 +332,16 @@ extern const char *ft_cfg_default_config;
  *   0, FT_CFG_HELP, FT_CFG_VERSION, or -EINVAL after printing what is wrong.
  */
 int ft_cfg_parse(struct ft_app_cfg *cfg, int argc, char **argv);
+
+/**
+ * Check a live-mode configuration as a whole: the settings of the other mode
+ * are not given (--ports in transit mode, --pairs or a missing or IPv6
+ * --gwlb-addr in gwlb mode). A replay does not call it: it ignores [live].
+ *
+ * @return
+ *   0, or -EINVAL after printing what is wrong.
+ */
+int ft_cfg_check_live(const struct ft_app_cfg *cfg);
 
 /**
  * Whether name (without its "--" and any "=value") is one of fintrack's own

@@ -2,14 +2,17 @@
  * Copyright(c) 2026 The fintrack authors
  */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <numa.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_bus_vdev.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -103,6 +106,7 @@ plan_pairs(struct ft_live *live)
 			live->ports[live->nports++] = ids[i];
 			live->ports[live->nports++] = ids[i + 1];
 		}
+		live->ndata = live->nports;
 		return 0;
 	}
 	for (i = 0; i < cfg->npairs; i++)
@@ -123,6 +127,206 @@ plan_pairs(struct ft_live *live)
 			live->peer[p] = cfg->pairs[i][!k];
 			live->ports[live->nports++] = p;
 		}
+	live->ndata = live->nports;
+	return 0;
+}
+
+/*
+ * gwlb mode: the exception port of data port p, the i-th: a net_tap port
+ * whose kernel interface carries p's MAC address, so that what the kernel
+ * answers (ARP, the health checks) names the address the load balancer
+ * sends to.
+ */
+static int
+exception_create(struct ft_live *live, unsigned int i, uint16_t p)
+{
+	const struct ft_app_cfg *cfg = live->cfg;
+	char name[RTE_DEV_NAME_MAX_LEN], args[128], iface[64];
+	struct rte_ether_addr mac;
+	uint16_t x;
+	int ret;
+
+	if (i == 0)
+		snprintf(iface, sizeof(iface), "%s", cfg->exception_iface);
+	else
+		snprintf(iface, sizeof(iface), "%s-%u", cfg->exception_iface, i);
+	if (strlen(iface) >= IF_NAMESIZE) {
+		fprintf(stderr,
+				"fintrack: the exception interface of data port %u would be %s, longer "
+				"than %u characters: give --exception-iface a shorter name\n",
+				p, iface, IF_NAMESIZE - 1);
+		return -EINVAL;
+	}
+	if (if_nametoindex(iface) != 0) {
+		fprintf(stderr,
+				"fintrack: the exception interface %s exists already in this network "
+				"namespace (ip link show %s): name another with --exception-iface "
+				"NAME, or remove it\n",
+				iface, iface);
+		return -EEXIST;
+	}
+	ret = rte_eth_macaddr_get(p, &mac);
+	if (ret != 0) {
+		fprintf(stderr, "fintrack: port %u: no MAC address: %s\n", p, rte_strerror(-ret));
+		return ret;
+	}
+	snprintf(name, sizeof(name), "net_tap_ft%u", p);
+	snprintf(args, sizeof(args), "iface=%s,mac=" RTE_ETHER_ADDR_PRT_FMT, iface,
+			RTE_ETHER_ADDR_BYTES(&mac));
+	ret = rte_vdev_init(name, args);
+	if (ret == 0)
+		ret = rte_eth_dev_get_port_by_name(name, &x);
+	if (ret != 0) {
+		fprintf(stderr,
+				"fintrack: cannot create the exception port %s (--vdev %s,%s): %s; it "
+				"needs /dev/net/tun and CAP_NET_ADMIN (or --exception off)\n",
+				name, name, args, rte_strerror(ret < 0 ? -ret : ret));
+		return ret < 0 ? ret : -ret;
+	}
+	live->is_exception[x] = 1;
+	snprintf(live->exception_iface[x], sizeof(live->exception_iface[x]), "%s", iface);
+	live->exception[p] = x;
+	live->peer[x] = p;
+	live->ports[live->nports++] = x;
+	LOG(INFO,
+			"port %u: exception port %u, kernel interface %s (MAC " RTE_ETHER_ADDR_PRT_FMT
+			"): give it %s\n",
+			p, x, iface, RTE_ETHER_ADDR_BYTES(&mac), cfg->gwlb_addr);
+	return 0;
+}
+
+/*
+ * gwlb mode: every data port is one-arm (its packets go back out of it);
+ * each gets its exception port unless --exception off.
+ */
+static int
+plan_gwlb(struct ft_live *live)
+{
+	const struct ft_app_cfg *cfg = live->cfg;
+	uint16_t avail = rte_eth_dev_count_avail(), p;
+	unsigned int i;
+	int ret;
+
+	live->gwlb = 1;
+	if (inet_pton(AF_INET, cfg->gwlb_addr, live->gwlb_addr) != 1) {
+		fprintf(stderr, "fintrack: --gwlb-addr %s is not an IPv4 address\n",
+				cfg->gwlb_addr);
+		return -EINVAL;
+	}
+	if (cfg->ngwlb_ports == 0) {
+		RTE_ETH_FOREACH_DEV(p) {
+			if (live->nports == FT_MAX_GWLB_PORTS) {
+				LOG(WARNING,
+						"port %u and those after it are not used: gwlb mode takes "
+						"%u data ports at most\n",
+						p, FT_MAX_GWLB_PORTS);
+				break;
+			}
+			live->ports[live->nports++] = p;
+		}
+	}
+	for (i = 0; i < cfg->ngwlb_ports; i++) {
+		p = cfg->gwlb_ports[i];
+		if (!rte_eth_dev_is_valid_port(p)) {
+			fprintf(stderr, "fintrack: --ports: port %u does not exist (%u port%s found)\n",
+					p, avail, avail == 1 ? "" : "s");
+			return -EINVAL;
+		}
+		live->ports[live->nports++] = p;
+	}
+	if (live->nports == 0) {
+		fprintf(stderr,
+				"fintrack: --mode gwlb needs a data port: give EAL one (e.g. --vdev "
+				"net_af_packet0,iface=eth1, or a NIC's PCI address)\n");
+		return -EINVAL;
+	}
+	live->ndata = live->nports;
+	for (i = 0; i < live->ndata; i++) {
+		p = live->ports[i];
+		live->peer[p] = p;
+		live->exception[p] = UINT16_MAX;
+	}
+	if (live->ndata < avail)
+		LOG(INFO, "%u of the %u ports are data ports (--ports); the others are not used\n",
+				live->ndata, avail);
+	for (i = 0; i < live->ndata && cfg->exception; i++) {
+		ret = exception_create(live, i, live->ports[i]);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Bytes a port's frames add to its MTU, as ethdev counts them. */
+static uint32_t
+frame_overhead(const struct rte_eth_dev_info *info)
+{
+	if (info->max_mtu != UINT16_MAX && info->max_rx_pktlen > info->max_mtu)
+		return info->max_rx_pktlen - info->max_mtu;
+	return RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+}
+
+/*
+ * --max-frame: every data port must take the frame. Up to an mbuf's data room
+ * (2 KB) only the MTU changes; above it, scattered RX with multi-segment TX
+ * where every port offers both, else mbufs as large as the frame.
+ */
+static int
+plan_frames(struct ft_live *live)
+{
+	const struct ft_app_cfg *cfg = live->cfg;
+	uint32_t frame = cfg->max_frame;
+	unsigned int i;
+	int lacking = -1;
+
+	live->mbuf_room = RTE_MBUF_DEFAULT_BUF_SIZE;
+	if (frame == FT_CFG_STD_FRAME)
+		return 0;
+	for (i = 0; i < live->nports; i++) {
+		struct rte_eth_dev_info info;
+		uint16_t p = live->ports[i];
+		int ret = rte_eth_dev_info_get(p, &info);
+
+		if (ret != 0) {
+			fprintf(stderr, "fintrack: port %u: no device info: %s\n", p,
+					rte_strerror(-ret));
+			return ret;
+		}
+		if (!live->is_exception[p] &&
+				(frame > info.max_rx_pktlen ||
+						frame - frame_overhead(&info) > info.max_mtu)) {
+			fprintf(stderr,
+					"fintrack: --max-frame %u: port %u (%s) takes frames of at most "
+					"%u bytes (MTU %u): lower --max-frame\n",
+					frame, p, info.driver_name, info.max_rx_pktlen,
+					RTE_MIN(info.max_mtu,
+							info.max_rx_pktlen -
+									frame_overhead(&info)));
+			return -EINVAL;
+		}
+		if (lacking < 0 &&
+				(!(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) ||
+						!(info.tx_offload_capa &
+								RTE_ETH_TX_OFFLOAD_MULTI_SEGS)))
+			lacking = p;
+	}
+	if (frame <= RTE_MBUF_DEFAULT_DATAROOM) {
+		LOG(INFO, "frames up to %u bytes: MTU %u\n", frame,
+				frame - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN);
+		return 0;
+	}
+	if (lacking < 0) {
+		live->scatter = 1;
+		LOG(INFO, "frames up to %u bytes: scattered RX and multi-segment TX on every port\n",
+				frame);
+		return 0;
+	}
+	live->mbuf_room = RTE_PKTMBUF_HEADROOM + RTE_ALIGN_CEIL(frame, RTE_CACHE_LINE_SIZE);
+	LOG(INFO,
+			"frames up to %u bytes: port %u has no scattered RX or multi-segment TX, so "
+			"each mbuf holds a whole frame (%u bytes; %u MB for --mbufs %u)\n",
+			frame, (unsigned int)lacking, live->mbuf_room,
+			(unsigned int)((uint64_t)live->mbuf_room * cfg->mbufs >> 20), cfg->mbufs);
 	return 0;
 }
 
@@ -136,7 +340,7 @@ pool_for(struct ft_live *live, int socket)
 		return live->pool[s];
 	snprintf(name, sizeof(name), "ft_mbuf_s%u", s);
 	live->pool[s] = rte_pktmbuf_pool_create(name, live->cfg->mbufs, MBUF_CACHE, 0,
-			RTE_MBUF_DEFAULT_BUF_SIZE, (int)s);
+			(uint16_t)live->mbuf_room, (int)s);
 	if (live->pool[s] == NULL)
 		fprintf(stderr,
 				"fintrack: cannot create %u mbufs on socket %u: %s (lower "
@@ -154,7 +358,8 @@ choose_steering(struct ft_live *live)
 	live->steering = FT_STEER_RSS;
 	if (live->nworkers == 1)
 		return;
-	for (i = 0; i < live->nports; i++) {
+	/* Exception ports carry no tracked packet: only the data ports matter. */
+	for (i = 0; i < live->ndata; i++) {
 		struct rte_eth_dev_info info;
 		uint16_t p = live->ports[i];
 
@@ -199,7 +404,7 @@ port_setup(struct ft_live *live, uint16_t p)
 				info.driver_name);
 		return -ENOTSUP;
 	}
-	if (live->steering != FT_STEER_SOFTWARE && live->nrxq[p] > 1) {
+	if (live->steering != FT_STEER_SOFTWARE && live->nrxq[p] > 1 && !live->is_exception[p]) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		symmetric_key(key, RTE_MIN(info.hash_key_size, (uint8_t)sizeof(key)));
 		conf.rx_adv_conf.rss_conf.rss_key = key;
@@ -209,6 +414,17 @@ port_setup(struct ft_live *live, uint16_t p)
 	}
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	if (cfg->max_frame != FT_CFG_STD_FRAME) {
+		/* plan_frames() checked the data ports; an exception port takes what it can. */
+		uint32_t over = frame_overhead(&info);
+		uint32_t frame = RTE_MIN(cfg->max_frame, info.max_rx_pktlen);
+
+		conf.rxmode.mtu = RTE_MIN(frame - over, (uint32_t)info.max_mtu);
+		if (live->scatter)
+			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+		if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+			conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	}
 	ret = rte_eth_dev_configure(p, live->nrxq[p], live->ntxq[p], &conf);
 	if (ret == 0)
 		ret = rte_eth_dev_adjust_nb_rx_tx_desc(p, &nrxd, &ntxd);
@@ -267,10 +483,27 @@ port_setup(struct ft_live *live, uint16_t p)
 		return ret;
 	}
 	live->started[p] = 1;
-	LOG(INFO, "port %u (%s): %u RX / %u TX queue%s%s, forwarding to port %u\n", p,
-			info.driver_name, live->nrxq[p], live->ntxq[p],
-			live->ntxq[p] == 1 ? "" : "s",
-			live->tx_shared[p] ? " (TX queues shared by workers)" : "", live->peer[p]);
+	if (!live->gwlb)
+		LOG(INFO, "port %u (%s): %u RX / %u TX queue%s%s, forwarding to port %u\n", p,
+				info.driver_name, live->nrxq[p], live->ntxq[p],
+				live->ntxq[p] == 1 ? "" : "s",
+				live->tx_shared[p] ? " (TX queues shared by workers)" : "",
+				live->peer[p]);
+	else if (live->is_exception[p])
+		LOG(INFO,
+				"port %u (%s): exception port of port %u (kernel interface %s), %u RX "
+				"/ %u TX queue%s%s\n",
+				p, info.driver_name, live->peer[p], live->exception_iface[p],
+				live->nrxq[p], live->ntxq[p], live->ntxq[p] == 1 ? "" : "s",
+				live->tx_shared[p] ? " (TX queues shared by workers)" : "");
+	else
+		LOG(INFO,
+				"port %u (%s): one-arm, %u RX / %u TX queue%s%s: GENEVE to %s goes "
+				"back out of it\n",
+				p, info.driver_name, live->nrxq[p], live->ntxq[p],
+				live->ntxq[p] == 1 ? "" : "s",
+				live->tx_shared[p] ? " (TX queues shared by workers)" : "",
+				cfg->gwlb_addr);
 	return 0;
 }
 
@@ -430,6 +663,21 @@ tx_buffers_create(struct ft_live *live)
  */
 
 static inline void
+tx_to(struct ft_live *live, struct ft_worker *w, uint16_t dst, struct rte_mbuf *m)
+{
+	struct ft_worker_port *wp = &w->port[dst];
+
+	wp->tx++;
+	if (likely(!live->tx_shared[dst])) {
+		rte_eth_tx_buffer(dst, wp->txq, wp->txb, m);
+		return;
+	}
+	rte_spinlock_lock(&live->txlock[dst]);
+	rte_eth_tx_buffer(dst, wp->txq, wp->txb, m);
+	rte_spinlock_unlock(&live->txlock[dst]);
+}
+
+static inline void
 tx_one(struct ft_live *live, struct ft_worker *w, struct rte_mbuf *m)
 {
 	uint16_t dst = live->peer[m->port];
@@ -566,6 +814,84 @@ steered_in(struct ft_worker *w, struct rte_mbuf **pkts, struct ft_pkt *parsed, u
 	return (uint16_t)n;
 }
 
+/* ---------------------------------------------------------------------------
+ * gwlb mode: one-arm
+ */
+
+/*
+ * A packet of a data port, tracked: GENEVE to gwlb_addr goes back out of its
+ * port, outer addresses swapped; what else is for gwlb_addr goes to the
+ * kernel; the rest is dropped. The headers must be in the first segment
+ * (with scattered RX, it holds 2 KB).
+ */
+static inline void
+gwlb_one(struct ft_live *live, struct ft_worker *w, struct rte_mbuf *m)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	uint16_t x;
+
+	switch (ft_gwlb_classify(frame, m->data_len, live->gwlb_addr)) {
+	case FT_GWLB_RETURN:
+		ft_gwlb_swap(frame);
+		w->gwlb[FT_GWLB_RETURNED]++;
+		tx_to(live, w, m->port, m);
+		return;
+	case FT_GWLB_KERNEL:
+		x = live->exception[m->port];
+		if (x == UINT16_MAX)
+			break;
+		w->gwlb[FT_GWLB_TO_KERNEL]++;
+		tx_to(live, w, x, m);
+		return;
+	case FT_GWLB_DROP:
+		break;
+	}
+	w->gwlb[FT_GWLB_DROPPED]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Track a burst of a data port (st: the parse results), then send each packet its way. */
+static void
+gwlb_burst(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts,
+		const struct ft_pkt *parsed, uint8_t *st, uint16_t n, uint64_t now)
+{
+	uint16_t i;
+
+	ft_engine_process_mbufs(w->engine, pkts, n, parsed, st, now);
+	for (i = 0; i < n; i++) {
+		if (unlikely(live->cfg->drop_malformed && st[i] >= FT_PKT_FIRST_ERROR)) {
+			w->malformed_dropped++;
+			rte_pktmbuf_free(pkts[i]);
+			continue;
+		}
+		gwlb_one(live, w, pkts[i]);
+	}
+}
+
+/* What the kernel sends through the exception ports leaves through their data ports. */
+static uint16_t
+gwlb_from_kernel(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts)
+{
+	uint16_t got = 0, n, i, k;
+
+	for (i = live->ndata; i < live->nports; i++) {
+		uint16_t x = live->ports[i];
+		struct ft_worker_port *wp = &w->port[x];
+
+		if (wp->rxq == UINT16_MAX)
+			continue;
+		n = rte_eth_rx_burst(x, wp->rxq, pkts, live->cfg->burst);
+		if (n == 0)
+			continue;
+		wp->rx += n;
+		w->gwlb[FT_GWLB_FROM_KERNEL] += n;
+		for (k = 0; k < n; k++)
+			tx_to(live, w, live->peer[x], pkts[k]);
+		got += n;
+	}
+	return got;
+}
+
 /* Track and forward a burst; parsed is NULL unless steering parsed it (results in st). */
 static void
 handle_burst(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts,
@@ -574,6 +900,10 @@ handle_burst(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts,
 	uint16_t i;
 
 	w->pkts += n;
+	if (unlikely(live->gwlb)) {
+		gwlb_burst(live, w, pkts, parsed, st, n, now);
+		return;
+	}
 	if (likely(!live->cfg->drop_malformed)) {
 		ft_engine_process_mbufs(w->engine, pkts, n, parsed, parsed != NULL ? st : NULL,
 				now);
@@ -636,10 +966,11 @@ worker_main(void *arg)
 		uint64_t now = ft_live_now_ns(live);
 		uint64_t handled = w->pkts;
 		uint32_t fired = 0;
-		uint16_t n;
+		uint16_t n, kernel = 0;
 
 		w->loops++;
-		for (i = 0; i < live->nports; i++) {
+		/* The data ports (every port in transit mode). */
+		for (i = 0; i < live->ndata; i++) {
 			uint16_t p = live->ports[i];
 			struct ft_worker_port *wp = &w->port[p];
 
@@ -662,6 +993,8 @@ worker_main(void *arg)
 			if (n != 0)
 				handle_burst(live, w, pkts, parsed, st, n, now);
 		}
+		if (unlikely(live->gwlb))
+			kernel = gwlb_from_kernel(live, w, pkts);
 		if (tsc - last_drain >= drain_tsc) {
 			tx_flush(live, w);
 			last_drain = tsc;
@@ -677,7 +1010,7 @@ worker_main(void *arg)
 				last_tick = tsc;
 		}
 		/* Cycles spent on work against polling empty queues, as pmd-stats-show reports. */
-		if (w->pkts != handled || fired != 0)
+		if (w->pkts != handled || fired != 0 || kernel != 0)
 			w->busy_tsc += rte_rdtsc() - tsc;
 		else
 			w->idle_tsc += rte_rdtsc() - tsc;
@@ -765,9 +1098,17 @@ print_rates(const struct ft_live *live, struct port_totals *last, double secs)
 		struct port_totals t;
 
 		port_totals(live, p, &t);
-		printf("port %u: rx %.0f pps (forwarded to port %u), tx %.0f pps; totals rx %" PRIu64
-		       " tx %" PRIu64 " tx-dropped %" PRIu64 "%s",
-				p, (double)(t.rx - last[p].rx) / secs, live->peer[p],
+		if (!live->gwlb)
+			printf("port %u: rx %.0f pps (forwarded to port %u)", p,
+					(double)(t.rx - last[p].rx) / secs, live->peer[p]);
+		else if (live->is_exception[p])
+			printf("port %u: rx %.0f pps (from the kernel, to port %u)", p,
+					(double)(t.rx - last[p].rx) / secs, live->peer[p]);
+		else
+			printf("port %u: rx %.0f pps (one-arm)", p,
+					(double)(t.rx - last[p].rx) / secs);
+		printf(", tx %.0f pps; totals rx %" PRIu64 " tx %" PRIu64 " tx-dropped %" PRIu64
+		       "%s",
 				(double)(t.tx - last[p].tx) / secs, t.rx, t.tx, t.dropped,
 				i + 1 == live->nports ? "" : "\n");
 		last[p] = t;
@@ -999,6 +1340,41 @@ control_loop(struct ft_live *live, FILE **events_out)
 	}
 }
 
+static const char *const gwlb_cnt_names[] = {
+#define GWLB_CNT_NAME(name, lname, desc) "gwlb_" #lname,
+	FT_GWLB_CNT_LIST(GWLB_CNT_NAME)
+#undef GWLB_CNT_NAME
+};
+
+static const char *const gwlb_cnt_descs[] = {
+#define GWLB_CNT_DESC(name, lname, desc) desc,
+	FT_GWLB_CNT_LIST(GWLB_CNT_DESC)
+#undef GWLB_CNT_DESC
+};
+
+uint64_t
+ft_live_gwlb_count(const struct ft_live *live, enum ft_gwlb_cnt c)
+{
+	uint64_t n = 0;
+	unsigned int w;
+
+	for (w = 0; w < live->nworkers; w++)
+		n += live->workers[w]->gwlb[c];
+	return n;
+}
+
+const char *
+ft_live_gwlb_cnt_name(enum ft_gwlb_cnt c)
+{
+	return c < FT_GWLB_CNT_MAX ? gwlb_cnt_names[c] : "?";
+}
+
+const char *
+ft_live_gwlb_cnt_desc(enum ft_gwlb_cnt c)
+{
+	return c < FT_GWLB_CNT_MAX ? gwlb_cnt_descs[c] : "?";
+}
+
 const char *
 ft_live_steering_name(const struct ft_live *live)
 {
@@ -1014,6 +1390,39 @@ ft_live_steering_name(const struct ft_live *live)
 	}
 }
 
+/* gwlb mode: each port's own counters, and what became of the packets of the data ports. */
+static void
+print_gwlb_ports(const struct ft_live *live)
+{
+	unsigned int i, c;
+
+	for (i = 0; i < live->nports; i++) {
+		uint16_t p = live->ports[i];
+		struct rte_eth_stats es;
+		struct port_totals t;
+
+		port_totals(live, p, &t);
+		memset(&es, 0, sizeof(es));
+		rte_eth_stats_get(p, &es);
+		if (live->is_exception[p])
+			printf("  port %u (exception port of port %u, %s): rx from the kernel %" PRIu64
+			       ", sent to the kernel %" PRIu64 ", refused by it %" PRIu64 "\n",
+					p, live->peer[p], live->exception_iface[p], t.rx,
+					t.tx - t.dropped, t.dropped);
+		else
+			printf("  port %u (one-arm): rx %" PRIu64 ", sent out of it %" PRIu64
+			       ", refused by it %" PRIu64 ", NIC rx missed %" PRIu64
+			       ", NIC rx errors %" PRIu64 ", NIC rx no mbuf %" PRIu64 "\n",
+					p, t.rx, t.tx - t.dropped, t.dropped, es.imissed,
+					es.ierrors, es.rx_nombuf);
+	}
+	printf("  gwlb mode, gwlb_addr %s, exception path %s:", live->cfg->gwlb_addr,
+			live->cfg->exception ? "on" : "off");
+	for (c = 0; c < FT_GWLB_CNT_MAX; c++)
+		printf(" %s %" PRIu64 "%s", ft_live_gwlb_cnt_name(c), ft_live_gwlb_count(live, c),
+				c + 1 < FT_GWLB_CNT_MAX ? "," : "\n");
+}
+
 static void
 print_ports(const struct ft_live *live)
 {
@@ -1021,7 +1430,9 @@ print_ports(const struct ft_live *live)
 	uint64_t steered = 0, steer_dropped = 0, ev_dropped = 0, mal_dropped = 0;
 
 	printf("\nPorts\n");
-	for (i = 0; i < live->nports; i++) {
+	if (live->gwlb)
+		print_gwlb_ports(live);
+	for (i = 0; i < live->nports && !live->gwlb; i++) {
 		uint16_t p = live->ports[i], q = live->peer[p];
 		struct rte_eth_stats es;
 		struct port_totals t, out;
@@ -1068,9 +1479,19 @@ live_free(struct ft_live *live)
 	unsigned int w, i;
 
 	for (i = 0; i < live->nports; i++) {
-		if (live->started[live->ports[i]])
-			rte_eth_dev_stop(live->ports[i]);
-		rte_eth_dev_close(live->ports[i]);
+		uint16_t p = live->ports[i];
+		char name[RTE_DEV_NAME_MAX_LEN];
+
+		if (live->started[p])
+			rte_eth_dev_stop(p);
+		if (!live->is_exception[p]) {
+			rte_eth_dev_close(p);
+			continue;
+		}
+		/* A port fintrack created: its kernel interface goes with it. */
+		snprintf(name, sizeof(name), "net_tap_ft%u", live->peer[p]);
+		if (rte_vdev_uninit(name) != 0)
+			rte_eth_dev_close(p);
 	}
 	for (w = 0; w < live->nworkers; w++) {
 		struct ft_worker *wk = live->workers[w];
@@ -1112,7 +1533,9 @@ ft_live_run(struct ft_app_cfg *cfg, int argc, char **argv)
 		LOG(INFO, "%d NUMA node%s\n", numa_num_configured_nodes(),
 				numa_num_configured_nodes() == 1 ? "" : "s");
 
-	ret = plan_pairs(&live);
+	ret = cfg->mode == FT_CFG_MODE_GWLB ? plan_gwlb(&live) : plan_pairs(&live);
+	if (ret == 0)
+		ret = plan_frames(&live);
 	if (ret == 0)
 		ret = ft_ipfix_open(cfg, &live.ipfix);
 	if (ret == 0)

@@ -5,6 +5,7 @@
 #ifndef _FT_LIVE_H_
 #define _FT_LIVE_H_
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -16,6 +17,7 @@
 
 #include "ft_cfg.h"
 #include "ft_engine.h"
+#include "ft_gwlb.h"
 
 /** How packets of one connection are brought to one worker. */
 enum ft_steering {
@@ -60,17 +62,18 @@ struct ft_worker {
 	struct rte_ring *steer_ring; /**< Packets other workers steered to this one, parsed. */
 	uint8_t *scratch;	     /**< Multi-segment headers linearised for steering. */
 	struct ft_steered (*steer_out)[FT_MAX_BURST]; /**< Outgoing bursts, one per worker. */
-	struct rte_ring *event_ring; /**< Events for the control lcore (NULL: no events). */
-	uint8_t state_events;	     /**< State events go on the ring too, not flow ends only. */
-	uint64_t steered_out;	     /**< Packets handed to another worker. */
-	uint64_t steer_dropped;	     /**< Packets lost because a steering ring was full. */
-	uint64_t malformed_dropped;  /**< Malformed packets dropped (--malformed drop). */
-	uint64_t events_dropped;     /**< Events lost because the event ring was full. */
-	uint64_t loops;		     /**< Polling loop iterations. */
-	uint64_t pkts;		     /**< Packets this worker handled (after steering). */
-	uint32_t timeouts_gen;	     /**< Generation of the timeouts its engine uses. */
-	uint64_t busy_tsc;	     /**< TSC cycles of loop iterations that did work. */
-	uint64_t idle_tsc;	     /**< TSC cycles of loop iterations that found nothing. */
+	struct rte_ring *event_ring;	/**< Events for the control lcore (NULL: no events). */
+	uint8_t state_events;		/**< State events go on the ring too, not flow ends only. */
+	uint64_t steered_out;		/**< Packets handed to another worker. */
+	uint64_t steer_dropped;		/**< Packets lost because a steering ring was full. */
+	uint64_t malformed_dropped;	/**< Malformed packets dropped (--malformed drop). */
+	uint64_t events_dropped;	/**< Events lost because the event ring was full. */
+	uint64_t loops;			/**< Polling loop iterations. */
+	uint64_t pkts;			/**< Packets this worker handled (after steering). */
+	uint32_t timeouts_gen;		/**< Generation of the timeouts its engine uses. */
+	uint64_t busy_tsc;		/**< TSC cycles of loop iterations that did work. */
+	uint64_t idle_tsc;		/**< TSC cycles of loop iterations that found nothing. */
+	uint64_t gwlb[FT_GWLB_CNT_MAX]; /**< gwlb mode: what became of the packets. */
 	struct ft_worker_port port[RTE_MAX_ETHPORTS];
 } __rte_cache_aligned;
 
@@ -100,8 +103,22 @@ struct ft_live {
 	enum ft_steering steering;
 	unsigned int nworkers;
 	uint16_t nports;
+	uint16_t ndata; /**< ports[0..ndata-1]: the data ports; exception ports follow. */
 	uint16_t ports[RTE_MAX_ETHPORTS]; /**< Ports in use. */
-	uint16_t peer[RTE_MAX_ETHPORTS];  /**< Where each port's packets go. */
+	/*
+	 * Where each port's packets go: the other port of its pair in transit
+	 * mode; in gwlb mode a data port itself (GENEVE goes back out of it) and
+	 * an exception port its data port.
+	 */
+	uint16_t peer[RTE_MAX_ETHPORTS];
+	uint8_t gwlb;	      /**< --mode gwlb. */
+	uint8_t gwlb_addr[4]; /**< gwlb mode: our own address, network order. */
+	uint16_t exception
+			[RTE_MAX_ETHPORTS]; /**< gwlb mode: a data port's exception port, or UINT16_MAX. */
+	uint8_t is_exception[RTE_MAX_ETHPORTS]; /**< A net_tap port fintrack created. */
+	char exception_iface[RTE_MAX_ETHPORTS][IF_NAMESIZE]; /**< Its kernel interface. */
+	uint8_t scatter;    /**< --max-frame above an mbuf: scattered RX on every port. */
+	uint32_t mbuf_room; /**< Data room of the mbufs, headroom included. */
 	uint16_t nrxq[RTE_MAX_ETHPORTS];
 	uint16_t ntxq[RTE_MAX_ETHPORTS];
 	rte_spinlock_t txlock[RTE_MAX_ETHPORTS]; /**< Taken when workers share TX queues. */
@@ -137,6 +154,15 @@ extern volatile bool ft_reload;
  *   0, or a negative errno after printing why.
  */
 int ft_live_run(struct ft_app_cfg *cfg, int argc, char **argv);
+
+/** Sum of one gwlb-mode counter over the workers. */
+uint64_t ft_live_gwlb_count(const struct ft_live *live, enum ft_gwlb_cnt c);
+
+/** Counter name of a gwlb-mode counter ("gwlb_returned", ...). */
+const char *ft_live_gwlb_cnt_name(enum ft_gwlb_cnt c);
+
+/** What a gwlb-mode counter counts. */
+const char *ft_live_gwlb_cnt_desc(enum ft_gwlb_cnt c);
 
 /** How packets of one connection meet on one worker ("software symmetric hash", ...). */
 const char *ft_live_steering_name(const struct ft_live *live);

@@ -291,6 +291,18 @@ worker_metrics(struct text *t, struct ft_live *live)
 	family(t, "fintrack_malformed_dropped", "counter",
 			"malformed packets dropped (--malformed drop)");
 	put(t, "fintrack_malformed_dropped_total %" PRIu64 "\n", mal);
+	if (live->gwlb) {
+		unsigned int c;
+
+		family(t, "fintrack_gwlb_packets", "counter",
+				"gwlb mode: packets by what became of them: path returned (to the "
+				"load balancer), to_kernel, from_kernel or dropped");
+		/* The path is the counter's name without its "gwlb_". */
+		for (c = 0; c < FT_GWLB_CNT_MAX; c++)
+			put(t, "fintrack_gwlb_packets_total{path=\"%s\"} %" PRIu64 "\n",
+					ft_live_gwlb_cnt_name(c) + strlen("gwlb_"),
+					ft_live_gwlb_count(live, c));
+	}
 	if (live->ipfix != NULL) {
 		const struct ft_ipfix_stats *xs = ft_ipfix_stats(live->ipfix);
 

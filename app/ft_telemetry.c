@@ -129,6 +129,22 @@ add_table(struct rte_tel_data *d, const struct ft_engine_stats *st, const struct
 	rte_tel_data_add_dict_container(d, "table", t, 0);
 }
 
+/* gwlb mode: "gwlb": what became of the packets of the data ports (one worker's or all). */
+static void
+add_gwlb(struct rte_tel_data *d, const struct ft_live *live, const struct ft_worker *w)
+{
+	struct rte_tel_data *g;
+	unsigned int c;
+
+	if (!live->gwlb || (g = rte_tel_data_alloc()) == NULL)
+		return;
+	rte_tel_data_start_dict(g);
+	for (c = 0; c < FT_GWLB_CNT_MAX; c++)
+		rte_tel_data_add_dict_u64(g, ft_live_gwlb_cnt_name(c),
+				w != NULL ? w->gwlb[c] : ft_live_gwlb_count(live, c));
+	rte_tel_data_add_dict_container(d, "gwlb", g, 0);
+}
+
 static int
 not_running(struct rte_tel_data *d)
 {
@@ -182,6 +198,7 @@ cmd_summary(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "workers", tel_live->nworkers);
 	add_stats(d, &sum);
 	add_table(d, &sum, &tel_live->cfg->engine);
+	add_gwlb(d, tel_live, NULL);
 	pthread_mutex_unlock(&tel_lock);
 	return 0;
 }
@@ -230,9 +247,30 @@ cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 			w->pkts ? w->busy_tsc / w->pkts : 0);
 	rte_tel_data_add_dict_u64(d, "events_dropped", w->events_dropped);
 	rte_tel_data_add_dict_u64(d, "timeouts_generation", w->timeouts_gen);
+	add_gwlb(d, tel_live, w);
 	add_stats(d, ft_engine_stats(w->engine));
 	pthread_mutex_unlock(&tel_lock);
 	return 0;
+}
+
+/* gwlb mode: "0 (exception port 1, ftx0)": the data ports and their exception ports. */
+static void
+gwlb_ports_string(const struct ft_live *live, char *buf, size_t len)
+{
+	unsigned int i;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < live->ndata && off < len; i++) {
+		uint16_t p = live->ports[i], x = live->exception[p];
+
+		if (x == UINT16_MAX)
+			off += (size_t)snprintf(buf + off, len - off, "%s%u", off ? ", " : "", p);
+		else
+			off += (size_t)snprintf(buf + off, len - off,
+					"%s%u (exception port %u, %s)", off ? ", " : "", p, x,
+					live->exception_iface[x]);
+	}
 }
 
 static void
@@ -242,6 +280,8 @@ pairs_string(const struct ft_live *live, char *buf, size_t len)
 	size_t off = 0;
 
 	buf[0] = '\0';
+	if (live->gwlb)
+		return;
 	for (i = 0; i < live->nports && off < len; i++) {
 		uint16_t p = live->ports[i];
 
@@ -304,6 +344,10 @@ cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	pairs_string(tel_live, pairs, sizeof(pairs));
 	rte_tel_data_add_dict_string(d, "pairs", pairs);
+	if (tel_live->gwlb) {
+		gwlb_ports_string(tel_live, pairs, sizeof(pairs));
+		rte_tel_data_add_dict_string(d, "gwlb_ports", pairs);
+	}
 	rte_tel_data_add_dict_u64(d, "workers", tel_live->nworkers);
 	rte_tel_data_add_dict_string(d, "steering", ft_live_steering_name(tel_live));
 	/* Every setting as the config file writes it. */

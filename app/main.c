@@ -673,7 +673,7 @@ fintrack(struct cmdline *cl, struct sigaction *sa)
 		printf("fintrack %s\n%s\n", FT_VERSION, rte_version());
 		return EXIT_SUCCESS;
 	}
-	if (ret != 0)
+	if (ret != 0 || (cfg.pcap == NULL && ft_cfg_check_live(&cfg) != 0))
 		return EXIT_USAGE;
 	/* Live mode stops cleanly on SIGINT or SIGTERM, even while it starts. */
 	if (cfg.pcap == NULL) {

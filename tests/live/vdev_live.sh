@@ -12,7 +12,12 @@
 #   memif      testpmd feeds fintrack over net_memif (scripts/testpmd-memif.sh)
 #   dumpcap    with hugepages: dpdk-dumpcap captures from a running fintrack,
 #              and no hugepage file is left after it stops
-# FINTRACK and TRACEGEN come from the environment. Exit 0 pass, 1 fail, 77 skip.
+#   gwlb_jumbo --mode gwlb --max-frame 9216 on net_pcap: GENEVE frames of up to
+#              8582 bytes come back turned, byte for byte; what is not GENEVE to
+#              gwlb_addr is dropped and counted; a net_af_packet port, which
+#              takes 1518 bytes at most, is named when asked for 9216
+# FINTRACK and TRACEGEN (GENEVE_PCAP for gwlb_jumbo) come from the environment.
+# Exit 0 pass, 1 fail, 77 skip.
 
 set -u
 mode=$1
@@ -291,6 +296,47 @@ dumpcap)
 	left=$(find /dev/hugepages -name "${prefix}*" 2>/dev/null | wc -l)
 	[ "$left" -eq 0 ] || fail "$left hugepage files left behind"
 	echo "ok: dpdk-dumpcap captured $n packets; no hugepage file left"
+	;;
+gwlb_jumbo)
+	addr=198.18.1.2
+	"$GENEVE_PCAP" write "$work/in.pcap" "$addr" || fail "writing the GENEVE trace"
+	total=12
+	start 1 --no-huge --no-pci -m 512 \
+		--vdev "net_pcap0,rx_pcap=$work/in.pcap,tx_pcap=$work/out.pcap" -- --mode gwlb \
+		--gwlb-addr "$addr" --exception off --max-frame 9216 --stats-interval 0 \
+		--max-flows 4096 --mbufs 4095
+	for ((i = 0; i < 100; i++)); do
+		sleep 0.2
+		seen=$(telemetry /fintrack/summary | sed -n 's/.*"rx_pkts": \([0-9]*\).*/\1/p')
+		[ "${seen:-0}" -ge "$total" ] && break
+	done
+	[ "${seen:-0}" -eq "$total" ] || fail "fintrack saw ${seen:-no} of $total frames"
+	flows=$(telemetry "/fintrack/flows,ESTABLISHED" | grep -o '"tunnel": "gwlb"' | wc -l)
+	stop
+	grep -q "frames up to 9216 bytes" "$work/out" || fail "no word of the frame size at start"
+	grep "frames up to 9216 bytes" "$work/out" | cut -c 25-
+	"$GENEVE_PCAP" check "$work/in.pcap" "$work/out.pcap" "$addr" ||
+		fail "the GENEVE frames did not come back as a GWLB target returns them"
+	grep -q "gwlb_returned 10, gwlb_to_kernel 0, gwlb_from_kernel 0, gwlb_dropped 2" \
+		"$work/out" || fail "the summary does not count 10 returned and 2 dropped"
+	[ "$flows" -ge 1 ] || fail "no flow tracked inside the jumbo GENEVE frames"
+	echo "ok: $flows flows tracked inside them"
+	# net_af_packet takes 1518 bytes at most (DPDK 22.11): 9216 is refused, the port named.
+	if command -v ip >/dev/null && ip netns add "ftj_$$" 2>/dev/null; then
+		ip -n "ftj_$$" link add ja type veth peer name jb
+		ip -n "ftj_$$" link set ja up
+		ip -n "ftj_$$" link set jb up
+		ip netns exec "ftj_$$" "$FINTRACK" -l 0-1 --no-huge --no-pci -m 512 \
+			--file-prefix "$prefix" --log-level=lib.eal:error \
+			--vdev net_af_packet0,iface=ja -- --mode gwlb --gwlb-addr "$addr" \
+			--exception off --max-frame 9216 >"$work/af.out" 2>&1
+		rc=$?
+		ip netns delete "ftj_$$"
+		grep -q "max-frame 9216: port 0 (net_af_packet) takes frames of at most 1518 bytes" \
+			"$work/af.out" || fail "net_af_packet's limit not named: $(cat "$work/af.out")"
+		[ "$rc" -eq 1 ] || fail "fintrack exited $rc with a frame its port cannot take"
+		grep "max-frame" "$work/af.out"
+	fi
 	;;
 *)
 	fail "unknown mode $mode"

@@ -246,7 +246,13 @@ static const char every_key_ini[] =
 		"template_interval = 1.5\n"
 		"[ports]\n"
 		"pairs = 1:2,4:3\n"
+		"ports = 2,0\n"
 		"[live]\n"
+		"mode = gwlb\n"
+		"gwlb_addr = 198.18.1.2\n"
+		"exception = off\n"
+		"exception_iface = gwx-a\n"
+		"max_frame = 9216\n"
 		"workers = 3\n"
 		"rx_desc = 512\n"
 		"tx_desc = 2048\n"
@@ -351,6 +357,18 @@ static const char *const every_key_args[] = {
 	"7.5",
 	"--pairs",
 	"1:2,4:3",
+	"--ports",
+	"2,0",
+	"--mode",
+	"gwlb",
+	"--gwlb-addr",
+	"198.18.1.2",
+	"--exception",
+	"off",
+	"--exception-iface",
+	"gwx-a",
+	"--max-frame",
+	"9216",
 	"--workers",
 	"3",
 	"--rx-desc",
@@ -431,6 +449,14 @@ check_every_key_set(const struct ft_app_cfg *cfg)
 	assert_int_equal(cfg->drop_malformed, 1);
 	assert_int_equal(cfg->stats_interval_ms, 250);
 	assert_int_equal(cfg->diag_min_age_ms, 7500);
+	assert_int_equal(cfg->ngwlb_ports, 2);
+	assert_int_equal(cfg->gwlb_ports[0], 2);
+	assert_int_equal(cfg->gwlb_ports[1], 0);
+	assert_int_equal(cfg->mode, FT_CFG_MODE_GWLB);
+	assert_string_equal(cfg->gwlb_addr, "198.18.1.2");
+	assert_int_equal(cfg->exception, 0);
+	assert_string_equal(cfg->exception_iface, "gwx-a");
+	assert_int_equal(cfg->max_frame, 9216);
 }
 
 /* Every INI value of cfg differs from its default: the test above left none out. */
@@ -500,6 +526,13 @@ test_defaults(void **state)
 	assert_null(cfg.report);
 	assert_int_equal(cfg.drain, 0);
 	assert_int_equal(cfg.quiet, 0);
+	/* Live mode is today's bump in the wire unless told otherwise. */
+	assert_int_equal(cfg.mode, FT_CFG_MODE_TRANSIT);
+	assert_int_equal(cfg.ngwlb_ports, 0);
+	assert_string_equal(cfg.gwlb_addr, "");
+	assert_int_equal(cfg.exception, 1);
+	assert_string_equal(cfg.exception_iface, "ftx0");
+	assert_int_equal(cfg.max_frame, 1518);
 }
 
 static void
@@ -652,7 +685,7 @@ static const struct bad_input bad_inputs[] = {
 	{ "[engine]\nbogus = 1\n", { "--config", "@" }, "[engine] bogus: unknown key 'bogus'" },
 	{ "[live]\nrx-desc = 512\n", { "--config", "@" }, "[live] rx-desc: unknown key 'rx-desc'" },
 	{ "[ports]\nbogus = 1\n", { "--config", "@" },
-			"[ports] bogus: unknown key 'bogus' (known: pairs)" },
+			"[ports] bogus: unknown key 'bogus' (known: pairs ports)" },
 	{ "[tiemouts]\nFIN_WAIT2 = 3\n", { "--config", "@" }, "unknown section [tiemouts]" },
 	/* STATE=VALUE. */
 	{ NULL, { "--timeout", "FIN_WAIT2" }, "--timeout: expected STATE=VALUE, got 'FIN_WAIT2'" },
@@ -676,6 +709,26 @@ static const struct bad_input bad_inputs[] = {
 					"24:25,26:27,28:29,30:31,1:0" },
 			"is not a list of up to 16 port pairs" },
 	{ "[ports]\npairs = 1\n", { "--config", "@" }, "[ports] pairs: '1' is not a list" },
+	/* gwlb mode's one-arm ports. */
+	{ NULL, { "--ports", "0,0" },
+			"--ports: '0,0' is not a list of up to 16 different port ids P,P" },
+	{ NULL, { "--ports", "0," }, "--ports: '0,' is not a list" },
+	{ NULL, { "--ports", "0:1" }, "--ports: '0:1' is not a list" },
+	{ NULL, { "--ports", "32" }, "--ports: '32' is not a list" },
+	{ NULL, { "--ports", "-1" }, "--ports: '-1' is not a list" },
+	{ "[ports]\nports = a\n", { "--config", "@" }, "[ports] ports: 'a' is not a list" },
+	/* gwlb mode's settings. */
+	{ NULL, { "--mode", "inline" }, "--mode: 'inline' is not transit or gwlb" },
+	{ NULL, { "--max-frame", "9217" }, "--max-frame: '9217' is not a number in 1518..9216" },
+	{ NULL, { "--max-frame", "1500" }, "--max-frame: '1500' is not a number in 1518..9216" },
+	{ NULL, { "--gwlb-addr", "gwlb.example" },
+			"--gwlb-addr: 'gwlb.example' is not an IPv4 or IPv6 address" },
+	{ NULL, { "--exception", "kernel" }, "--exception: 'kernel' is not on or off" },
+	{ NULL, { "--exception-iface", "a-name-far-too-long" },
+			"--exception-iface: 'a-name-far-too-long' is not an interface name (1 to 15" },
+	{ NULL, { "--exception-iface", "ft/x" }, "--exception-iface: 'ft/x' is not an interface" },
+	{ "[live]\nexception_iface = ft x\n", { "--config", "@" },
+			"[live] exception_iface: 'ft x' is not an interface name" },
 	/* Checks beyond the range. */
 	{ NULL, { "--wheel-slots", "1000" }, "--wheel-slots: 1000 is not a power of two" },
 	{ "[engine]\nwheel_slots = 65535\n", { "--config", "@" },
@@ -774,9 +827,9 @@ test_foreach(void **state)
 	ft_cfg_foreach(&cfg, collect, &vs);
 	/*
 	 * 8 of the command line only, 9 [engine], 9 + 10 states, 10 [tunnels], 3 [metrics],
-	 * 5 [ipfix], 1 [ports], 8 [live].
+	 * 5 [ipfix], 2 [ports], 13 [live].
 	 */
-	assert_int_equal(vs.n, 63);
+	assert_int_equal(vs.n, 69);
 	v = find_value(&vs, NULL, "pcap");
 	assert_string_equal(v->text, "");
 	assert_false(v->has_num);
@@ -807,6 +860,13 @@ test_foreach(void **state)
 	assert_string_equal(v->text, "forward");
 	v = find_value(&vs, "live", "stats_interval");
 	assert_string_equal(v->text, "1");
+	v = find_value(&vs, "live", "mode");
+	assert_string_equal(v->text, "transit");
+	assert_string_equal(find_value(&vs, "live", "gwlb_addr")->text, "");
+	assert_string_equal(find_value(&vs, "live", "exception")->text, "on");
+	assert_string_equal(find_value(&vs, "live", "exception_iface")->text, "ftx0");
+	assert_int_equal(find_value(&vs, "live", "max_frame")->num, 1518);
+	assert_string_equal(find_value(&vs, "ports", "ports")->text, "");
 
 	/* Command-line settings first, then one section after the other. */
 	for (i = 1; i < vs.n; i++) {
@@ -836,6 +896,75 @@ test_foreach(void **state)
 	assert_string_equal(find_value(&vs, "live", "stats_interval")->text, "0.25");
 	assert_string_equal(find_value(&vs, "live", "malformed")->text, "drop");
 	assert_int_equal(find_value(&vs, "live", "mbufs")->num, 4095);
+	assert_string_equal(find_value(&vs, "ports", "ports")->text, "2,0");
+	assert_string_equal(find_value(&vs, "live", "mode")->text, "gwlb");
+	assert_string_equal(find_value(&vs, "live", "gwlb_addr")->text, "198.18.1.2");
+	assert_string_equal(find_value(&vs, "live", "exception_iface")->text, "gwx-a");
+}
+
+/* A live configuration as a whole: each mode's settings, not the other's. */
+struct live_case {
+	const char *args[8];
+	const char *message; /* NULL: accepted. */
+};
+
+static const struct live_case live_cases[] = {
+	{ { NULL }, NULL },
+	{ { "--pairs", "0:1" }, NULL },
+	{ { "--mode", "gwlb", "--gwlb-addr", "198.18.1.2" }, NULL },
+	{ { "--mode", "gwlb", "--gwlb-addr", "198.18.1.2", "--ports", "1,0", "--exception", "off" },
+			NULL },
+	{ { "--mode", "gwlb" }, "--mode gwlb needs --gwlb-addr A: fintrack's own IPv4 address" },
+	{ { "--mode", "gwlb", "--gwlb-addr", "2001:db8::1" },
+			"--gwlb-addr 2001:db8::1: a GWLB reaches its targets over IPv4" },
+	{ { "--mode", "gwlb", "--gwlb-addr", "198.18.1.2", "--pairs", "0:1" },
+			"--pairs pairs ports for transit mode; in --mode gwlb each port is one-arm: "
+			"--ports P[,P...]" },
+	{ { "--ports", "0" },
+			"--ports lists the one-arm ports of --mode gwlb; transit mode "
+			"pairs ports: --pairs P:Q" },
+	{ { "--gwlb-addr", "198.18.1.2" }, "--gwlb-addr is for --mode gwlb" },
+};
+
+static void
+test_check_live(void **state)
+{
+	unsigned int i, n;
+
+	(void)state;
+	for (i = 0; i < DIM(live_cases); i++) {
+		const struct live_case *c = &live_cases[i];
+		struct ft_app_cfg cfg;
+		char path[] = "/tmp/ft_test_cfg_live.XXXXXX";
+		int fd, saved, ret;
+		ssize_t got;
+
+		for (n = 0; n < DIM(c->args) && c->args[n] != NULL; n++)
+			;
+		assert_int_equal(parse_argv(&cfg, STDERR_FILENO, c->args, n), 0);
+		fd = mkstemp(path);
+		assert_true(fd >= 0);
+		fflush(stderr);
+		saved = dup(STDERR_FILENO);
+		dup2(fd, STDERR_FILENO);
+		ret = ft_cfg_check_live(&cfg);
+		fflush(stderr);
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+		got = pread(fd, output, sizeof(output) - 1, 0);
+		output[got > 0 ? got : 0] = '\0';
+		close(fd);
+		unlink(path);
+		if (c->message == NULL) {
+			if (ret != 0)
+				fail_msg("case %u: refused: %s", i, output);
+			continue;
+		}
+		if (ret != -EINVAL)
+			fail_msg("case %u (%s): accepted, expected '%s'", i, c->args[0],
+					c->message);
+		expect_output(c->message);
+	}
 }
 
 static void
@@ -1138,6 +1267,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_limits_accepted, teardown),
 		cmocka_unit_test_teardown(test_errors, teardown),
 		cmocka_unit_test_teardown(test_foreach, teardown),
+		cmocka_unit_test_teardown(test_check_live, teardown),
 		cmocka_unit_test_teardown(test_help, teardown),
 		cmocka_unit_test_teardown(test_man_lists_every_option, teardown),
 		cmocka_unit_test_teardown(test_reload, teardown),
