@@ -189,10 +189,11 @@ _Static_assert(sizeof(struct ft_key6) == 48, "IPv6 key must be 48 bytes");
 
 /** What the parser extracts from one TCP segment. */
 struct ft_pkt {
+	/** Canonical key, same for both directions (8-aligned: hashed 8 bytes at a time). */
 	union {
 		struct ft_key4 v4;
 		struct ft_key6 v6;
-	} key;		      /**< Canonical key, same for both directions. */
+	} __attribute__((aligned(8))) key;
 	uint32_t seq;	      /**< Sequence number, host order. */
 	uint32_t ack;	      /**< Acknowledgment number, host order. */
 	uint32_t tsval;	      /**< TCP timestamp value if has_ts. */
