@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The fintrack authors
 #
-# The scenario driver of the namespace tests (tests/live/netns_ss.sh and
-# tests/live/netns_ss_vxlan.sh): real TCP connections between ft-tcp-scenario
+# The scenario driver of the namespace tests (tests/live/netns_ss.sh,
+# netns_ss_vxlan.sh and netns_ss_gwlb.sh): real TCP connections between ft-tcp-scenario
 # endpoints (tests/live/ft_endpoints.sh), brought through their closes, and at
 # every settled moment each endpoint's state in 'ss' (ss_state,
 # tests/live/ft_netns.sh) set against fintrack's state for it and against the
@@ -32,7 +32,9 @@
 #   connect_pair C S NS_C NS_S SPORT CPORT
 #                          endpoints C (client, port CPORT, in NS_C) and S
 #                          (server, port SPORT, in NS_S) connected, with data
-#                          both ways; CEP and SEP say who they are
+#                          both ways (CONNECT_SEND_C bytes from the client,
+#                          CONNECT_SEND_S from the server, 3000 and 2000 if
+#                          unset); CEP and SEP say who they are
 #   scenario_begin NAME N  a scenario on endpoints cN (port 4000N, in NS_C) and
 #                          sN (port 808N, in NS_S), connected
 #   scenario_end           stop cN and sN, count the verdict into SUMMARY/FAILS
@@ -135,9 +137,10 @@ connect_pair() {
 	ep_reply "$s" || return 1
 	read -r _ SEP _ <<<"$REPLY_LINE"
 	echo "  connection: client $CEP  server $SEP"
-	# some data both ways before any closing
-	ep_cmd "$c" "send 3000" && ep_cmd "$s" "recv 3000" &&
-		ep_cmd "$s" "send 2000" && ep_cmd "$c" "recv 2000"
+	# some data both ways before any closing (CONNECT_SEND_C and _S bytes, if set)
+	ep_cmd "$c" "send ${CONNECT_SEND_C:-3000}" && ep_cmd "$s" "recv ${CONNECT_SEND_C:-3000}" &&
+		ep_cmd "$s" "send ${CONNECT_SEND_S:-2000}" &&
+		ep_cmd "$c" "recv ${CONNECT_SEND_S:-2000}"
 }
 
 # scenario_begin NAME N: endpoints cN (client port 4000N) and sN (server port 808N), connected

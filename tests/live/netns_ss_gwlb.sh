@@ -80,6 +80,14 @@ skip() {
 # fail_setup, netns_stop_pids, netns_delete (NS_C NS_S NS_M), ss_state.
 # shellcheck source=tests/live/ft_netns.sh
 . "$(dirname "$0")/ft_netns.sh"
+# The scenarios and the comparison: fail, check, connect_pair, scenario_*; fintrack's
+# side of the comparison (ft_alive, ft_observe, ft_state, ft_events) is defined below.
+# shellcheck source=tests/live/ft_scenarios.sh
+. "$(dirname "$0")/ft_scenarios.sh"
+# Full-size segments both ways before any closing: 1568 bytes of GENEVE each.
+CONNECT_SEND_C=30000
+CONNECT_SEND_S=20000
+FT_COMPARE=1
 
 # --- preconditions ---------------------------------------------------------
 
@@ -237,10 +245,6 @@ if ! read -r -t 15 line <&"$LB_FD" || [ "${line%% *}" != ready ]; then
 fi
 say "stand-in ready: ARP for $GWLB_ADDR answered through the exception path (MAC ${line#ready })"
 
-fail() {
-	echo "  FAIL [$SC_NAME] $*"
-	SC_BAD=1
-}
 
 # --- health checks: TCP to gwlb_addr:80, answered by the kernel behind fintrack ---
 
@@ -296,125 +300,33 @@ ft_flow() {
 		else "\(.server_state) \(.client_state) \(.tunnel // "-")" end' | head -n 1
 }
 
-# check LABEL EXPECT_CLIENT EXPECT_SERVER [nosettle]
-check() {
-	local label=$1 exp_c=$2 exp_s=$3 ss_c ss_s ft_c ft_s verdict=OK
+# The scenario driver's view of fintrack (tests/live/ft_scenarios.sh): one listing per
+# comparison, read by ft_observe; an endpoint of a flow no longer listed is CLOSED.
+FT_FLOW=
+ft_observe() {
+	local tunnel
 
-	[ "${4:-}" = nosettle ] || sleep "$SETTLE"
-	if ! ft_alive; then
-		fail "$label: fintrack is no longer running"
-		return 1
-	fi
-	ss_c=$(ss_state "$NS_C" "$CEP" "$SEP")
-	ss_s=$(ss_state "$NS_S" "$SEP" "$CEP")
-	read -r ft_c ft_s tunnel <<<"$(ft_flow "$CEP" "$SEP")"
-	ft_c=${ft_c:-CLOSED}
-	ft_s=${ft_s:-CLOSED}
-	printf '  %-28s client %-14s fintrack %-11s | server %-14s fintrack %-11s' \
-		"$label" "ss=$ss_c" "$ft_c" "ss=$ss_s" "$ft_s"
-	if [ "$ss_c" != "$ft_c" ] || [ "$ss_s" != "$ft_s" ]; then
-		verdict=MISMATCH
-	fi
-	if { [ "$exp_c" != '*' ] && [ "$ss_c" != "$exp_c" ]; } ||
-	   { [ "$exp_s" != '*' ] && [ "$ss_s" != "$exp_s" ]; }; then
-		[ "$verdict" = OK ] && verdict=UNEXPECTED || verdict="$verdict+UNEXPECTED"
-	fi
-	echo " $verdict"
-	case "$verdict" in
-	*MISMATCH*)
-		fail "$label: ss and fintrack disagree: client $CEP ss=$ss_c fintrack=$ft_c," \
-			"server $SEP ss=$ss_s fintrack=$ft_s"
-		;;
-	esac
-	case "$verdict" in
-	*UNEXPECTED*)
-		fail "$label: Linux is not in the scenario's expected state" \
-			"(expected client=$exp_c server=$exp_s)"
-		;;
-	esac
+	FT_FLOW=$(ft_flow "$CEP" "$SEP")
+	read -r _ _ tunnel <<<"$FT_FLOW"
 	# The flow is the inner connection, tracked inside its tunnel: GENEVE with AWS's
 	# options, which fintrack names gwlb.
-	if [ "$label" = established ]; then
-		echo "  fintrack lists the flow in tunnel '${tunnel:-none}'"
-		[ "${tunnel:-}" = gwlb ] ||
-			fail "fintrack does not list the flow inside GWLB's GENEVE (tunnel '${tunnel:-none}')"
-	fi
-	return 0
+	[ -z "$FT_FLOW" ] || [ "$tunnel" = gwlb ] ||
+		fail "fintrack does not list $CEP-$SEP inside GWLB's GENEVE (tunnel '$tunnel')"
 }
 
-scenario_begin() {   # NAME N: endpoints cN (client port 4000N) and sN (server port 808N)
-	local n=$2
+ft_state() {   # EP PEER
+	local a b
 
-	SC_NAME=$1
-	SC_BAD=0
-	SC_C=c$n
-	SC_S=s$n
-	echo
-	say "scenario $SC_NAME"
-	ep_start "$SC_S" "$NS_S" server "$SERVER_IP" "808$n" || return 1
-	ep_start "$SC_C" "$NS_C" client "$SERVER_IP" "808$n" "4000$n" || return 1
-	ep_send "$SC_S" accept
-	ep_cmd "$SC_C" connect || return 1
-	read -r _ CEP _ <<<"$REPLY_LINE"
-	ep_reply "$SC_S" || return 1
-	read -r _ SEP _ <<<"$REPLY_LINE"
-	echo "  connection: client $CEP  server $SEP (through the stand-in and fintrack)"
-	# data both ways before any closing: full-size segments, 1568 bytes of GENEVE
-	ep_cmd "$SC_C" "send 30000" && ep_cmd "$SC_S" "recv 30000" &&
-		ep_cmd "$SC_S" "send 20000" && ep_cmd "$SC_C" "recv 20000"
-}
-
-scenario_end() {
-	ep_stop "$SC_C"
-	ep_stop "$SC_S"
-	if [ "$SC_BAD" = 0 ]; then
-		SUMMARY+=("agree     $SC_NAME")
+	read -r a b _ <<<"$FT_FLOW"
+	if [ "$1" = "$CEP" ]; then
+		echo "${a:-CLOSED}"
 	else
-		SUMMARY+=("DISAGREE  $SC_NAME")
-		FAILS=$((FAILS + 1))
+		echo "${b:-CLOSED}"
 	fi
 }
 
-now_ns() {
-	date +%s%N
-}
-
-sleep_until_since() {  # T0_NS SECONDS
-	local left=$(( $1 + $2 * 1000000000 - $(now_ns) ))
-
-	[ "$left" -le 0 ] || sleep "$(awk -v n="$left" 'BEGIN { printf "%.3f", n / 1e9 }')"
-}
-
-scenario_client_first() {
-	scenario_begin client_first 1 || return
-	check "established" ESTABLISHED ESTABLISHED
-	ep_cmd "$SC_C" close || return
-	check "after client close" FIN_WAIT2 CLOSE_WAIT
-	ep_cmd "$SC_S" eof && ep_cmd "$SC_S" close || return
-	check "after server close" TIME_WAIT CLOSED
-}
-
-scenario_server_first() {
-	scenario_begin server_first 2 || return
-	check "established" ESTABLISHED ESTABLISHED
-	ep_cmd "$SC_S" close || return
-	check "after server close" CLOSE_WAIT FIN_WAIT2
-	ep_cmd "$SC_C" eof && ep_cmd "$SC_C" close || return
-	check "after client close" CLOSED TIME_WAIT
-}
-
-scenario_close_wait_leak() {
-	local t0
-
-	scenario_begin close_wait_leak 6 || return
-	check "established" ESTABLISHED ESTABLISHED
-	# the server closes; the client application never does
-	t0=$(now_ns)
-	ep_cmd "$SC_S" close || return
-	sleep_until_since "$t0" 1
-	check "1 s after server close" CLOSE_WAIT FIN_WAIT2 nosettle
-	sleep_until_since "$t0" $((FIN_TIMEOUT + 2))
-	check "$((FIN_TIMEOUT + 2)) s after server close" CLOSE_WAIT CLOSED nosettle
+ft_events() {   # EP PEER
+	echo "listed as: ${FT_FLOW:-not listed}"
 }
 
 for sc in scenario_client_first scenario_server_first scenario_close_wait_leak; do
