@@ -677,20 +677,11 @@ tx_to(struct ft_live *live, struct ft_worker *w, uint16_t dst, struct rte_mbuf *
 	rte_spinlock_unlock(&live->txlock[dst]);
 }
 
+/* Transit: out of the port paired with the one it came in on. */
 static inline void
 tx_one(struct ft_live *live, struct ft_worker *w, struct rte_mbuf *m)
 {
-	uint16_t dst = live->peer[m->port];
-	struct ft_worker_port *wp = &w->port[dst];
-
-	wp->tx++;
-	if (likely(!live->tx_shared[dst])) {
-		rte_eth_tx_buffer(dst, wp->txq, wp->txb, m);
-		return;
-	}
-	rte_spinlock_lock(&live->txlock[dst]);
-	rte_eth_tx_buffer(dst, wp->txq, wp->txb, m);
-	rte_spinlock_unlock(&live->txlock[dst]);
+	tx_to(live, w, live->peer[m->port], m);
 }
 
 static void

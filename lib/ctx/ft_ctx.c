@@ -189,21 +189,11 @@ ft_ctx_tunnel_str(const struct ft_ctx_key *key, char *buf, size_t len)
 	return buf;
 }
 
+/* An n-byte big-endian number (n <= 8). */
 static uint64_t
-rd64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint32_t
 rd_be(const uint8_t *p, unsigned int n)
 {
-	uint32_t v = 0;
+	uint64_t v = 0;
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
@@ -228,11 +218,11 @@ ft_ctx_id_str(const struct ft_ctx_key *key, char *buf, size_t len)
 		if (key->len[i] == 16)
 			w = snprintf(buf + off, len - off,
 					"%sendpoint=0x%016" PRIx64 ",attachment=0x%016" PRIx64, sep,
-					rd64(id), rd64(id + 8));
+					rd_be(id, 8), rd_be(id + 8, 8));
 		else if (key->len[i] == 0)
 			w = snprintf(buf + off, len - off, "%s", sep);
 		else
-			w = snprintf(buf + off, len - off, "%s%s=%" PRIu32, sep,
+			w = snprintf(buf + off, len - off, "%s%s=%" PRIu64, sep,
 					key->kind[i] == FT_TUN_GRE ? "key" : "vni",
 					rd_be(id, key->len[i]));
 		if (w < 0 || (size_t)w >= len - off)
