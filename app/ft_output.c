@@ -649,6 +649,31 @@ ft_output_summary(FILE *f, const struct ft_app_cfg *cfg, const struct ft_engine_
 					st->cnt[i]);
 }
 
+/* The tenant contexts seen, if any: the first few with their tunnel and identity. */
+static void
+summary_contexts(FILE *f, const struct ft_ctx_map *m)
+{
+	uint32_t count = m != NULL ? ft_ctx_count(m) : 0, ctx;
+
+	if (count == 0)
+		return;
+	fprintf(f,
+			"\nTunnels: %" PRIu32
+			" tenant context%s (the report's \"contexts\" lists them)\n",
+			count, count == 1 ? "" : "s");
+	for (ctx = 1; ctx <= count && ctx <= 8; ctx++) {
+		struct ft_ctx_key k;
+		char t[64], id[256];
+
+		if (ft_ctx_get(m, ctx, &k) == 0)
+			fprintf(f, "  ctx %-6" PRIu32 " %-14s %s\n", ctx,
+					ft_ctx_tunnel_str(&k, t, sizeof(t)),
+					ft_ctx_id_str(&k, id, sizeof(id)));
+	}
+	if (count > 8)
+		fprintf(f, "  and %" PRIu32 " more\n", count - 8);
+}
+
 int
 ft_output_finish(const struct ft_app_cfg *cfg, struct ft_engine *const *e, unsigned int n,
 		const struct ft_run *run)
@@ -660,6 +685,8 @@ ft_output_finish(const struct ft_app_cfg *cfg, struct ft_engine *const *e, unsig
 
 		ft_engine_stats_sum(&sum, e, n);
 		ft_output_summary(stdout, cfg, &sum, run);
+		if (n != 0)
+			summary_contexts(stdout, ft_engine_ctx_map(e[0]));
 	}
 	if (cfg->report == NULL)
 		return 0;
