@@ -481,7 +481,8 @@ add_diag_state(struct rte_tel_data *d, unsigned int s, struct ft_tally *t,
 	/* The endpoints holding the most connections of the pile, most first. */
 	for (k = 0; k < DIAG_TOP; k++) {
 		const struct ft_tally_ent *best;
-		char name[16], ep[80], val[RTE_TEL_MAX_STRING_LEN];
+		char name[16], ep[80], val[RTE_TEL_MAX_STRING_LEN], tun[32], id[72];
+		struct ft_ctx_key key;
 		uint64_t n;
 
 		best = ft_tally_pop_top(t, &n);
@@ -489,8 +490,15 @@ add_diag_state(struct rte_tel_data *d, unsigned int s, struct ft_tally *t,
 			break;
 		ft_tally_host_str(best, ep, sizeof(ep));
 		snprintf(name, sizeof(name), "top%u", k + 1);
-		snprintf(val, sizeof(val), "%s %s: %" PRIu64 " connections",
-				ft_engine_role_name(best->role), ep, n);
+		/* A tenant's host or context names its tunnel too: "... ctx=3 (vxlan vni=4711)". */
+		if (best->ctx != 0 && ft_ctx_get(tel_live->ctx_map, best->ctx, &key) == 0)
+			snprintf(val, sizeof(val), "%s %s (%s %s): %" PRIu64 " connections",
+					ft_engine_role_name(best->role), ep,
+					ft_ctx_tunnel_str(&key, tun, sizeof(tun)),
+					ft_ctx_id_str(&key, id, sizeof(id)), n);
+		else
+			snprintf(val, sizeof(val), "%s %s: %" PRIu64 " connections",
+					ft_engine_role_name(best->role), ep, n);
 		rte_tel_data_add_dict_string(c, name, val);
 	}
 	rte_tel_data_add_dict_container(d, ft_tcp_state_name(s), c, 0);
