@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "ft_geneve.h"
 #include "ft_gwlb.h"
 
 #define DIM(a) (sizeof(a) / sizeof((a)[0]))
@@ -26,33 +27,11 @@ static const uint8_t lb_addr[4] = { 198, 18, 1, 3 };
 static const uint8_t ft_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
 static const uint8_t lb_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x03 };
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* Ones' complement sum of len bytes, folded, with an initial sum. */
-static uint32_t
-sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
 /* The IPv4 header checksum verifies (sums to 0xffff). */
 static int
 ip_csum_ok(const uint8_t *ip)
 {
-	return sum16(ip, (size_t)(ip[0] & 0x0f) * 4, 0) == 0xffff;
+	return ft_geneve_sum16(ip, (size_t)(ip[0] & 0x0f) * 4, 0) == 0xffff;
 }
 
 /* The UDP checksum verifies over the pseudo-header (0 would mean none). */
@@ -69,8 +48,8 @@ udp_csum_ok(const uint8_t *ip)
 	memcpy(pseudo, ip + 12, 8);
 	pseudo[8] = 0;
 	pseudo[9] = ip[9];
-	put16(pseudo + 10, ulen);
-	return sum16(udp, ulen, sum16(pseudo, sizeof(pseudo), 0)) == 0xffff;
+	ft_geneve_put16(pseudo + 10, ulen);
+	return ft_geneve_sum16(udp, ulen, ft_geneve_sum16(pseudo, sizeof(pseudo), 0)) == 0xffff;
 }
 
 /*
@@ -93,29 +72,29 @@ geneve_frame(uint8_t *f, unsigned int ihl, const uint8_t dst[4], uint16_t sport,
 
 	memcpy(f, ft_mac, 6);
 	memcpy(f + 6, lb_mac, 6);
-	put16(f + 12, 0x0800);
+	ft_geneve_put16(f + 12, 0x0800);
 	iplen = ihl * 4 + 8 + 8 + sizeof(opts) + inner;
 	memset(ip, 0, ihl * 4);
 	ip[0] = (uint8_t)(0x40 | ihl);
-	put16(ip + 2, (uint16_t)iplen);
-	put16(ip + 4, 0x1234);
-	put16(ip + 6, 0x4000); /* DF */
+	ft_geneve_put16(ip + 2, (uint16_t)iplen);
+	ft_geneve_put16(ip + 4, 0x1234);
+	ft_geneve_put16(ip + 6, 0x4000); /* DF */
 	ip[8] = 64;
 	ip[9] = 17;
 	memcpy(ip + 12, lb_addr, 4);
 	memcpy(ip + 16, dst, 4);
 	for (i = 20; i < ihl * 4; i++)
 		ip[i] = 1; /* NOP options */
-	put16(ip + 10, (uint16_t)~sum16(ip, ihl * 4, 0));
+	ft_geneve_put16(ip + 10, (uint16_t)~ft_geneve_sum16(ip, ihl * 4, 0));
 	udp = ip + ihl * 4;
-	put16(udp, sport);
-	put16(udp + 2, dport);
-	put16(udp + 4, (uint16_t)(iplen - ihl * 4));
-	put16(udp + 6, 0);
+	ft_geneve_put16(udp, sport);
+	ft_geneve_put16(udp + 2, dport);
+	ft_geneve_put16(udp + 4, (uint16_t)(iplen - ihl * 4));
+	ft_geneve_put16(udp + 6, 0);
 	g = udp + 8;
 	g[0] = sizeof(opts) / 4;
 	g[1] = 0;
-	put16(g + 2, 0x0800);
+	ft_geneve_put16(g + 2, 0x0800);
 	memset(g + 4, 0, 4);
 	memcpy(g + 8, opts, sizeof(opts));
 	for (i = 0; i < inner; i++)
@@ -127,9 +106,10 @@ geneve_frame(uint8_t *f, unsigned int ihl, const uint8_t dst[4], uint16_t sport,
 		memcpy(pseudo, ip + 12, 8);
 		pseudo[8] = 0;
 		pseudo[9] = 17;
-		put16(pseudo + 10, (uint16_t)(iplen - ihl * 4));
-		s = sum16(udp, iplen - ihl * 4, sum16(pseudo, sizeof(pseudo), 0));
-		put16(udp + 6, (uint16_t)(~s == 0 ? 0xffff : ~s));
+		ft_geneve_put16(pseudo + 10, (uint16_t)(iplen - ihl * 4));
+		s = ft_geneve_sum16(udp, iplen - ihl * 4,
+				ft_geneve_sum16(pseudo, sizeof(pseudo), 0));
+		ft_geneve_put16(udp + 6, (uint16_t)(~s == 0 ? 0xffff : ~s));
 	}
 	return 14 + iplen;
 }
@@ -180,12 +160,12 @@ arp_frame(uint8_t *f, uint16_t op, const uint8_t tpa[4])
 {
 	memset(f, 0xff, 6);
 	memcpy(f + 6, lb_mac, 6);
-	put16(f + 12, 0x0806);
-	put16(f + 14, 1);
-	put16(f + 16, 0x0800);
+	ft_geneve_put16(f + 12, 0x0806);
+	ft_geneve_put16(f + 14, 1);
+	ft_geneve_put16(f + 16, 0x0800);
 	f[18] = 6;
 	f[19] = 4;
-	put16(f + 20, op);
+	ft_geneve_put16(f + 20, op);
 	memcpy(f + 22, lb_mac, 6);
 	memcpy(f + 28, lb_addr, 4);
 	memset(f + 32, 0, 6);
@@ -234,9 +214,9 @@ test_classify(void **state)
 	assert_int_equal(ft_gwlb_classify(f, (uint32_t)len, gwlb_addr), FT_GWLB_DROP);
 	/* IPv6 and VLAN-tagged frames: dropped (a GWLB sends neither). */
 	len = geneve_frame(f, 5, gwlb_addr, 51234, FT_GENEVE_PORT, 40);
-	put16(f + 12, 0x86dd);
+	ft_geneve_put16(f + 12, 0x86dd);
 	assert_int_equal(ft_gwlb_classify(f, (uint32_t)len, gwlb_addr), FT_GWLB_DROP);
-	put16(f + 12, 0x8100);
+	ft_geneve_put16(f + 12, 0x8100);
 	assert_int_equal(ft_gwlb_classify(f, (uint32_t)len, gwlb_addr), FT_GWLB_DROP);
 	/* ARP for gwlb_addr, request or reply: the kernel's; for another address: dropped. */
 	arp_frame(f, 1, gwlb_addr);

@@ -3,8 +3,8 @@
  */
 
 /*
- * GENEVE as an AWS Gateway Load Balancer sends it, for the test programs of
- * gwlb mode (ft_gwlb_lb.c, ft_geneve_pcap.c): outer Ethernet, IPv4 (DF, TTL
+ * GENEVE as an AWS Gateway Load Balancer sends it, for the tests of gwlb mode
+ * (tests/live/ft_gwlb_lb.c, ft_geneve_pcap.c, tests/unit/test_gwlb.c): outer Ethernet, IPv4 (DF, TTL
  * 64, header checksum), UDP to port 6081 with its checksum, GENEVE version 0
  * with VNI 0, the inner protocol (0x0800 or 0x86DD, raw IP inside) and AWS's
  * three options of class 0x0108: type 1 endpoint id (8 bytes), type 2
