@@ -38,6 +38,29 @@ wait_pid() {   # PID SECONDS: wait for a child to end; 0 if it did
 	return 0
 }
 
+# fintrack_stop: stop the fintrack of FT_PID with SIGINT, as an operator does; one that
+# takes over 15 s to stop or exits other than 0 is a failure (FAILS). Clears FT_PID.
+fintrack_stop() {
+	local rc
+
+	if kill -0 "$FT_PID" 2>/dev/null; then
+		say "stopping fintrack (SIGINT)"
+		kill -INT "$FT_PID"
+		if ! wait_pid "$FT_PID" 15; then
+			echo "FAIL: fintrack did not stop within 15 s of SIGINT"
+			FAILS=$((FAILS + 1))
+			kill -KILL "$FT_PID" 2>/dev/null
+		fi
+	fi
+	wait "$FT_PID"
+	rc=$?
+	FT_PID=
+	if [ "$rc" != 0 ]; then
+		echo "FAIL: fintrack exited with code $rc"
+		FAILS=$((FAILS + 1))
+	fi
+}
+
 ep_start() {   # NAME NS ARGS...
 	local name=$1 ns=$2 fd line
 	shift 2

@@ -110,26 +110,9 @@ middle_kill() {
 }
 
 middle_stop() {
-	local rc
-
 	[ -n "$FT_PID" ] || return 0
 	echo
-	if ft_alive; then
-		say "stopping fintrack (SIGINT)"
-		kill -INT "$FT_PID"
-		if ! wait_pid "$FT_PID" 15; then
-			echo "FAIL: fintrack did not stop within 15 s of SIGINT"
-			FAILS=$((FAILS + 1))
-			kill -KILL "$FT_PID" 2>/dev/null
-		fi
-	fi
-	wait "$FT_PID"
-	rc=$?
-	FT_PID=
-	if [ "$rc" != 0 ]; then
-		echo "FAIL: fintrack exited with code $rc"
-		FAILS=$((FAILS + 1))
-	fi
+	fintrack_stop
 	if [ ! -s "$WORK/report.json" ]; then
 		echo "FAIL: no report written"
 		FAILS=$((FAILS + 1))

@@ -384,20 +384,7 @@ SUMMARY+=("returned  ${ok:-?} of ${wrapped:-?} GENEVE packets whole (mismatched 
 
 # --- stop fintrack -----------------------------------------------------------
 
-say "stopping fintrack (SIGINT)"
-kill -INT "$FT_PID"
-if ! wait_pid "$FT_PID" 15; then
-	echo "FAIL: fintrack did not stop within 15 s of SIGINT"
-	FAILS=$((FAILS + 1))
-	kill -KILL "$FT_PID" 2>/dev/null
-fi
-wait "$FT_PID"
-rc=$?
-FT_PID=
-if [ "$rc" != 0 ]; then
-	echo "FAIL: fintrack exited with code $rc"
-	FAILS=$((FAILS + 1))
-fi
+fintrack_stop
 if ! grep -q "gwlb_returned $returned, gwlb_to_kernel [1-9]" "$WORK/fintrack.out"; then
 	echo "FAIL: the summary at stop does not count the gwlb paths"
 	FAILS=$((FAILS + 1))
