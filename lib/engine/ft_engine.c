@@ -19,6 +19,7 @@
 
 #include "ft_common.h"
 #include "ft_engine_private.h"
+#include "ft_pkt_plain.h"
 
 /* Largest frame linearised from a multi-segment mbuf. */
 #define SCRATCH_LEN 16384
@@ -427,12 +428,20 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *c
 	uint32_t i;
 
 	if (pre == NULL) {
+		uint64_t bytes = 0;
+		uint32_t tcp = 0;
+
 		for (i = 0; i < n; i++) {
-			st[i] = (uint8_t)ft_pkt_parse_conf(&e->conf.pkt, data[i], cap[i], len[i],
+			st[i] = (uint8_t)ft_pkt_parse_fast(&e->conf.pkt, data[i], cap[i], len[i],
 					&parsed[i]);
-			e->stats.pkt[st[i]]++;
-			e->stats.cnt[FT_CNT_RX_BYTES] += len[i];
+			bytes += len[i];
+			if (likely(st[i] == FT_PKT_TCP))
+				tcp++;
+			else
+				e->stats.pkt[st[i]]++;
 		}
+		e->stats.pkt[FT_PKT_TCP] += tcp;
+		e->stats.cnt[FT_CNT_RX_BYTES] += bytes;
 		if (status != NULL)
 			memcpy(status, st, n);
 	} else {
@@ -459,6 +468,7 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *c
 
 	e->dirty = 0;
 	e->batch_inserts = 0;
+	e->est_deadline = e->now_tick + e->tmo[FT_TCP_ESTABLISHED];
 	for (i = 0; i < n; i++) {
 		int32_t id = ids[i];
 
@@ -646,7 +656,7 @@ ft_engine_conf(const struct ft_engine *e)
 uint64_t
 ft_engine_mem_bytes(const struct ft_engine *e)
 {
-	return ft_flow_table_mem_bytes(e->table);
+	return ft_flow_table_mem_bytes(e->table) + ft_twheel_mem_bytes(e->wheel);
 }
 
 struct ft_ctx_map *

@@ -373,7 +373,10 @@ uint64_t ft_engine_tick_ns(const struct ft_engine *e);
 /** The configuration the engine was created with. */
 const struct ft_engine_conf *ft_engine_conf(const struct ft_engine *e);
 
-/** Heap bytes the engine's flow table took when it was created. */
+/**
+ * Heap bytes of the engine's per-flow memory: the flow table (hash tables,
+ * hot and cold slots, key copies, delete FIFO) and the timer wheel's links.
+ */
 uint64_t ft_engine_mem_bytes(const struct ft_engine *e);
 
 /** The tenant contexts the engine's flows belong to. */

@@ -54,6 +54,7 @@ struct ft_engine {
 	uint32_t hold_ticks;		     /* RST hold in ticks. */
 	uint64_t now_ns;		     /* Time of the current call. */
 	uint32_t now_tick;		     /* now_ns in ticks (wrapping). */
+	uint32_t est_deadline;		     /* now_tick + the ESTABLISHED timeout. */
 	uint8_t clock_set;		     /* now_ns has been set once. */
 	uint8_t dirty;			     /* Ids of this batch may be stale. */
 	uint32_t batch_inserts;		     /* Flows added during this batch. */
@@ -148,12 +149,13 @@ ft_eng_flow_timer_update(struct ft_engine *e, uint32_t id)
 static inline unsigned int
 ft_eng_sender(const struct ft_flow *f, const struct ft_pkt *p)
 {
-	return p->dir ^ ((f->flags & FT_FLOW_F_CLIENT_B) ? 1 : 0);
+	RTE_BUILD_BUG_ON(FT_FLOW_F_CLIENT_B != 1u << 1);
+	return p->dir ^ ((f->flags >> 1) & 1u);
 }
 
-/* Count a segment against its sender; keep what RFC 6191 needs once closing. */
+/* Count a segment against its sender (the packet and byte counters, its window). */
 static inline void
-ft_eng_note_sender(struct ft_flow *f, struct ft_flow_cold *c, unsigned int snd,
+ft_eng_count_sender(struct ft_flow *f, struct ft_flow_cold *c, unsigned int snd,
 		const struct ft_pkt *p, uint32_t len)
 {
 	uint32_t b = f->bytes_lo[snd] + len;
@@ -165,6 +167,14 @@ ft_eng_note_sender(struct ft_flow *f, struct ft_flow_cold *c, unsigned int snd,
 		c->bytes_hi[snd]++;
 	f->bytes_lo[snd] = b;
 	f->win[snd] = p->win;
+}
+
+/* Count a segment against its sender; keep what RFC 6191 needs once closing. */
+static inline void
+ft_eng_note_sender(struct ft_flow *f, struct ft_flow_cold *c, unsigned int snd,
+		const struct ft_pkt *p, uint32_t len)
+{
+	ft_eng_count_sender(f, c, snd, p, len);
 	/* RFC 6191 compares a new SYN with the last timestamp of a closing flow. */
 	if (p->has_ts && (f->flags & (FLAG(FT_FLOW_F_FIN_SENT, 0) | FLAG(FT_FLOW_F_FIN_SENT, 1)))) {
 		c->tsval[snd] = p->tsval;
@@ -288,7 +298,8 @@ ft_eng_segment_fast(struct ft_engine *e, uint32_t id, struct ft_flow *f, const s
 	if ((p->flags & ~FT_TH_PSH) != FT_TH_ACK || (f->flags & FT_ENG_FAST_MASK) != want ||
 			f->state[0] != FT_TCP_ESTABLISHED || f->state[1] != FT_TCP_ESTABLISHED)
 		return 0;
-	ft_eng_note_sender(f, &e->cold[id], snd, p, len);
+	/* No FIN yet (the mask says so): no timestamp to keep for RFC 6191. */
+	ft_eng_count_sender(f, &e->cold[id], snd, p, len);
 	end = p->seq + p->payload_len;
 	if (likely(ft_eng_in_window(f, snd, p->seq, end))) {
 		ft_eng_ack_advance(f, rcv, p->ack);
@@ -296,10 +307,10 @@ ft_eng_segment_fast(struct ft_engine *e, uint32_t id, struct ft_flow *f, const s
 	} else {
 		e->stats.cnt[FT_CNT_SEG_OUT_OF_WINDOW]++;
 	}
-	f->dl[0] = e->now_tick + e->tmo[FT_TCP_ESTABLISHED];
-	f->dl[1] = f->dl[0];
-	/* Every tracked flow has its timer armed. */
-	ft_twheel_rearm(e->wheel, id, f->dl[0]);
+	f->dl[0] = e->est_deadline;
+	f->dl[1] = e->est_deadline;
+	/* Every tracked flow has its timer armed; its link is the line's first field. */
+	ft_twheel_rearm_link(e->wheel, id, &f->tw, e->est_deadline);
 	return 1;
 }
 

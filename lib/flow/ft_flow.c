@@ -433,6 +433,7 @@ ft_flow_table_lookup_bulk(const struct ft_flow_table *ft, const struct ft_pkt *p
 		const uint8_t *status, uint32_t n, int32_t *ids)
 {
 	const void *k4[FT_FLOW_BULK], *k6[FT_FLOW_BULK];
+	hash_sig_t sig4[FT_FLOW_BULK];
 	uint8_t i4[FT_FLOW_BULK], i6[FT_FLOW_BULK];
 	int32_t pos[FT_FLOW_BULK];
 	uint32_t i, n4 = 0, n6 = 0;
@@ -444,17 +445,19 @@ ft_flow_table_lookup_bulk(const struct ft_flow_table *ft, const struct ft_pkt *p
 			k6[n6] = &pkts[i].key.v6;
 			i6[n6++] = (uint8_t)i;
 		} else {
+			/* The table's own hash, inline: no call through its function pointer. */
+			sig4[n4] = key4_hash(&pkts[i].key.v4, sizeof(struct ft_key4), 0);
 			k4[n4] = &pkts[i].key.v4;
 			i4[n4++] = (uint8_t)i;
 		}
 	}
 	if (likely(n4 == n)) {
 		/* The common burst, IPv4 TCP only: the positions are the ids, in order. */
-		if (rte_hash_lookup_bulk(ft->h4, k4, n4, ids) != 0)
+		if (rte_hash_lookup_with_hash_bulk(ft->h4, k4, sig4, n4, ids) != 0)
 			for (i = 0; i < n4; i++)
 				ids[i] = -ENOENT;
 	} else if (n4 != 0) {
-		if (rte_hash_lookup_bulk(ft->h4, k4, n4, pos) != 0)
+		if (rte_hash_lookup_with_hash_bulk(ft->h4, k4, sig4, n4, pos) != 0)
 			for (i = 0; i < n4; i++)
 				pos[i] = -ENOENT;
 		for (i = 0; i < n4; i++)

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include "ft_pkt.h"
+#include "ft_pkt_plain.h"
 
 #define ETH_HDR_LEN    14
 #define VLAN_TAG_LEN   4
@@ -89,24 +90,6 @@ ft_pkt_status_name(enum ft_pkt_status st)
 }
 
 /* Unaligned big-endian loads; the compiler turns them into one load and a byte swap. */
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return __builtin_bswap16(v);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return __builtin_bswap32(v);
-}
-
 /*
  * Walk the TCP options for the window scale and timestamp. A length that runs
  * past the header is an error; unknown kinds are skipped by their length.
@@ -138,52 +121,11 @@ parse_tcp_options(const uint8_t *opt, uint32_t len, int cut, struct ft_pkt *pkt)
 			pkt->wscale = opt[i + 2] > 14 ? 14 : opt[i + 2];
 		else if (kind == 8 && olen == 10) {
 			pkt->has_ts = 1;
-			pkt->tsval = rd32(opt + i + 2);
+			pkt->tsval = ft_pkt_rd32(opt + i + 2);
 		}
 		i += olen;
 	}
 	return FT_PKT_TCP;
-}
-
-static inline uint8_t
-flags_of(const uint8_t *l4)
-{
-	return l4[13] & 0x3f;
-}
-
-/* SYN with FIN or RST, and segments with no flag at all, are never sent by a stack. */
-static inline int
-flags_ok(uint8_t flags)
-{
-	return !((flags & FT_TH_SYN && flags & (FT_TH_FIN | FT_TH_RST)) || flags == 0);
-}
-
-static inline void
-fill_tcp(const uint8_t *l4, uint32_t l4_len, uint32_t doff, uint8_t flags, struct ft_pkt *pkt)
-{
-	pkt->flags = flags;
-	pkt->seq = rd32(l4 + 4);
-	pkt->ack = rd32(l4 + 8);
-	pkt->win = rd16(l4 + 14);
-	pkt->payload_len = l4_len - doff;
-	pkt->wscale = FT_PKT_NO_WSCALE;
-	pkt->has_ts = 0;
-	pkt->tsval = 0;
-}
-
-/*
- * Options that are exactly NOP, NOP and a timestamp (what Linux sends on every
- * segment after the handshake): read the timestamp, say so.
- */
-static inline int
-ts_only(const uint8_t *th, uint32_t doff, struct ft_pkt *pkt)
-{
-	if (doff != TCP_HDR_MIN + 12 || rd16(th + TCP_HDR_MIN) != 0x0101 ||
-			th[TCP_HDR_MIN + 2] != 8 || th[TCP_HDR_MIN + 3] != 10)
-		return 0;
-	pkt->has_ts = 1;
-	pkt->tsval = rd32(th + TCP_HDR_MIN + 4);
-	return 1;
 }
 
 static inline __attribute__((always_inline)) enum ft_pkt_status
@@ -203,51 +145,22 @@ parse_tcp(const uint8_t *l4, uint32_t l4_cap, uint32_t l4_len, struct ft_pkt *pk
 	 * wire).
 	 */
 	if (doff > l4_cap) {
-		flags = flags_of(l4);
-		if (!flags_ok(flags))
+		flags = ft_pkt_tcp_flags(l4);
+		if (!ft_pkt_tcp_flags_ok(flags))
 			return FT_PKT_ERR_TCP_FLAGS;
-		fill_tcp(l4, l4_len, doff, flags, pkt);
+		ft_pkt_fill_tcp(l4, l4_len, doff, flags, pkt);
 		return parse_tcp_options(l4 + TCP_HDR_MIN, l4_cap - TCP_HDR_MIN, 1, pkt);
 	}
-	flags = flags_of(l4);
-	if (!flags_ok(flags))
+	flags = ft_pkt_tcp_flags(l4);
+	if (!ft_pkt_tcp_flags_ok(flags))
 		return FT_PKT_ERR_TCP_FLAGS;
-	fill_tcp(l4, l4_len, doff, flags, pkt);
+	ft_pkt_fill_tcp(l4, l4_len, doff, flags, pkt);
 	if (doff == TCP_HDR_MIN)
 		return FT_PKT_TCP;
 	/* The usual 12 bytes of timestamp option (NOP, NOP, TS), as the one-pass parse reads them. */
-	if (ts_only(l4, doff, pkt))
+	if (ft_pkt_ts_only(l4, doff, pkt))
 		return FT_PKT_TCP;
 	return parse_tcp_options(l4 + TCP_HDR_MIN, doff - TCP_HDR_MIN, 0, pkt);
-}
-
-/*
- * Order the two endpoints so that both directions give the same key: endpoint
- * a is the smaller (address, port) pair, compared as big-endian numbers.
- */
-static inline void
-key4_build(struct ft_pkt *pkt, const uint8_t *src, const uint8_t *dst, const uint8_t *ports)
-{
-	struct ft_key4 *k = &pkt->key.v4;
-	uint32_t sa, da, sp_dp, s_hi = rd32(src), d_hi = rd32(dst);
-
-	memcpy(&sa, src, 4);
-	memcpy(&da, dst, 4);
-	memcpy(&sp_dp, ports, 4);
-	pkt->dir = s_hi > d_hi || (s_hi == d_hi && rd16(ports) > rd16(ports + 2));
-	if (pkt->dir) {
-		k->addr[0] = da;
-		k->addr[1] = sa;
-		/* The two 16-bit ports trade places: destination first. */
-		sp_dp = sp_dp >> 16 | sp_dp << 16;
-	} else {
-		k->addr[0] = sa;
-		k->addr[1] = da;
-	}
-	memcpy(k->port, &sp_dp, 4);
-	/* proto and the zero pad as one store. */
-	memset(&k->proto, 0, 4);
-	k->proto = IPPROTO_TCP;
 }
 
 static void
@@ -287,11 +200,11 @@ parse_ipv4(const struct ft_pkt_conf *c, const uint8_t *ip, uint32_t cap, uint32_
 		return FT_PKT_ERR_IP_IHL;
 	if (ihl > cap)
 		return FT_PKT_ERR_TRUNC_IP;
-	tot = rd16(ip + 2);
+	tot = ft_pkt_rd16(ip + 2);
 	/* Ethernet padding may follow the datagram; a datagram longer than the frame may not. */
 	if (tot < ihl || tot > len)
 		return FT_PKT_ERR_IP_LEN;
-	if (rd16(ip + 6) & 0x3fff)
+	if (ft_pkt_rd16(ip + 6) & 0x3fff)
 		return FT_PKT_FRAGMENT;
 	if (ip[9] != IPPROTO_TCP)
 		return parse_ip_next(c, ip[9], ip + ihl, min_u32(tot, cap) - ihl, tot - ihl, pkt);
@@ -299,7 +212,7 @@ parse_ipv4(const struct ft_pkt_conf *c, const uint8_t *ip, uint32_t cap, uint32_
 	if (st != FT_PKT_TCP)
 		return st;
 	pkt->is_v6 = 0;
-	key4_build(pkt, ip + 12, ip + 16, ip + ihl);
+	ft_pkt_key4_build(pkt, ip + 12, ip + 16, ip + ihl);
 	return FT_PKT_TCP;
 }
 
@@ -316,7 +229,7 @@ parse_ipv6(const struct ft_pkt_conf *c, const uint8_t *ip, uint32_t cap, uint32_
 		return FT_PKT_ERR_TRUNC_IP;
 	if (ip[0] >> 4 != 6)
 		return FT_PKT_ERR_IP_VERSION;
-	wire_end = IPV6_HDR_LEN + rd16(ip + 4);
+	wire_end = IPV6_HDR_LEN + ft_pkt_rd16(ip + 4);
 	if (wire_end > len)
 		return FT_PKT_ERR_IP_LEN;
 	/* Extension headers must be in the capture: walk them within what was captured. */
@@ -345,7 +258,7 @@ parse_ipv6(const struct ft_pkt_conf *c, const uint8_t *ip, uint32_t cap, uint32_
 			if (off + 8 > end)
 				return FT_PKT_ERR_IPV6_EXT;
 			/* An atomic fragment (offset 0, no more fragments) is whole. */
-			if (rd16(ip + off + 2) & 0xfff9)
+			if (ft_pkt_rd16(ip + off + 2) & 0xfff9)
 				return FT_PKT_FRAGMENT;
 			hlen = 8;
 			break;
@@ -366,43 +279,6 @@ parse_ipv6(const struct ft_pkt_conf *c, const uint8_t *ip, uint32_t cap, uint32_
 }
 
 /*
- * The frame nearly every packet is: untagged IPv4, a 20-byte IP header, not a
- * fragment, TCP with a valid offset, sensible flags and well-formed options. One
- * pass of checks, then the fields; anything else (or anything wrong) goes
- * the general way, which also names the error.
- */
-static inline int
-parse_plain_v4(const uint8_t *d, uint32_t cap, uint32_t len, struct ft_pkt *pkt)
-{
-	const uint8_t *ip = d + ETH_HDR_LEN;
-	const uint8_t *th = ip + IPV4_HDR_MIN;
-	uint32_t tot, doff;
-	uint8_t flags;
-
-	if (cap < ETH_HDR_LEN + IPV4_HDR_MIN + TCP_HDR_MIN)
-		return 0;
-	tot = rd16(ip + 2);
-	doff = (uint32_t)(th[12] >> 4) * 4;
-	flags = flags_of(th);
-	if (rd16(d + 12) != ETH_P_IPV4 || ip[0] != 0x45 || ip[9] != IPPROTO_TCP ||
-			(rd16(ip + 6) & 0x3fff) != 0 || tot > len - ETH_HDR_LEN ||
-			doff < TCP_HDR_MIN || tot < IPV4_HDR_MIN + doff ||
-			ETH_HDR_LEN + IPV4_HDR_MIN + doff > cap || !flags_ok(flags))
-		return 0;
-	fill_tcp(th, tot - IPV4_HDR_MIN, doff, flags, pkt);
-	/* The usual 12 bytes of timestamp option (NOP, NOP, TS) first, then anything else. */
-	if (!ts_only(th, doff, pkt) && doff > TCP_HDR_MIN &&
-			parse_tcp_options(th + TCP_HDR_MIN, doff - TCP_HDR_MIN, 0, pkt) !=
-					FT_PKT_TCP)
-		return 0;
-	pkt->vlans = 0;
-	pkt->tun_n = 0;
-	pkt->is_v6 = 0;
-	key4_build(pkt, ip + 12, ip + 16, th);
-	return 1;
-}
-
-/*
  * An Ethernet header, its VLAN tags and what it carries: the outer frame, or
  * the inner frame of a VXLAN, GENEVE or GRE tunnel.
  */
@@ -415,7 +291,7 @@ parse_eth(const struct ft_pkt_conf *c, const uint8_t *data, uint32_t cap, uint32
 
 	if (cap < ETH_HDR_LEN)
 		return FT_PKT_ERR_TRUNC_ETH;
-	type = rd16(data + 12);
+	type = ft_pkt_rd16(data + 12);
 	pkt->vlans = 0;
 	/* Untagged IPv4 first: most frames are. */
 	if (type == ETH_P_IPV4)
@@ -425,7 +301,7 @@ parse_eth(const struct ft_pkt_conf *c, const uint8_t *data, uint32_t cap, uint32
 			return FT_PKT_ERR_VLAN_DEPTH;
 		if (off + VLAN_TAG_LEN > cap)
 			return FT_PKT_ERR_TRUNC_ETH;
-		type = rd16(data + off + 2);
+		type = ft_pkt_rd16(data + off + 2);
 		off += VLAN_TAG_LEN;
 		pkt->vlans++;
 	}
@@ -511,7 +387,7 @@ parse_geneve(const struct ft_pkt_conf *c, const uint8_t *p, uint32_t cap, uint32
 		olen = (uint32_t)(p[i + 3] & 0x1f) * 4;
 		if (i + 4 + olen > hlen)
 			return FT_PKT_ERR_GENEVE_OPT;
-		if (rd16(p + i) == GWLB_OPT_CLASS) {
+		if (ft_pkt_rd16(p + i) == GWLB_OPT_CLASS) {
 			if (p[i + 2] == 1 && olen == 8) {
 				memcpy(ep, p + i + 4, 8);
 				have |= 1;
@@ -519,7 +395,7 @@ parse_geneve(const struct ft_pkt_conf *c, const uint8_t *p, uint32_t cap, uint32
 				memcpy(att, p + i + 4, 8);
 				have |= 2;
 			} else if (p[i + 2] == 3 && olen == 4) {
-				cookie = rd32(p + i + 4);
+				cookie = ft_pkt_rd32(p + i + 4);
 				have |= 4;
 			}
 		}
@@ -537,7 +413,7 @@ parse_geneve(const struct ft_pkt_conf *c, const uint8_t *p, uint32_t cap, uint32
 		memcpy(t->id, p + 4, 3);
 		t->id_len = 3;
 	}
-	return parse_inner(c, rd16(p + 2), p + hlen, cap - hlen, len - hlen, pkt);
+	return parse_inner(c, ft_pkt_rd16(p + 2), p + hlen, cap - hlen, len - hlen, pkt);
 }
 
 /* VXLAN (RFC 7348): the I flag must be set; reserved bits are ignored. */
@@ -628,7 +504,7 @@ parse_udp(const struct ft_pkt_conf *c, const uint8_t *p, uint32_t cap, uint32_t 
 
 	if (cap < 4)
 		return FT_PKT_NOT_TCP;
-	dport = rd16(p + 2);
+	dport = ft_pkt_rd16(p + 2);
 	if (port_in(&c->geneve, dport))
 		next = parse_geneve;
 	else if (port_in(&c->vxlan, dport))
@@ -639,7 +515,7 @@ parse_udp(const struct ft_pkt_conf *c, const uint8_t *p, uint32_t cap, uint32_t 
 		return FT_PKT_NOT_TCP;
 	if (cap < UDP_HDR_LEN)
 		return FT_PKT_ERR_TUN_TRUNC;
-	ulen = rd16(p + 4);
+	ulen = ft_pkt_rd16(p + 4);
 	if (ulen < UDP_HDR_LEN || ulen > len)
 		return FT_PKT_ERR_TUN_LEN;
 	return next(c, p + UDP_HDR_LEN, min_u32(ulen, cap) - UDP_HDR_LEN, ulen - UDP_HDR_LEN, pkt);
@@ -659,7 +535,7 @@ parse_gre(const struct ft_pkt_conf *c, const uint8_t *p, uint32_t cap, uint32_t 
 
 	if (cap < GRE_HDR_MIN)
 		return FT_PKT_ERR_TUN_TRUNC;
-	flags = rd16(p);
+	flags = ft_pkt_rd16(p);
 	if ((flags & 0x7) != 0)
 		return FT_PKT_NOT_TCP;
 	if (flags & 0x4000)
@@ -674,7 +550,7 @@ parse_gre(const struct ft_pkt_conf *c, const uint8_t *p, uint32_t cap, uint32_t 
 		hlen += 4;
 	if (hlen > cap)
 		return FT_PKT_ERR_TUN_TRUNC;
-	type = rd16(p + 2);
+	type = ft_pkt_rd16(p + 2);
 	if (type != ETH_P_IPV4 && type != ETH_P_IPV6 && type != ETH_P_TEB)
 		return FT_PKT_NOT_TCP;
 	t = tun_push(c, pkt, FT_TUN_GRE);
@@ -742,15 +618,13 @@ static const struct ft_pkt_conf default_conf = {
 };
 
 enum ft_pkt_status
-ft_pkt_parse_conf(const struct ft_pkt_conf *conf, const uint8_t *data, uint32_t cap, uint32_t len,
+ft_pkt_parse_other(const struct ft_pkt_conf *conf, const uint8_t *data, uint32_t cap, uint32_t len,
 		struct ft_pkt *pkt)
 {
 	enum ft_pkt_status st;
 
 	if (len < cap)
 		len = cap;
-	if (__builtin_expect(parse_plain_v4(data, cap, len, pkt), 1))
-		return FT_PKT_TCP;
 	if (conf == NULL)
 		conf = &default_conf;
 	pkt->tun_n = 0;
@@ -758,6 +632,13 @@ ft_pkt_parse_conf(const struct ft_pkt_conf *conf, const uint8_t *data, uint32_t 
 	if (st == FT_PKT_TCP && pkt->tun_n != 0 && conf->resolve != NULL)
 		st = conf->resolve(conf->resolve_arg, pkt);
 	return st;
+}
+
+enum ft_pkt_status
+ft_pkt_parse_conf(const struct ft_pkt_conf *conf, const uint8_t *data, uint32_t cap, uint32_t len,
+		struct ft_pkt *pkt)
+{
+	return ft_pkt_parse_fast(conf, data, cap, len, pkt);
 }
 
 enum ft_pkt_status

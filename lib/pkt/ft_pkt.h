@@ -241,6 +241,14 @@ enum ft_pkt_status ft_pkt_parse_cut(const uint8_t *data, uint32_t cap, uint32_t 
 enum ft_pkt_status ft_pkt_parse_conf(const struct ft_pkt_conf *conf, const uint8_t *data,
 		uint32_t cap, uint32_t len, struct ft_pkt *pkt);
 
+/**
+ * ft_pkt_parse_conf() of a frame that ft_pkt_parse_plain4() (ft_pkt_plain.h)
+ * did not take: the general parse, for callers that tried the plain kind
+ * inline first.
+ */
+enum ft_pkt_status ft_pkt_parse_other(const struct ft_pkt_conf *conf, const uint8_t *data,
+		uint32_t cap, uint32_t len, struct ft_pkt *pkt);
+
 /** Fill conf with the defaults: every tunnel kind on its standard ports, two levels. */
 void ft_pkt_conf_init(struct ft_pkt_conf *conf);
 

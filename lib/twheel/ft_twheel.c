@@ -51,6 +51,15 @@ nomem:
 	return NULL;
 }
 
+uint64_t
+ft_twheel_mem_bytes(const struct ft_twheel *tw)
+{
+	uint64_t nslots = (uint64_t)tw->mask + 1;
+
+	return sizeof(*tw) + nslots * sizeof(uint32_t) + nslots / 8 +
+			(uint64_t)tw->nelem * sizeof(struct ft_tw_chain);
+}
+
 void
 ft_twheel_free(struct ft_twheel *tw)
 {

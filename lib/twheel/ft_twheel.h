@@ -87,6 +87,9 @@ struct ft_twheel *ft_twheel_create(void *base, uint32_t stride, uint32_t link_of
 /** Free a wheel (the elements are the caller's). NULL is allowed. */
 void ft_twheel_free(struct ft_twheel *tw);
 
+/** Bytes the wheel allocated: its slot heads and bitmap and one list link per element. */
+uint64_t ft_twheel_mem_bytes(const struct ft_twheel *tw);
+
 /**
  * Set the current tick of a wheel with no timer armed (a wheel created before
  * its clock is known, such as one replaying a trace).
@@ -136,17 +139,25 @@ void ft_twheel_update(struct ft_twheel *tw, uint32_t id, uint32_t deadline);
 void ft_twheel_move(struct ft_twheel *tw, uint32_t id, uint32_t deadline);
 
 /**
+ * ft_twheel_rearm() for a caller that has element id's link at hand (l is
+ * ft_twheel_link(tw, id)).
+ */
+static inline void
+ft_twheel_rearm_link(struct ft_twheel *tw, uint32_t id, struct ft_tw_link *l, uint32_t deadline)
+{
+	l->deadline = deadline;
+	if ((int32_t)(deadline - l->filed) < 0)
+		ft_twheel_move(tw, id, deadline);
+}
+
+/**
  * ft_twheel_update() for a timer known to be armed: reads and writes only
  * the element's own struct ft_tw_link unless the deadline moves earlier.
  */
 static inline void
 ft_twheel_rearm(struct ft_twheel *tw, uint32_t id, uint32_t deadline)
 {
-	struct ft_tw_link *l = ft_twheel_link(tw, id);
-
-	l->deadline = deadline;
-	if ((int32_t)(deadline - l->filed) < 0)
-		ft_twheel_move(tw, id, deadline);
+	ft_twheel_rearm_link(tw, id, ft_twheel_link(tw, id), deadline);
 }
 
 /**
