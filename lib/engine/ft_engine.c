@@ -425,6 +425,10 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *c
 	uint8_t st[FT_ENGINE_BATCH];
 	int32_t ids[FT_ENGINE_BATCH];
 	const unsigned int fast_want = e->conf.fast_path ? FT_ENG_FAST_WANT : FT_ENG_FAST_NEVER;
+	const struct ft_key4 *k4[FT_ENGINE_BATCH];
+	uint32_t sig4[FT_ENGINE_BATCH];
+	/* Every packet IPv4 TCP, parsed here: the lookup takes k4 and sig4. */
+	int plain = pre == NULL;
 	uint32_t i;
 
 	if (pre == NULL) {
@@ -435,10 +439,14 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *c
 			st[i] = (uint8_t)ft_pkt_parse_fast(&e->conf.pkt, data[i], cap[i], len[i],
 					&parsed[i]);
 			bytes += len[i];
-			if (likely(st[i] == FT_PKT_TCP))
-				tcp++;
-			else
+			if (likely(st[i] == FT_PKT_TCP && !parsed[i].is_v6)) {
+				/* Hashed while the key is at hand, for the bulk lookup. */
+				k4[tcp] = &parsed[i].key.v4;
+				sig4[tcp++] = ft_flow_key4_hash(&parsed[i].key.v4);
+			} else {
+				plain = 0;
 				e->stats.pkt[st[i]]++;
+			}
 		}
 		e->stats.pkt[FT_PKT_TCP] += tcp;
 		e->stats.cnt[FT_CNT_RX_BYTES] += bytes;
@@ -461,7 +469,10 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *c
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-	ft_flow_table_lookup_bulk(e->table, pkts, st, n, ids);
+	if (plain)
+		ft_flow_table_lookup_bulk4(e->table, k4, sig4, n, ids);
+	else
+		ft_flow_table_lookup_bulk(e->table, pkts, st, n, ids);
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif

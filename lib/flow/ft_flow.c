@@ -89,16 +89,13 @@ key_hash(const void *key, uint32_t key_len, uint32_t init_val)
 	return init_val;
 }
 
+/* The IPv4 table's hash_func: ft_flow_key4_hash() (the tables' init_val is 0). */
 static uint32_t
 key4_hash(const void *key, uint32_t key_len, uint32_t init_val)
 {
-	const uint8_t *k = key;
-	uint64_t w0, w1;
-
 	RTE_SET_USED(key_len);
-	memcpy(&w0, k, sizeof(w0));
-	memcpy(&w1, k + 8, sizeof(w1));
-	return rte_hash_crc_8byte(w1, rte_hash_crc_8byte(w0, init_val));
+	RTE_SET_USED(init_val);
+	return ft_flow_key4_hash(key);
 }
 
 static struct rte_hash *
@@ -446,7 +443,7 @@ ft_flow_table_lookup_bulk(const struct ft_flow_table *ft, const struct ft_pkt *p
 			i6[n6++] = (uint8_t)i;
 		} else {
 			/* The table's own hash, inline: no call through its function pointer. */
-			sig4[n4] = key4_hash(&pkts[i].key.v4, sizeof(struct ft_key4), 0);
+			sig4[n4] = ft_flow_key4_hash(&pkts[i].key.v4);
 			k4[n4] = &pkts[i].key.v4;
 			i4[n4++] = (uint8_t)i;
 		}
@@ -474,6 +471,20 @@ ft_flow_table_lookup_bulk(const struct ft_flow_table *ft, const struct ft_pkt *p
 	 * Start every flow's cache miss now, so that they overlap (the lookups did
 	 * theirs). A packet needs only the hot line; the cold one is rare.
 	 */
+	for (i = 0; i < n; i++)
+		if (ids[i] >= 0)
+			rte_prefetch0(&ft->flows[ids[i]]);
+}
+
+void
+ft_flow_table_lookup_bulk4(const struct ft_flow_table *ft, const struct ft_key4 **keys,
+		uint32_t *sigs, uint32_t n, int32_t *ids)
+{
+	uint32_t i;
+
+	if (rte_hash_lookup_with_hash_bulk(ft->h4, (const void **)keys, sigs, n, ids) != 0)
+		for (i = 0; i < n; i++)
+			ids[i] = -ENOENT;
 	for (i = 0; i < n; i++)
 		if (ids[i] >= 0)
 			rte_prefetch0(&ft->flows[ids[i]]);
