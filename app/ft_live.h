@@ -126,6 +126,7 @@ struct ft_live {
 	uint8_t started[RTE_MAX_ETHPORTS]; /**< rte_eth_dev_start() succeeded. */
 	struct rte_mempool *pool[RTE_MAX_NUMA_NODES];
 	uint64_t tsc_hz;
+	uint64_t ns_mult; /**< Nanoseconds per TSC cycle, 24.40 fixed point. */
 	uint64_t tsc0;
 	uint64_t epoch_ns; /**< Wall clock at tsc0. */
 	struct ft_worker *workers[RTE_MAX_LCORE];
