@@ -449,7 +449,7 @@ start_dut() { # name prefix log start_fn; sets dut_pid
 }
 
 measure() { # name prefix log pid [fintrack]: the last argument asks for fintrack's busy cycles
-	local name=$1 prefix=$2 log=$3 pid=$4 is_ft=${5:-} s0 s1 b0= b1=
+	local name=$1 prefix=$2 log=$3 pid=$4 is_ft=${5:-} s0 s1 b0='' b1=''
 	echo "$name: memif link up; warm-up ${warmup}s, then measuring ${seconds}s"
 	nap "$warmup"
 	g0=$(wc -l < "$tmp/testpmd-gen.log")
@@ -480,7 +480,7 @@ measure() { # name prefix log pid [fintrack]: the last argument asks for fintrac
 	# DUT RX misses (imissed of its memif port; memif itself does not count them)
 	r_missed=$(awk -v a="$s0" -v b="$s1" 'BEGIN { split(a, x, " "); split(b, y, " "); print y[12] - x[12] }')
 	# fintrack: busy share of its workers and TSC cycles per packet while busy, over the window
-	r_busy= r_cyc=
+	r_busy='' r_cyc=''
 	if [ -n "$is_ft" ]; then
 		read -r r_busy r_cyc <<< "$(awk -v a="$b0" -v b="$b1" 'BEGIN {
 			split(a, x, " "); split(b, y, " ");
