@@ -568,12 +568,19 @@ rec vsctl add-br br0 -- set bridge br0 datapath_type=netdev
 rec appctl dpctl/ct-set-maxconns $((ft_max > 3000000 ? ft_max : 3000000)) > /dev/null
 rec vsctl add-port br0 p2 -- set Interface p2 type=dpdk options:dpdk-devargs=net_null0,no-rx=1 ofport_request=2
 rec ofctl -O OpenFlow13 replace-flows br0 "$ovs_flows"
-commands+=("  (then per pass: flush conntrack, read the trace once to warm the page cache, pmd-stats-clear, and)")
+if [ "$feed" = memif ]; then
+	commands+=("  (p1 is added once; then per pass: flush conntrack, pmd-stats-clear, start the generator)")
+else
+	commands+=("  (then per pass: flush conntrack, read the trace once to warm the page cache, pmd-stats-clear, and)")
+fi
 commands+=("$(show_ovs_cmd vsctl add-port br0 p1 -- set Interface p1 type=dpdk "options:dpdk-devargs=$in_vdev" ofport_request=1)")
 
 O_pps=() O_cyc=() O_own=() O_cpu0=() O_pcpu=() O_off=() O_take=()
 for ((r = 1; r <= repeat; r++)); do
-	vsctl --if-exists del-port br0 p1
+	# pcap: a fresh port reads the trace from its start. memif: p1, the server,
+	# stays for every pass (a memif server detached and attached again in one
+	# process never accepts again: its listener is left on a closed socket).
+	[ "$feed" = memif ] || vsctl --if-exists del-port br0 p1
 	appctl dpctl/flush-conntrack > /dev/null
 	ofctl -O OpenFlow13 replace-flows br0 "$ovs_flows"
 	warm_cache
@@ -581,8 +588,11 @@ for ((r = 1; r <= repeat; r++)); do
 	appctl dpif-netdev/pmd-stats-clear > /dev/null
 	tx0=$(ofctl dump-ports br0 2 | sed -n '/tx pkts/s/.*tx pkts=\([0-9]*\).*/\1/p' | head -1)
 	new0=$(ofctl -O OpenFlow13 dump-flows br0 | sed -n 's/.*n_packets=\([0-9]*\).*ct_state=+new+trk.*/\1/p' | head -1)
-	vsctl add-port br0 p1 -- set Interface p1 type=dpdk \
-		"options:dpdk-devargs=$in_vdev" ofport_request=1
+	if [ "$feed" = pcap ] || [ "$r" = 1 ]; then
+		vsctl add-port br0 p1 -- set Interface p1 type=dpdk \
+			"options:dpdk-devargs=$in_vdev" ofport_request=1 ||
+			die "OVS: cannot add p1 ($in_vdev); see $run/ovs-vswitchd.log"
+	fi
 	gen_start OVS
 	res=$("$py" "$tmp/sampler.py" ovs - "$seconds" "$tmp/ovs-samples-$r.txt" "$vswitchd_pid" pmd "${win_args[@]}") || die "sampler failed"
 	gen_stop
@@ -746,7 +756,13 @@ fi
 echo "  ratio fintrack / OVS (medians): $ratio"
 awk -v f="$(mcpu "${F_pcpu[@]}")" -v o="$(mcpu "${O_pcpu[@]}")" 'BEGIN { if (f + 0 > 0 && o + 0 > 0)
 	printf "  ratio per CPU-second of the forwarding thread (time it was preempted left out): %.2f\n", f / o }'
-if [ ${#T_pps[@]} -gt 0 ]; then
+t_gen_limited=0
+for ((i = 0; i < ${#T_off[@]}; i++)); do
+	[ "$(limit_of "${T_off[i]}" "${T_take[i]}")" != generator ] || t_gen_limited=1
+done
+if [ $t_gen_limited = 1 ]; then
+	echo "  testpmd io took all the generator gave in a pass: its cycles/pkt are not the input path's cost, so no ratio without it"
+elif [ ${#T_pps[@]} -gt 0 ]; then
 	awk -v o="$oc" -v f="$fc" -v t="$tc" 'BEGIN { if (f > t && o > t)
 		printf "  without the input path (cycles/pkt minus testpmd io'"'"'s %d): OVS %d, fintrack %d, ratio %.2f\n", t, o - t, f - t, (o - t) / (f - t) }'
 fi
@@ -767,8 +783,12 @@ if [ "$feed" = memif ]; then
 	echo "  state its last loop left it (closing states, TIME_WAIT): reuse, not only new connections"
 fi
 echo "  CPU 0 busy during the passes (control threads and anything else on the machine): OVS ${O_cpu0[*]}%, fintrack ${F_cpu0[*]}%"
-echo "  rate = RX packets of the pcap port between the first sample with traffic and the last sample"
-echo "  before the counter stops (0.1 s polling), over that time; cycles = TSC Hz ($tsc_hz) / rate;"
+if [ "$feed" = memif ]; then
+	echo "  rate = RX packets of the DUT's memif port over the window (two samples); cycles = TSC Hz ($tsc_hz) / rate;"
+else
+	echo "  rate = RX packets of the pcap port between the first sample with traffic and the last sample"
+	echo "  before the counter stops (0.1 s polling), over that time; cycles = TSC Hz ($tsc_hz) / rate;"
+fi
 echo "  Mpps/CPU-s = the same packets over the CPU time the forwarding thread got in that window"
 echo "  (schedstat), which leaves out the time other processes on the machine took from its CPU"
 extra=$(awk -v f="$(mcpu "${F_pcpu[@]}")" -v o="$(mcpu "${O_pcpu[@]}")" 'BEGIN { if (f + 0 > 0 && o + 0 > 0)
