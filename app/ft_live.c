@@ -591,8 +591,10 @@ workers_create(struct ft_live *live)
 		snprintf(name, sizeof(name), "ft_steer_%u", lcore);
 		w->steer_ring = rte_ring_create_elem(name, sizeof(struct ft_steered),
 				STEER_RING_SIZE, socket, RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "ft_steer_m_%u", lcore);
+		w->steer_ring_m = rte_ring_create(name, STEER_RING_SIZE, socket, RING_F_SC_DEQ);
 		w->scratch = rte_malloc_socket("ft_steer_scratch", STEER_SCRATCH, 0, socket);
-		if (w->steer_ring == NULL || w->scratch == NULL)
+		if (w->steer_ring == NULL || w->steer_ring_m == NULL || w->scratch == NULL)
 			return w->scratch == NULL ? -ENOMEM : -rte_errno;
 		if (cfg->events != NULL || cfg->ipfix_port != 0) {
 			w->state_events = cfg->events != NULL;
@@ -651,7 +653,10 @@ tx_buffers_create(struct ft_live *live)
 		wk->steer_out = rte_malloc_socket("ft_steer_out",
 				sizeof(wk->steer_out[0]) * live->nworkers, 0,
 				(int)rte_lcore_to_socket_id(wk->lcore));
-		if (wk->steer_out == NULL)
+		wk->steer_out_m = rte_malloc_socket("ft_steer_out_m",
+				sizeof(wk->steer_out_m[0]) * live->nworkers, 0,
+				(int)rte_lcore_to_socket_id(wk->lcore));
+		if (wk->steer_out == NULL || wk->steer_out_m == NULL)
 			return -ENOMEM;
 	}
 	for (w = 0; w < live->nworkers; w++)
@@ -787,20 +792,44 @@ owner_of(const struct ft_pkt *p, uint8_t status, unsigned int nworkers, unsigned
 	return (unsigned int)(((uint64_t)h * nworkers) >> 32);
 }
 
+/* Hand n packets to worker o's ring (ring of mbufs: esize 0); free and count what does not fit. */
+static void
+steer_send(struct ft_worker *w, struct rte_ring *r, void *objs, unsigned int esize,
+		struct rte_mbuf **mbufs, unsigned int n)
+{
+	unsigned int sent, k;
+
+	if (n == 0)
+		return;
+	sent = esize != 0 ? rte_ring_enqueue_burst_elem(r, objs, esize, n, NULL) :
+			    rte_ring_enqueue_burst(r, objs, n, NULL);
+	w->steered_out += sent;
+	if (sent < n) {
+		w->steer_dropped += n - sent;
+		for (k = sent; k < n; k++)
+			rte_pktmbuf_free(esize != 0 ? ((struct ft_steered *)objs)[k].m : mbufs[k]);
+	}
+}
+
 /*
  * Parse a burst, keep this worker's packets (and their parse) at the front
- * of pkts, parsed and st; hand the others to their owners.
+ * of pkts, parsed and st; hand the others to their owners. A plain packet
+ * travels as its mbuf alone and its owner's engine parses it again (cheaper
+ * than copying its parse through the ring twice); a tunnelled one travels
+ * with its parse, whose context this worker resolved.
  */
 static uint16_t
 steer(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, struct ft_pkt *parsed,
 		uint8_t *st, uint16_t n)
 {
 	struct ft_steered(*out)[FT_MAX_BURST] = w->steer_out;
-	uint16_t nout[RTE_MAX_LCORE];
+	struct rte_mbuf *(*out_m)[FT_MAX_BURST] = w->steer_out_m;
+	uint16_t nout[RTE_MAX_LCORE], nout_m[RTE_MAX_LCORE];
 	uint16_t keep = 0, i;
 	unsigned int o;
 
 	memset(nout, 0, sizeof(uint16_t) * live->nworkers);
+	memset(nout_m, 0, sizeof(uint16_t) * live->nworkers);
 	for (i = 0; i < n; i++) {
 		uint8_t status = parse_mbuf(w, pkts[i], &parsed[keep]);
 
@@ -811,25 +840,27 @@ steer(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, struct 
 			pkts[keep++] = pkts[i];
 			continue;
 		}
+		if (parsed[keep].tun_n == 0) {
+			out_m[o][nout_m[o]++] = pkts[i];
+			continue;
+		}
 		out[o][nout[o]].m = pkts[i];
 		out[o][nout[o]].pkt = parsed[keep];
 		out[o][nout[o]++].status = status;
 	}
 	for (o = 0; o < live->nworkers; o++) {
-		unsigned int sent, k;
-
-		if (nout[o] == 0)
-			continue;
-		sent = rte_ring_enqueue_burst_elem(live->workers[o]->steer_ring, out[o],
-				sizeof(out[o][0]), nout[o], NULL);
-		w->steered_out += sent;
-		if (sent < nout[o]) {
-			w->steer_dropped += nout[o] - sent;
-			for (k = sent; k < nout[o]; k++)
-				rte_pktmbuf_free(out[o][k].m);
-		}
+		steer_send(w, live->workers[o]->steer_ring_m, out_m[o], 0, out_m[o], nout_m[o]);
+		steer_send(w, live->workers[o]->steer_ring, out[o], sizeof(out[o][0]), NULL,
+				nout[o]);
 	}
 	return keep;
+}
+
+/* Take plain packets other workers steered here (the engine parses them). */
+static uint16_t
+steered_in_m(struct ft_worker *w, struct rte_mbuf **pkts, uint16_t max)
+{
+	return (uint16_t)rte_ring_dequeue_burst(w->steer_ring_m, (void **)pkts, max, NULL);
 }
 
 /* Take packets other workers steered here, with their parse. */
@@ -1044,6 +1075,9 @@ worker_main(void *arg)
 				handle_burst(live, w, pkts, parsed, st, n, now, p);
 		}
 		if (steering) {
+			n = steered_in_m(w, pkts, cfg->burst);
+			if (n != 0)
+				handle_burst(live, w, pkts, NULL, st, n, now, UINT16_MAX);
 			n = steered_in(w, pkts, parsed, st, cfg->burst);
 			if (n != 0)
 				handle_burst(live, w, pkts, parsed, st, n, now, UINT16_MAX);
@@ -1071,6 +1105,9 @@ worker_main(void *arg)
 	else
 		w->idle_tsc += rte_rdtsc() - last_tsc;
 	/* Packets steered to us after our last poll: forward them, then send everything. */
+	while ((i = steered_in_m(w, pkts, cfg->burst)) != 0)
+		handle_burst(live, w, pkts, NULL, st, (uint16_t)i, ft_live_now_ns(live),
+				UINT16_MAX);
 	while ((i = steered_in(w, pkts, parsed, st, cfg->burst)) != 0)
 		handle_burst(live, w, pkts, parsed, st, (uint16_t)i, ft_live_now_ns(live),
 				UINT16_MAX);
@@ -1559,7 +1596,9 @@ live_free(struct ft_live *live)
 		ft_engine_free(wk->engine);
 		rte_free(wk->scratch);
 		rte_free(wk->steer_out);
+		rte_free(wk->steer_out_m);
 		rte_ring_free(wk->steer_ring);
+		rte_ring_free(wk->steer_ring_m);
 		rte_ring_free(wk->event_ring);
 		rte_free(wk);
 	}

@@ -59,9 +59,12 @@ struct ft_worker {
 	unsigned int lcore;
 	unsigned int index;
 	struct ft_engine *engine;
-	struct rte_ring *steer_ring; /**< Packets other workers steered to this one, parsed. */
-	uint8_t *scratch;	     /**< Multi-segment headers linearised for steering. */
-	struct ft_steered (*steer_out)[FT_MAX_BURST]; /**< Outgoing bursts, one per worker. */
+	struct rte_ring *steer_ring; /**< Tunnelled packets other workers steered here, parsed. */
+	/** Plain packets other workers steered here: mbufs only, parsed again by the engine. */
+	struct rte_ring *steer_ring_m;
+	uint8_t *scratch; /**< Multi-segment headers linearised for steering. */
+	struct ft_steered (*steer_out)[FT_MAX_BURST];  /**< Outgoing bursts, one per worker. */
+	struct rte_mbuf *(*steer_out_m)[FT_MAX_BURST]; /**< The same for steer_ring_m. */
 	struct rte_ring *event_ring;	/**< Events for the control lcore (NULL: no events). */
 	uint8_t state_events;		/**< State events go on the ring too, not flow ends only. */
 	uint64_t steered_out;		/**< Packets handed to another worker. */
