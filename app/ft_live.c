@@ -58,13 +58,26 @@ symmetric_key(uint8_t *key, unsigned int len)
 		key[i] = (i & 1) ? 0x5a : 0x6d;
 }
 
+/*
+ * TSC to nanoseconds as a multiply by ns_mult (nanoseconds per TSC cycle in
+ * 24.40 fixed point) and a shift: no division on the data path. The
+ * truncated multiplier is off by less than 2^-40 / 0.4 of a nanosecond a
+ * cycle, under 0.1 ms a year.
+ */
+#define TSC_NS_SHIFT 40
+
+static inline uint64_t
+tsc_to_ns(const struct ft_live *live, uint64_t tsc)
+{
+	uint64_t d = tsc - live->tsc0;
+
+	return live->epoch_ns + (uint64_t)(((unsigned __int128)d * live->ns_mult) >> TSC_NS_SHIFT);
+}
+
 uint64_t
 ft_live_now_ns(const struct ft_live *live)
 {
-	uint64_t d = rte_rdtsc() - live->tsc0;
-
-	return live->epoch_ns + (d / live->tsc_hz) * FT_NS_PER_SEC +
-			(d % live->tsc_hz) * FT_NS_PER_SEC / live->tsc_hz;
+	return tsc_to_ns(live, rte_rdtsc());
 }
 
 static uint64_t
@@ -578,8 +591,10 @@ workers_create(struct ft_live *live)
 		snprintf(name, sizeof(name), "ft_steer_%u", lcore);
 		w->steer_ring = rte_ring_create_elem(name, sizeof(struct ft_steered),
 				STEER_RING_SIZE, socket, RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "ft_steer_m_%u", lcore);
+		w->steer_ring_m = rte_ring_create(name, STEER_RING_SIZE, socket, RING_F_SC_DEQ);
 		w->scratch = rte_malloc_socket("ft_steer_scratch", STEER_SCRATCH, 0, socket);
-		if (w->steer_ring == NULL || w->scratch == NULL)
+		if (w->steer_ring == NULL || w->steer_ring_m == NULL || w->scratch == NULL)
 			return w->scratch == NULL ? -ENOMEM : -rte_errno;
 		if (cfg->events != NULL || cfg->ipfix_port != 0) {
 			w->state_events = cfg->events != NULL;
@@ -638,7 +653,10 @@ tx_buffers_create(struct ft_live *live)
 		wk->steer_out = rte_malloc_socket("ft_steer_out",
 				sizeof(wk->steer_out[0]) * live->nworkers, 0,
 				(int)rte_lcore_to_socket_id(wk->lcore));
-		if (wk->steer_out == NULL)
+		wk->steer_out_m = rte_malloc_socket("ft_steer_out_m",
+				sizeof(wk->steer_out_m[0]) * live->nworkers, 0,
+				(int)rte_lcore_to_socket_id(wk->lcore));
+		if (wk->steer_out == NULL || wk->steer_out_m == NULL)
 			return -ENOMEM;
 	}
 	for (w = 0; w < live->nworkers; w++)
@@ -675,6 +693,37 @@ tx_to(struct ft_live *live, struct ft_worker *w, uint16_t dst, struct rte_mbuf *
 	rte_spinlock_lock(&live->txlock[dst]);
 	rte_eth_tx_buffer(dst, wp->txq, wp->txb, m);
 	rte_spinlock_unlock(&live->txlock[dst]);
+}
+
+/*
+ * A whole burst to one port with one call, when nothing waits in the port's
+ * buffer (else the packets queue behind what does, in order). What the port
+ * refuses is freed and counted, as the buffer's flush does.
+ */
+static inline void
+tx_burst_to(struct ft_live *live, struct ft_worker *w, uint16_t dst, struct rte_mbuf **pkts,
+		uint16_t n)
+{
+	struct ft_worker_port *wp = &w->port[dst];
+	uint16_t sent, i;
+
+	if (unlikely(wp->txb->length != 0)) {
+		for (i = 0; i < n; i++)
+			tx_to(live, w, dst, pkts[i]);
+		return;
+	}
+	wp->tx += n;
+	if (likely(!live->tx_shared[dst])) {
+		sent = rte_eth_tx_burst(dst, wp->txq, pkts, n);
+	} else {
+		rte_spinlock_lock(&live->txlock[dst]);
+		sent = rte_eth_tx_burst(dst, wp->txq, pkts, n);
+		rte_spinlock_unlock(&live->txlock[dst]);
+	}
+	if (unlikely(sent < n)) {
+		wp->tx_dropped += n - sent;
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	}
 }
 
 /* Transit: out of the port paired with the one it came in on. */
@@ -743,20 +792,44 @@ owner_of(const struct ft_pkt *p, uint8_t status, unsigned int nworkers, unsigned
 	return (unsigned int)(((uint64_t)h * nworkers) >> 32);
 }
 
+/* Hand n packets to worker o's ring (ring of mbufs: esize 0); free and count what does not fit. */
+static void
+steer_send(struct ft_worker *w, struct rte_ring *r, void *objs, unsigned int esize,
+		struct rte_mbuf **mbufs, unsigned int n)
+{
+	unsigned int sent, k;
+
+	if (n == 0)
+		return;
+	sent = esize != 0 ? rte_ring_enqueue_burst_elem(r, objs, esize, n, NULL) :
+			    rte_ring_enqueue_burst(r, objs, n, NULL);
+	w->steered_out += sent;
+	if (sent < n) {
+		w->steer_dropped += n - sent;
+		for (k = sent; k < n; k++)
+			rte_pktmbuf_free(esize != 0 ? ((struct ft_steered *)objs)[k].m : mbufs[k]);
+	}
+}
+
 /*
  * Parse a burst, keep this worker's packets (and their parse) at the front
- * of pkts, parsed and st; hand the others to their owners.
+ * of pkts, parsed and st; hand the others to their owners. A plain packet
+ * travels as its mbuf alone and its owner's engine parses it again (cheaper
+ * than copying its parse through the ring twice); a tunnelled one travels
+ * with its parse, whose context this worker resolved.
  */
 static uint16_t
 steer(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, struct ft_pkt *parsed,
 		uint8_t *st, uint16_t n)
 {
 	struct ft_steered(*out)[FT_MAX_BURST] = w->steer_out;
-	uint16_t nout[RTE_MAX_LCORE];
+	struct rte_mbuf *(*out_m)[FT_MAX_BURST] = w->steer_out_m;
+	uint16_t nout[RTE_MAX_LCORE], nout_m[RTE_MAX_LCORE];
 	uint16_t keep = 0, i;
 	unsigned int o;
 
 	memset(nout, 0, sizeof(uint16_t) * live->nworkers);
+	memset(nout_m, 0, sizeof(uint16_t) * live->nworkers);
 	for (i = 0; i < n; i++) {
 		uint8_t status = parse_mbuf(w, pkts[i], &parsed[keep]);
 
@@ -767,25 +840,27 @@ steer(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, struct 
 			pkts[keep++] = pkts[i];
 			continue;
 		}
+		if (parsed[keep].tun_n == 0) {
+			out_m[o][nout_m[o]++] = pkts[i];
+			continue;
+		}
 		out[o][nout[o]].m = pkts[i];
 		out[o][nout[o]].pkt = parsed[keep];
 		out[o][nout[o]++].status = status;
 	}
 	for (o = 0; o < live->nworkers; o++) {
-		unsigned int sent, k;
-
-		if (nout[o] == 0)
-			continue;
-		sent = rte_ring_enqueue_burst_elem(live->workers[o]->steer_ring, out[o],
-				sizeof(out[o][0]), nout[o], NULL);
-		w->steered_out += sent;
-		if (sent < nout[o]) {
-			w->steer_dropped += nout[o] - sent;
-			for (k = sent; k < nout[o]; k++)
-				rte_pktmbuf_free(out[o][k].m);
-		}
+		steer_send(w, live->workers[o]->steer_ring_m, out_m[o], 0, out_m[o], nout_m[o]);
+		steer_send(w, live->workers[o]->steer_ring, out[o], sizeof(out[o][0]), NULL,
+				nout[o]);
 	}
 	return keep;
+}
+
+/* Take plain packets other workers steered here (the engine parses them). */
+static uint16_t
+steered_in_m(struct ft_worker *w, struct rte_mbuf **pkts, uint16_t max)
+{
+	return (uint16_t)rte_ring_dequeue_burst(w->steer_ring_m, (void **)pkts, max, NULL);
 }
 
 /* Take packets other workers steered here, with their parse. */
@@ -883,10 +958,15 @@ gwlb_from_kernel(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pk
 	return got;
 }
 
-/* Track and forward a burst; parsed is NULL unless steering parsed it (results in st). */
+/*
+ * Track and forward a burst; parsed is NULL unless steering parsed it (results
+ * in st). in_port: the port every packet came in on, or UINT16_MAX when they
+ * came from several (steered from other workers).
+ */
 static void
 handle_burst(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts,
-		const struct ft_pkt *parsed, uint8_t *st, uint16_t n, uint64_t now)
+		const struct ft_pkt *parsed, uint8_t *st, uint16_t n, uint64_t now,
+		uint16_t in_port)
 {
 	uint16_t i;
 
@@ -898,6 +978,11 @@ handle_burst(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts,
 	if (likely(!live->cfg->drop_malformed)) {
 		ft_engine_process_mbufs(w->engine, pkts, n, parsed, parsed != NULL ? st : NULL,
 				now);
+		/* A full burst goes out whole; a short one waits in the buffer for more. */
+		if (in_port != UINT16_MAX && n == live->cfg->burst) {
+			tx_burst_to(live, w, live->peer[in_port], pkts, n);
+			return;
+		}
 		for (i = 0; i < n; i++)
 			tx_one(live, w, pkts[i]);
 		return;
@@ -946,19 +1031,29 @@ worker_main(void *arg)
 	uint8_t st[FT_MAX_BURST];
 	uint64_t drain_tsc = live->tsc_hz * cfg->tx_drain_us / 1000000;
 	uint64_t tick_tsc = live->tsc_hz * cfg->engine.tick_us / 1000000;
-	uint64_t last_drain = rte_rdtsc(), last_tick = last_drain;
+	uint64_t last_drain = rte_rdtsc(), last_tick = last_drain, last_tsc = last_drain;
 	int steering = live->nworkers > 1 && live->steering != FT_STEER_RSS;
+	int last_busy = 0;
 	unsigned int i;
 
 	LOG(INFO, "worker %u on lcore %u (socket %u) starts\n", w->index, w->lcore,
 			rte_socket_id());
 	while (!ft_force_quit) {
 		uint64_t tsc = rte_rdtsc();
-		uint64_t now = ft_live_now_ns(live);
+		uint64_t now = tsc_to_ns(live, tsc);
 		uint64_t handled = w->pkts;
 		uint32_t fired = 0;
 		uint16_t n, kernel = 0;
 
+		/*
+		 * Cycles spent on work against polling empty queues, as pmd-stats-show
+		 * reports: the last iteration's, from its start to this one's.
+		 */
+		if (last_busy)
+			w->busy_tsc += tsc - last_tsc;
+		else
+			w->idle_tsc += tsc - last_tsc;
+		last_tsc = tsc;
 		w->loops++;
 		/* The data ports (every port in transit mode). */
 		for (i = 0; i < live->ndata; i++) {
@@ -972,17 +1067,20 @@ worker_main(void *arg)
 				continue;
 			wp->rx += n;
 			if (!steering) {
-				handle_burst(live, w, pkts, NULL, st, n, now);
+				handle_burst(live, w, pkts, NULL, st, n, now, p);
 				continue;
 			}
 			n = steer(live, w, pkts, parsed, st, n);
 			if (n != 0)
-				handle_burst(live, w, pkts, parsed, st, n, now);
+				handle_burst(live, w, pkts, parsed, st, n, now, p);
 		}
 		if (steering) {
+			n = steered_in_m(w, pkts, cfg->burst);
+			if (n != 0)
+				handle_burst(live, w, pkts, NULL, st, n, now, UINT16_MAX);
 			n = steered_in(w, pkts, parsed, st, cfg->burst);
 			if (n != 0)
-				handle_burst(live, w, pkts, parsed, st, n, now);
+				handle_burst(live, w, pkts, parsed, st, n, now, UINT16_MAX);
 		}
 		if (unlikely(live->gwlb))
 			kernel = gwlb_from_kernel(live, w, pkts);
@@ -1000,15 +1098,19 @@ worker_main(void *arg)
 			if (!ft_engine_timers_pending(w->engine, now))
 				last_tick = tsc;
 		}
-		/* Cycles spent on work against polling empty queues, as pmd-stats-show reports. */
-		if (w->pkts != handled || fired != 0 || kernel != 0)
-			w->busy_tsc += rte_rdtsc() - tsc;
-		else
-			w->idle_tsc += rte_rdtsc() - tsc;
+		last_busy = w->pkts != handled || fired != 0 || kernel != 0;
 	}
+	if (last_busy)
+		w->busy_tsc += rte_rdtsc() - last_tsc;
+	else
+		w->idle_tsc += rte_rdtsc() - last_tsc;
 	/* Packets steered to us after our last poll: forward them, then send everything. */
+	while ((i = steered_in_m(w, pkts, cfg->burst)) != 0)
+		handle_burst(live, w, pkts, NULL, st, (uint16_t)i, ft_live_now_ns(live),
+				UINT16_MAX);
 	while ((i = steered_in(w, pkts, parsed, st, cfg->burst)) != 0)
-		handle_burst(live, w, pkts, parsed, st, (uint16_t)i, ft_live_now_ns(live));
+		handle_burst(live, w, pkts, parsed, st, (uint16_t)i, ft_live_now_ns(live),
+				UINT16_MAX);
 	tx_flush(live, w);
 	LOG(INFO, "worker %u on lcore %u stops\n", w->index, w->lcore);
 	return 0;
@@ -1494,7 +1596,9 @@ live_free(struct ft_live *live)
 		ft_engine_free(wk->engine);
 		rte_free(wk->scratch);
 		rte_free(wk->steer_out);
+		rte_free(wk->steer_out_m);
 		rte_ring_free(wk->steer_ring);
+		rte_ring_free(wk->steer_ring_m);
 		rte_ring_free(wk->event_ring);
 		rte_free(wk);
 	}
@@ -1518,6 +1622,7 @@ ft_live_run(struct ft_app_cfg *cfg, int argc, char **argv)
 	live.argv = argv;
 	rte_seqlock_init(&live.timeouts.lock);
 	live.tsc_hz = rte_get_tsc_hz();
+	live.ns_mult = (uint64_t)(((unsigned __int128)FT_NS_PER_SEC << TSC_NS_SHIFT) / live.tsc_hz);
 	live.tsc0 = rte_rdtsc();
 	live.epoch_ns = wall_ns();
 	if (numa_available() >= 0)

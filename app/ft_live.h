@@ -59,9 +59,12 @@ struct ft_worker {
 	unsigned int lcore;
 	unsigned int index;
 	struct ft_engine *engine;
-	struct rte_ring *steer_ring; /**< Packets other workers steered to this one, parsed. */
-	uint8_t *scratch;	     /**< Multi-segment headers linearised for steering. */
-	struct ft_steered (*steer_out)[FT_MAX_BURST]; /**< Outgoing bursts, one per worker. */
+	struct rte_ring *steer_ring; /**< Tunnelled packets other workers steered here, parsed. */
+	/** Plain packets other workers steered here: mbufs only, parsed again by the engine. */
+	struct rte_ring *steer_ring_m;
+	uint8_t *scratch; /**< Multi-segment headers linearised for steering. */
+	struct ft_steered (*steer_out)[FT_MAX_BURST];  /**< Outgoing bursts, one per worker. */
+	struct rte_mbuf *(*steer_out_m)[FT_MAX_BURST]; /**< The same for steer_ring_m. */
 	struct rte_ring *event_ring;	/**< Events for the control lcore (NULL: no events). */
 	uint8_t state_events;		/**< State events go on the ring too, not flow ends only. */
 	uint64_t steered_out;		/**< Packets handed to another worker. */
@@ -126,6 +129,7 @@ struct ft_live {
 	uint8_t started[RTE_MAX_ETHPORTS]; /**< rte_eth_dev_start() succeeded. */
 	struct rte_mempool *pool[RTE_MAX_NUMA_NODES];
 	uint64_t tsc_hz;
+	uint64_t ns_mult; /**< Nanoseconds per TSC cycle, 24.40 fixed point. */
 	uint64_t tsc0;
 	uint64_t epoch_ns; /**< Wall clock at tsc0. */
 	struct ft_worker *workers[RTE_MAX_LCORE];

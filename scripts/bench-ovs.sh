@@ -5,6 +5,27 @@
 # fintrack next to Open vSwitch with DPDK doing connection tracking, on one
 # trace, through the same virtual devices, one forwarding core each, in one run.
 #
+# Two ways to feed them (--feed):
+#
+# memif (the default): a generator process, dpdk-testpmd io on CPU 0, replays
+#   the trace from memory (net_pcap infinite_rx=1: every packet preloaded into
+#   an mbuf, the trace looped) into net_memif as the server; OVS, fintrack and
+#   the testpmd io ceiling in turn are its memif client on CPU 1, p1/port 0 =
+#   net_memif0,role=client, p2/port 1 = net_null0,no-rx=1. The same generator
+#   process feeds every pass of every side. The input path is memif's RX copy,
+#   the same for all three, and no file is read in the forwarding thread. Each
+#   pass: link up, --warmup seconds, then a --window of seconds measured from
+#   the DUT's RX counter (and the generator's: what it read from the trace and
+#   what memif took; the difference is what memif refused because the DUT was
+#   behind). The trace loops: after its first pass every 5-tuple comes again,
+#   in its closing or TIME_WAIT state from the loop before (SYNs reusing
+#   TIME_WAIT tuples, RFC 6191 for fintrack, conntrack's reopen for OVS); the
+#   window holds many loops.
+#
+# pcap: each side reads the trace once from the file through net_pcap in its
+#   forwarding thread (below); that read costs about as much as fintrack's
+#   whole work.
+#
 #   trace:    ft-tracegen, N short TCP connections (every 5-tuple distinct)
 #   OVS:      ovs-vswitchd-dpdk 3.1 (Debian's openvswitch-switch-dpdk), bridge br0
 #             (netdev datapath), p1 = net_pcap0,rx_pcap=TRACE  p2 = net_null0,no-rx=1
@@ -36,7 +57,12 @@
 # Ctrl-C). Hugepages are raised when short and given back at exit.
 #
 # Usage: scripts/bench-ovs.sh [options]
-#   --flows N          connections in the generated trace (default 2000000)
+#   --feed memif|pcap  the input path (default memif, above)
+#   --flows N          connections in the generated trace (default 2000000 with
+#                      --feed pcap; 100000 with memif, whose preloaded trace must fit
+#                      in the generator's mbufs)
+#   --warmup S         memif: seconds from link up to the window (default 2)
+#   --window S         memif: seconds measured per pass (default 8)
 #   --data-segments N  request/response exchanges per connection (default 1)
 #   --rate N           new connections per second of trace time (default 1000000;
 #                      sets how many connections are open at once in the trace)
@@ -56,7 +82,10 @@ set -eu
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-flows=2000000
+flows=
+feed=memif
+warmup=2
+window=8
 dsegs=1
 rate=1000000
 trace=
@@ -70,6 +99,9 @@ cmdline=("$0" "$@")
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--flows) flows=${2:?--flows N}; isnum "$flows" --flows; shift 2 ;;
+	--feed) feed=${2:?--feed memif|pcap}; shift 2 ;;
+	--warmup) warmup=${2:?--warmup S}; isnum "$warmup" --warmup; shift 2 ;;
+	--window) window=${2:?--window S}; isnum "$window" --window; shift 2 ;;
 	--data-segments) dsegs=${2:?--data-segments N}; isnum "$dsegs" --data-segments; shift 2 ;;
 	--rate) rate=${2:?--rate N}; isnum "$rate" --rate; shift 2 ;;
 	--trace) trace=${2:?--trace FILE}; shift 2 ;;
@@ -79,6 +111,9 @@ while [ $# -gt 0 ]; do
 	*) common_option "$@"; shift "$took" ;;
 	esac
 done
+case "$feed" in memif | pcap) ;; *) die "--feed must be memif or pcap, not '$feed'" ;; esac
+[ -n "$flows" ] || flows=$([ "$feed" = memif ] && echo 100000 || echo 2000000)
+[ "$window" -ge 1 ] || die "--window must be at least 1"
 [ "$repeat" -ge 1 ] || die "--repeat must be at least 1"
 [ "$seconds" -ge 5 ] || die "--seconds must be at least 5"
 [ "$flows" -ge 1000 ] || die "--flows must be at least 1000"
@@ -144,6 +179,7 @@ tracegen=$build/app/tracegen/ft-tracegen
 tag=ftovs-$$
 tmp=$(mktemp -d "/tmp/fintrack-bench-ovs-$$.XXXXXX")
 run=$tmp/ovs
+gen_pid=
 pids=()
 ovsdb_pid=
 vswitchd_pid=
@@ -182,6 +218,8 @@ cleanup() {
 	set +e
 	stop_pids
 	ovs_down
+	[ -z "$gen_pid" ] || stop_pid "$gen_pid" 15
+	purge_prefix "$tag-gen"
 	purge_prefix "$tag-ft"
 	end_run "logs$([ -n "$trace" ] || echo ", trace") and OVS files"
 }
@@ -254,6 +292,48 @@ else:
         r = json.loads(sock.recv(65536).decode()).get('/ethdev/stats')
         return int(r['ipackets']) if isinstance(r, dict) else 0
 
+if len(sys.argv) > 7:
+    # memif feed: a fixed window after a warm-up, the generator's counters too
+    gen, warm, win = sys.argv[7], float(sys.argv[8]), float(sys.argv[9])
+    gsock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    gsock.connect('/var/run/dpdk/%s/dpdk_telemetry.v2' % gen)
+    gsock.recv(16384)
+    def gstat(port, key):
+        gsock.send(('/ethdev/stats,%d' % port).encode())
+        return int(json.loads(gsock.recv(65536).decode())['/ethdev/stats'][key])
+    def snap():
+        a = time.time()
+        v = rx()
+        g0, g1 = gstat(0, 'ipackets'), gstat(1, 'opackets')
+        b = time.time()
+        return ((a + b) / 2, v, g0, g1, sched(tid))
+    t0 = time.time()
+    while rx() == 0 and time.time() - t0 < bound:
+        time.sleep(0.05)
+    tid = fwd_thread()
+    time.sleep(warm)
+    c0 = cpu_busy()
+    A = snap()
+    time.sleep(win)
+    B = snap()
+    c1 = cpu_busy()
+    dt = B[0] - A[0]
+    res = {'samples': 2, 'total': B[1], 'window_s': round(dt, 3), 'window_pkts': B[1] - A[1],
+           'pps': (B[1] - A[1]) / dt, 'offered_pps': (B[2] - A[2]) / dt,
+           'taken_pps': (B[3] - A[3]) / dt}
+    if A[4] and B[4] and B[4][0] > A[4][0]:
+        run = (B[4][0] - A[4][0]) / 1e9
+        res.update(fwd_cpu_s=round(run, 3), fwd_wait_s=round((B[4][1] - A[4][1]) / 1e9, 3),
+                   pps_cpu=(B[1] - A[1]) / run)
+    d = {k: [y - x for x, y in zip(c0[k], c1[k])] for k in c1}
+    res['busy'] = {k: round(100 * (v[0] - v[1] - v[2]) / v[0], 1) for k, v in d.items() if v[0]}
+    res['steal'] = {k: round(100 * v[2] / v[0], 1) for k, v in d.items() if v[0]}
+    with open(out, 'w') as f:
+        for x in (A, B):
+            f.write('%.4f %d %d %d %s\n' % (x[0], x[1], x[2], x[3], ' '.join(map(str, x[4] or ()))))
+    print(json.dumps(res))
+    sys.exit(0)
+
 samples = []
 t0 = time.time()
 c0 = None
@@ -309,6 +389,17 @@ for k in sys.argv[2].split("."):
     d = d.get(k, {}) if isinstance(d, dict) else {}
 print("" if d == {} else d)' "$1" "$2"
 }
+# memif: what the generator read from the trace, what memif took, and who set the rate.
+limit_of() { # offered taken -> DUT or generator
+	awk -v o="$1" -v a="$2" 'BEGIN { if (o <= 0) print "n/a"; else if (a < 0.97 * o) print "DUT"; else print "generator" }'
+}
+feed_line() { # name sampler-json
+	local o a
+	o=$(jget "$2" offered_pps) a=$(jget "$2" taken_pps)
+	awk -v n="$1" -v o="$o" -v a="$a" -v l="$(limit_of "$o" "$a")" 'BEGIN {
+		printf "  feed: generator read %.3f Mpps from the trace, memif took %.3f Mpps (%.1f%% refused: the ring was full); limited by: %s\n",
+			o / 1e6, a / 1e6, (o > 0 ? 100 * (o - a) / o : 0), (l == "DUT" ? "the DUT (" n ")" : "the generator") }'
+}
 median() {
 	printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
 		END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.6f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
@@ -327,12 +418,40 @@ npkts=$(pcap_count "$trace") || die "cannot read $trace (net_pcap needs a classi
 tsize=$(stat -c %s "$trace")
 echo "trace: $trace, $npkts packets, $((tsize / 1048576)) MB"
 
+# memif feed: the generator preloads every packet into an mbuf of its pool,
+# one segment each (largest frame + 128 B headroom, rounded up to 64 B).
+gen_mem=0
+if [ "$feed" = memif ]; then
+	maxlen=$("$py" - "$trace" <<'PYEOF'
+import struct, sys
+mx = 0
+with open(sys.argv[1], 'rb', buffering=1 << 22) as f:
+    m = f.read(24)[:4]
+    e = '<' if m in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+    while True:
+        h = f.read(16)
+        if len(h) < 16:
+            break
+        incl = struct.unpack(e + 'IIII', h)[2]
+        f.seek(incl, 1)
+        mx = max(mx, incl)
+print(mx)
+PYEOF
+	) || die "cannot read $trace"
+	gen_mbufs=$((npkts + 32768))
+	gen_mbuf_size=$(((maxlen + 128 + 63) / 64 * 64))
+	[ "$gen_mbuf_size" -ge 1024 ] || gen_mbuf_size=1024
+	gen_mem=$((gen_mbufs * (gen_mbuf_size + 256) / 1048576 + 256))
+	gen_mem=$(((gen_mem + 1) / 2 * 2))
+	[ "$gen_mem" -le 8192 ] || die "the trace needs ${gen_mem} MB of generator mbufs for --feed memif: give fewer --flows"
+fi
+
 # Flow table and memory: every connection of a one-pass trace is still in the
 # table at the end (TIME_WAIT and the other closing states last 30-60 s).
 ft_max=$((flows + flows / 4 + 1024))
 ft_mem=$((ft_max * 320 / 1048576 + 768))
 ovs_mem=1024
-need=$(((ft_mem > ovs_mem + 512 ? ft_mem : ovs_mem + 512) / 2 + 32))
+need=$(((ft_mem > ovs_mem + 512 ? ft_mem : ovs_mem + 512) / 2 + gen_mem / 2 + 32))
 have_free=$(cat "$SYS_HP/free_hugepages")
 hp_reserve "$need" "$tmp/hugepages.log" || die "could not reserve $hp_want hugepages"
 if [ -n "$hp_want" ]; then
@@ -342,8 +461,67 @@ fi
 
 tsc_hz=2600000000
 warm_cache() { # DAMON-style reclaim evicts a cold page cache: read the trace before each pass
+	[ "$feed" = pcap ] || return 0
 	dd if="$trace" of=/dev/null bs=4M 2> /dev/null || true
 }
+
+# ---------------------------------------------------------------------------
+# The memif generator: dpdk-testpmd io, the memif client of the DUT, started
+# for each pass once the DUT's memif server is up, and stopped after it. (The
+# DUT is the server because a memif server refuses a client with more rings
+# than it has queues, and OVS gives every port a TX queue per PMD thread plus
+# one; a memif client does not reconnect after its server went away.)
+gen=$tag-gen
+sock=/run/$tag.sock
+gen_pid=
+# The port the DUTs read: their first vdev (OVS p1, fintrack and testpmd port 0).
+if [ "$feed" = memif ]; then
+	in_vdev="net_memif0,role=server,socket=$sock"
+else
+	in_vdev="net_pcap0,rx_pcap=$trace"
+fi
+gen_link() { # the generator's memif port status: UP or DOWN
+	"$py" - "$gen" <<'PYEOF' 2> /dev/null || echo DOWN
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect('/var/run/dpdk/%s/dpdk_telemetry.v2' % sys.argv[1])
+s.recv(16384)
+s.send(b'/ethdev/link_status,1')
+print(json.loads(s.recv(16384).decode())['/ethdev/link_status']['status'])
+PYEOF
+}
+gen_n=0
+# shellcheck disable=SC2054 # commas inside EAL arguments
+gen_cmd=(dpdk-testpmd --lcores 0@0,1@0 -m "$gen_mem" --no-pci --file-prefix "$gen"
+	--log-level=lib.eal:notice
+	--vdev "net_pcap0,rx_pcap=$trace,infinite_rx=1" --vdev "net_memif0,role=client,socket=$sock"
+	-- --forward-mode=io --auto-start --stats-period 5
+	--total-num-mbufs="${gen_mbufs:-0}" --mbuf-size="${gen_mbuf_size:-0}")
+gen_start() { # name: start the generator against the DUT's memif server; wait for the link
+	local i
+	[ "$feed" = memif ] || return 0
+	gen_n=$((gen_n + 1))
+	[ $gen_n != 1 ] || commands+=("$(show_cmd "${gen_cmd[@]}")" "  (the generator: started for each pass once the DUT is up, stopped after it)")
+	"${gen_cmd[@]}" < /dev/null > "$tmp/testpmd-gen-$gen_n.log" 2>&1 &
+	gen_pid=$!
+	for ((i = 0; i < 1800; i++)); do
+		[ -S "/var/run/dpdk/$gen/dpdk_telemetry.v2" ] && [ "$(gen_link)" = UP ] && return 0
+		alive "$gen_pid" || break
+		sleep 0.1
+	done
+	tail -20 "$tmp/testpmd-gen-$gen_n.log" >&2
+	die "$1: the generator (log $tmp/testpmd-gen-$gen_n.log) exited or its memif link did not come up within 180 s"
+}
+gen_stop() {
+	[ -n "$gen_pid" ] || return 0
+	stop_pid "$gen_pid" 15 || true
+	gen_pid=
+	purge_prefix "$gen"
+}
+# Sampler arguments for a memif window: the generator and the times.
+win_args=()
+[ "$feed" = pcap ] || win_args=("$gen" "$warmup" "$window")
+[ "$feed" = pcap ] || echo "generator: testpmd on CPU 0, $npkts packets preloaded into $gen_mbufs mbufs of $gen_mbuf_size B ($gen_mem MB)"
 
 # ---------------------------------------------------------------------------
 # OVS-DPDK
@@ -390,12 +568,19 @@ rec vsctl add-br br0 -- set bridge br0 datapath_type=netdev
 rec appctl dpctl/ct-set-maxconns $((ft_max > 3000000 ? ft_max : 3000000)) > /dev/null
 rec vsctl add-port br0 p2 -- set Interface p2 type=dpdk options:dpdk-devargs=net_null0,no-rx=1 ofport_request=2
 rec ofctl -O OpenFlow13 replace-flows br0 "$ovs_flows"
-commands+=("  (then per pass: flush conntrack, read the trace once to warm the page cache, pmd-stats-clear, and)")
-commands+=("$(show_ovs_cmd vsctl add-port br0 p1 -- set Interface p1 type=dpdk "options:dpdk-devargs=net_pcap0,rx_pcap=$trace" ofport_request=1)")
+if [ "$feed" = memif ]; then
+	commands+=("  (p1 is added once; then per pass: flush conntrack, pmd-stats-clear, start the generator)")
+else
+	commands+=("  (then per pass: flush conntrack, read the trace once to warm the page cache, pmd-stats-clear, and)")
+fi
+commands+=("$(show_ovs_cmd vsctl add-port br0 p1 -- set Interface p1 type=dpdk "options:dpdk-devargs=$in_vdev" ofport_request=1)")
 
-O_pps=() O_cyc=() O_own=() O_cpu0=() O_pcpu=()
+O_pps=() O_cyc=() O_own=() O_cpu0=() O_pcpu=() O_off=() O_take=()
 for ((r = 1; r <= repeat; r++)); do
-	vsctl --if-exists del-port br0 p1
+	# pcap: a fresh port reads the trace from its start. memif: p1, the server,
+	# stays for every pass (a memif server detached and attached again in one
+	# process never accepts again: its listener is left on a closed socket).
+	[ "$feed" = memif ] || vsctl --if-exists del-port br0 p1
 	appctl dpctl/flush-conntrack > /dev/null
 	ofctl -O OpenFlow13 replace-flows br0 "$ovs_flows"
 	warm_cache
@@ -403,9 +588,14 @@ for ((r = 1; r <= repeat; r++)); do
 	appctl dpif-netdev/pmd-stats-clear > /dev/null
 	tx0=$(ofctl dump-ports br0 2 | sed -n '/tx pkts/s/.*tx pkts=\([0-9]*\).*/\1/p' | head -1)
 	new0=$(ofctl -O OpenFlow13 dump-flows br0 | sed -n 's/.*n_packets=\([0-9]*\).*ct_state=+new+trk.*/\1/p' | head -1)
-	vsctl add-port br0 p1 -- set Interface p1 type=dpdk \
-		"options:dpdk-devargs=net_pcap0,rx_pcap=$trace" ofport_request=1
-	res=$("$py" "$tmp/sampler.py" ovs - "$seconds" "$tmp/ovs-samples-$r.txt" "$vswitchd_pid" pmd) || die "sampler failed"
+	if [ "$feed" = pcap ] || [ "$r" = 1 ]; then
+		vsctl add-port br0 p1 -- set Interface p1 type=dpdk \
+			"options:dpdk-devargs=$in_vdev" ofport_request=1 ||
+			die "OVS: cannot add p1 ($in_vdev); see $run/ovs-vswitchd.log"
+	fi
+	gen_start OVS
+	res=$("$py" "$tmp/sampler.py" ovs - "$seconds" "$tmp/ovs-samples-$r.txt" "$vswitchd_pid" pmd "${win_args[@]}") || die "sampler failed"
+	gen_stop
 	{
 		echo "==== pass $r: $res"
 		appctl dpif-netdev/pmd-stats-show
@@ -423,10 +613,11 @@ for ((r = 1; r <= repeat; r++)); do
 	total=$(jget "$res" total)
 	pps=$(jget "$res" pps)
 	[ -n "$pps" ] || die "OVS pass $r: no rate (samples: $tmp/ovs-samples-$r.txt)"
-	[ "$total" = "$npkts" ] || echo "warning: OVS pass $r received $total of $npkts packets (bound --seconds $seconds?)"
+	[ "$feed" = memif ] || [ "$total" = "$npkts" ] || echo "warning: OVS pass $r received $total of $npkts packets (bound --seconds $seconds?)"
 	cyc=$(awk -v h="$tsc_hz" -v p="$pps" 'BEGIN { printf "%.0f", h / p }')
 	O_pps+=("$pps") O_cyc+=("$cyc") O_own+=("${own:-0}") O_cpu0+=("$(jget "$res" busy.cpu0)")
-	O_pcpu+=("$(jget "$res" pps_cpu)")
+	O_pcpu+=("$(jget "$res" pps_cpu)") O_off+=("$(jget "$res" offered_pps)") O_take+=("$(jget "$res" taken_pps)")
+	[ "$feed" = pcap ] || feed_line OVS "$res"
 	printf 'OVS pass %d: %.3f Mpps over %ss (%s of %s packets in the window), %s TSC cycles/pkt (OVS: %s processing cycles/pkt); rx %s, p2 tx %s, conntrack entries %s, ct(commit) hits %s; CPU0 busy %s%%, CPU1 %s%%; PMD thread ran %ss, waited %ss\n' \
 		"$r" "$(awk -v p="$pps" 'BEGIN { print p / 1e6 }')" "$(jget "$res" window_s)" "$(jget "$res" window_pkts)" \
 		"$npkts" "$cyc" "${own:-n/a}" "$total" "${txp:-?}" "${conns:-?}" "${newc:-?}" \
@@ -440,7 +631,7 @@ echo "OVS stopped (ovs-vswitchd and ovsdb-server exited)"
 # fintrack
 echo
 echo "== fintrack live: $repeat pass(es)"
-F_pps=() F_cyc=() F_cpu0=() F_pcpu=()
+F_pps=() F_cyc=() F_cpu0=() F_pcpu=() F_off=() F_take=()
 ft_fail=0
 for ((r = 1; r <= repeat; r++)); do
 	warm_cache
@@ -449,7 +640,7 @@ for ((r = 1; r <= repeat; r++)); do
 	# shellcheck disable=SC2054 # commas inside EAL arguments
 	ft_cmd=("$fintrack" --lcores "0@0,1@1" -m "$ft_mem" --no-pci --file-prefix "$prefix"
 		--log-level=lib.eal:notice
-		--vdev "net_pcap0,rx_pcap=$trace" --vdev net_null0,no-rx=1
+		--vdev "$in_vdev" --vdev net_null0,no-rx=1
 		-- --max-flows "$ft_max" --max-flows-v6 1024 --stats-interval 1 --report "$tmp/ft-report-$r.json")
 	[ "$r" != 1 ] || commands+=("$(show_cmd "${ft_cmd[@]}")")
 	"${ft_cmd[@]}" < /dev/null > "$tmp/fintrack-$r.log" 2>&1 &
@@ -462,11 +653,13 @@ for ((r = 1; r <= repeat; r++)); do
 	done
 	[ -S "/var/run/dpdk/$prefix/dpdk_telemetry.v2" ] ||
 		{ tail -20 "$tmp/fintrack-$r.log" >&2; die "fintrack did not start (log $tmp/fintrack-$r.log)"; }
-	res=$("$py" "$tmp/sampler.py" tel "$prefix" "$seconds" "$tmp/ft-samples-$r.txt" "$ft_pid" 'rte-worker|lcore-worker') || die "sampler failed"
+	gen_start fintrack
+	res=$("$py" "$tmp/sampler.py" tel "$prefix" "$seconds" "$tmp/ft-samples-$r.txt" "$ft_pid" 'rte-worker|lcore-worker' "${win_args[@]}") || die "sampler failed"
 	tracked=$(echo /fintrack/summary | timeout 10 dpdk-telemetry.py -f "$prefix" 2> /dev/null |
 		"$py" -c 'import json, sys
 t = sys.stdin.read(); t = t[t.index("{"):]
 print(json.loads(t)["/fintrack/summary"].get("flows", "?"))' 2> /dev/null || echo "?")
+	gen_stop
 	rc=0
 	stop_pid "$ft_pid" 20 || rc=$?
 	pids=()
@@ -477,21 +670,22 @@ print(json.loads(t)["/fintrack/summary"].get("flows", "?"))' 2> /dev/null || ech
 	total=$(jget "$res" total)
 	pps=$(jget "$res" pps)
 	[ -n "$pps" ] || die "fintrack pass $r: no rate (samples: $tmp/ft-samples-$r.txt)"
-	[ "$total" = "$npkts" ] || echo "warning: fintrack pass $r received $total of $npkts packets (bound --seconds $seconds?)"
+	[ "$feed" = memif ] || [ "$total" = "$npkts" ] || echo "warning: fintrack pass $r received $total of $npkts packets (bound --seconds $seconds?)"
 	fwd=$(sed -n 's/^  port 0 -> 1: rx [0-9]*, sent out of port 1 \([0-9]*\),.*/\1/p' "$tmp/fintrack-$r.log" | head -1)
 	cyc=$(awk -v h="$tsc_hz" -v p="$pps" 'BEGIN { printf "%.0f", h / p }')
 	F_pps+=("$pps") F_cyc+=("$cyc") F_cpu0+=("$(jget "$res" busy.cpu0)")
-	F_pcpu+=("$(jget "$res" pps_cpu)")
+	F_pcpu+=("$(jget "$res" pps_cpu)") F_off+=("$(jget "$res" offered_pps)") F_take+=("$(jget "$res" taken_pps)")
 	printf 'fintrack pass %d: %.3f Mpps over %ss (%s of %s packets in the window), %s TSC cycles/pkt; rx %s, sent out of port 1 %s, flows tracked %s; CPU0 busy %s%%, CPU1 %s%%; worker thread ran %ss, waited %ss; exit %s\n' \
 		"$r" "$(awk -v p="$pps" 'BEGIN { print p / 1e6 }')" "$(jget "$res" window_s)" "$(jget "$res" window_pkts)" \
 		"$npkts" "$cyc" "$total" "${fwd:-?}" "$tracked" "$(jget "$res" busy.cpu0)" "$(jget "$res" busy.cpu1)" \
 		"$(jget "$res" fwd_cpu_s)" "$(jget "$res" fwd_wait_s)" "$rc"
+	[ "$feed" = pcap ] || feed_line fintrack "$res"
 done
 
 # ---------------------------------------------------------------------------
 # dpdk-testpmd io on the same vdevs: what reading the trace and dropping it
 # costs without any per-packet work (the input ceiling of both rows above).
-T_pps=() T_pcpu=()
+T_pps=() T_pcpu=() T_off=() T_take=()
 if [ $ceiling = 1 ]; then
 	echo
 	echo "== dpdk-testpmd io (input ceiling): $repeat pass(es)"
@@ -502,7 +696,7 @@ if [ $ceiling = 1 ]; then
 		# shellcheck disable=SC2054 # commas inside EAL arguments
 		tp_cmd=(dpdk-testpmd --lcores "0@0,1@1" -m 512 --no-pci --file-prefix "$prefix"
 			--log-level=lib.eal:notice
-			--vdev "net_pcap0,rx_pcap=$trace" --vdev net_null0,no-rx=1
+			--vdev "$in_vdev" --vdev net_null0,no-rx=1
 			-- --forward-mode=io --auto-start --nb-cores=1 --stats-period 1 --total-num-mbufs=32768)
 		[ "$r" != 1 ] || commands+=("$(show_cmd "${tp_cmd[@]}")")
 		"${tp_cmd[@]}" < /dev/null > "$tmp/testpmd-$r.log" 2>&1 &
@@ -515,17 +709,20 @@ if [ $ceiling = 1 ]; then
 		done
 		[ -S "/var/run/dpdk/$prefix/dpdk_telemetry.v2" ] ||
 			{ tail -20 "$tmp/testpmd-$r.log" >&2; die "dpdk-testpmd did not start (log $tmp/testpmd-$r.log)"; }
-		res=$("$py" "$tmp/sampler.py" tel "$prefix" "$seconds" "$tmp/tpm-samples-$r.txt" "$tp_pid" 'rte-worker|lcore-worker') || die "sampler failed"
+		gen_start "testpmd io"
+		res=$("$py" "$tmp/sampler.py" tel "$prefix" "$seconds" "$tmp/tpm-samples-$r.txt" "$tp_pid" 'rte-worker|lcore-worker' "${win_args[@]}") || die "sampler failed"
+		gen_stop
 		stop_pid "$tp_pid" 20 || true
 		pids=()
 		purge_prefix "$prefix"
 		pps=$(jget "$res" pps)
 		[ -n "$pps" ] || die "testpmd pass $r: no rate (samples: $tmp/tpm-samples-$r.txt)"
-		T_pps+=("$pps") T_pcpu+=("$(jget "$res" pps_cpu)")
+		T_pps+=("$pps") T_pcpu+=("$(jget "$res" pps_cpu)") T_off+=("$(jget "$res" offered_pps)") T_take+=("$(jget "$res" taken_pps)")
 		printf 'testpmd pass %d: %.3f Mpps over %ss, %.0f TSC cycles/pkt; rx %s; worker thread ran %ss, waited %ss\n' "$r" \
 			"$(awk -v p="$pps" 'BEGIN { print p / 1e6 }')" "$(jget "$res" window_s)" \
 			"$(awk -v h="$tsc_hz" -v p="$pps" 'BEGIN { print h / p }')" "$(jget "$res" total)" \
 			"$(jget "$res" fwd_cpu_s)" "$(jget "$res" fwd_wait_s)"
+		[ "$feed" = pcap ] || feed_line "testpmd io" "$res"
 	done
 fi
 
@@ -539,7 +736,11 @@ oo=$(median "${O_own[@]}" | awk '{ printf "%.0f", $1 }')
 ratio=$(awk -v f="$fm" -v o="$om" 'BEGIN { printf "%.2f", f / o }')
 range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%.3f-%.3f", a / 1e6, b / 1e6 }'; }
 echo
-echo "================ one pass of $npkts packets ($flows connections), one forwarding core each (CPU 1) ================"
+if [ "$feed" = memif ]; then
+	echo "================ memif feed: a ${window}-s window of the looped trace ($npkts packets, $flows connections), one forwarding core each (CPU 1) ================"
+else
+	echo "================ one pass of $npkts packets ($flows connections), one forwarding core each (CPU 1) ================"
+fi
 mcpu() { median "$@" | awk '{ if ($1 > 0) printf "%.3f", $1 / 1e6; else print "n/a" }'; }
 printf '  %-34s %12s %16s %14s %8s %14s\n' "" "Mpps median" "range ($repeat)" "TSC cyc/pkt" "ns/pkt" "Mpps/CPU-s"
 printf '  %-34s %12.3f %16s %14s %8.0f %14s\n' "OVS-DPDK 3.1, ct(commit) pipeline" "$(awk -v p="$om" 'BEGIN { print p / 1e6 }')" \
@@ -555,21 +756,46 @@ fi
 echo "  ratio fintrack / OVS (medians): $ratio"
 awk -v f="$(mcpu "${F_pcpu[@]}")" -v o="$(mcpu "${O_pcpu[@]}")" 'BEGIN { if (f + 0 > 0 && o + 0 > 0)
 	printf "  ratio per CPU-second of the forwarding thread (time it was preempted left out): %.2f\n", f / o }'
-if [ ${#T_pps[@]} -gt 0 ]; then
+t_gen_limited=0
+for ((i = 0; i < ${#T_off[@]}; i++)); do
+	[ "$(limit_of "${T_off[i]}" "${T_take[i]}")" != generator ] || t_gen_limited=1
+done
+if [ $t_gen_limited = 1 ]; then
+	echo "  testpmd io took all the generator gave in a pass: its cycles/pkt are not the input path's cost, so no ratio without it"
+elif [ ${#T_pps[@]} -gt 0 ]; then
 	awk -v o="$oc" -v f="$fc" -v t="$tc" 'BEGIN { if (f > t && o > t)
 		printf "  without the input path (cycles/pkt minus testpmd io'"'"'s %d): OVS %d, fintrack %d, ratio %.2f\n", t, o - t, f - t, (o - t) / (f - t) }'
 fi
 echo "  OVS's own avg processing cycles per packet (pmd-stats-show, median): $oo"
+if [ "$feed" = memif ]; then
+	lim() { # name offered[] taken[] (as one string each) -> per pass
+		local o a k out=''
+		read -ra o <<< "$2"
+		read -ra a <<< "$3"
+		for k in "${!o[@]}"; do out+=" $(limit_of "${o[k]}" "${a[k]}")"; done
+		echo "  limited by, per pass ($1):$out"
+	}
+	lim OVS "${O_off[*]}" "${O_take[*]}"
+	lim fintrack "${F_off[*]}" "${F_take[*]}"
+	[ ${#T_off[@]} -eq 0 ] || lim "testpmd io" "${T_off[*]}" "${T_take[*]}"
+	echo "  (DUT: memif refused more than 3% of what the generator read, the DUT was behind; generator: the DUT took it all)"
+	echo "  the window: ${window} s after ${warmup} s from link up; the trace loops, so every 5-tuple comes back in the"
+	echo "  state its last loop left it (closing states, TIME_WAIT): reuse, not only new connections"
+fi
 echo "  CPU 0 busy during the passes (control threads and anything else on the machine): OVS ${O_cpu0[*]}%, fintrack ${F_cpu0[*]}%"
-echo "  rate = RX packets of the pcap port between the first sample with traffic and the last sample"
-echo "  before the counter stops (0.1 s polling), over that time; cycles = TSC Hz ($tsc_hz) / rate;"
+if [ "$feed" = memif ]; then
+	echo "  rate = RX packets of the DUT's memif port over the window (two samples); cycles = TSC Hz ($tsc_hz) / rate;"
+else
+	echo "  rate = RX packets of the pcap port between the first sample with traffic and the last sample"
+	echo "  before the counter stops (0.1 s polling), over that time; cycles = TSC Hz ($tsc_hz) / rate;"
+fi
 echo "  Mpps/CPU-s = the same packets over the CPU time the forwarding thread got in that window"
 echo "  (schedstat), which leaves out the time other processes on the machine took from its CPU"
 extra=$(awk -v f="$(mcpu "${F_pcpu[@]}")" -v o="$(mcpu "${O_pcpu[@]}")" 'BEGIN { if (f + 0 > 0 && o + 0 > 0)
 	printf ",\"ovs_mpps_per_cpu_s\":%.3f,\"fintrack_mpps_per_cpu_s\":%.3f,\"ratio_per_cpu_s\":%.2f", o, f, f / o }')
 [ ${#T_pps[@]} -eq 0 ] || extra+=$(awk -v p="$tm" -v c="$tc" 'BEGIN { printf ",\"testpmd_io_mpps\":%.3f,\"testpmd_io_tsc_cycles_per_pkt\":%d", p / 1e6, c }')
-printf '{"bench":"ovs-peer","flows":%s,"packets":%s,"repeat":%s,"ovs_mpps":%.3f,"fintrack_mpps":%.3f,"ratio":%s,"ovs_tsc_cycles_per_pkt":%s,"fintrack_tsc_cycles_per_pkt":%s%s}\n' \
-	"$flows" "$npkts" "$repeat" "$(awk -v p="$om" 'BEGIN { print p / 1e6 }')" \
+printf '{"bench":"ovs-peer","feed":"%s","flows":%s,"packets":%s,"repeat":%s,"ovs_mpps":%.3f,"fintrack_mpps":%.3f,"ratio":%s,"ovs_tsc_cycles_per_pkt":%s,"fintrack_tsc_cycles_per_pkt":%s%s}\n' \
+	"$feed" "$flows" "$npkts" "$repeat" "$(awk -v p="$om" 'BEGIN { print p / 1e6 }')" \
 	"$(awk -v p="$fm" 'BEGIN { print p / 1e6 }')" "$ratio" "$oc" "$fc" "$extra"
 echo
 echo "================ commands ================"

@@ -21,8 +21,18 @@
 # socket at the start and the end of the window (/ethdev/stats,<port>); the
 # processes' own per-second lines from the window are printed too.
 #
+# Who limited each run: the generator counts what it read from the pcap and
+# what memif took; what memif refused was dropped because the ring was full
+# (the DUT was behind). fintrack's busy share and TSC cycles per packet while
+# busy over the window (/fintrack/lcore,<id>) say whether it had idle polls;
+# the baseline testpmd runs with --record-core-cycles and prints its own
+# cycles per packet at exit. The cycles per packet of the two DUTs compare
+# their cost even when the generator set the rate.
+#
 # Usage: scripts/testpmd-memif.sh [options] [-- fintrack app options]
-#   --flows N          flows in the generated trace (default 100000)
+#   --flows N          flows in the generated trace (default 2000 with --baseline: a
+#                      small trace the generator replays from cache, fast enough to
+#                      fill the memif ring; 100000 without)
 #   --seconds S        measuring window per run (default 10)
 #   --warmup S         seconds between the memif link coming up and the window (default 2)
 #   --trace FILE       replay this pcap/pcapng instead of generating one
@@ -30,7 +40,10 @@
 #   --repeat N         N rounds (baseline, then fintrack, against the same generator);
 #                      prints every round and the medians (default 1)
 #   --hugepages        run on 2 MB hugepages (reserved with scripts/hugepages.sh when
-#                      short, given back at exit); default: --no-huge
+#                      short, given back at exit); the default with --baseline
+#   --no-hugepages     run on --no-huge memory (the default without --baseline)
+#   --compare-build D  in each round also run D/app/fintrack (another build) in
+#                      fintrack's place: an A/B of two builds against the same generator
 #   --gen-lcores L     EAL --lcores of the generator testpmd (default 0@0,1@0)
 #   --dut-lcores L     EAL --lcores of fintrack (default 0@1,1@1): first = control lcore,
 #                      the others are workers
@@ -46,13 +59,14 @@ set -eu
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-flows=100000
+flows=
 seconds=10
 warmup=2
 trace=
 baseline=0
 repeat=1
-huge=0
+huge=
+cmp_build=
 gen_lcores=0@0,1@0
 dut_lcores=0@1,1@1
 base_lcores=
@@ -70,6 +84,8 @@ while [ $# -gt 0 ]; do
 	--baseline) baseline=1; shift ;;
 	--repeat) repeat=${2:?--repeat N}; isnum "$repeat" --repeat; shift 2 ;;
 	--hugepages) huge=1; shift ;;
+	--no-hugepages) huge=0; shift ;;
+	--compare-build) cmp_build=${2:?--compare-build DIR}; shift 2 ;;
 	--gen-lcores) gen_lcores=${2:?--gen-lcores L}; shift 2 ;;
 	--dut-lcores) dut_lcores=${2:?--dut-lcores L}; shift 2 ;;
 	--base-lcores) base_lcores=${2:?--base-lcores L}; shift 2 ;;
@@ -79,6 +95,13 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$base_lcores" ] || base_lcores=$dut_lcores
+[ -n "$flows" ] || flows=$([ $baseline = 1 ] && echo 2000 || echo 100000)
+[ -n "$huge" ] || huge=$baseline
+cmp_fintrack=
+if [ -n "$cmp_build" ]; then
+	cmp_fintrack=$cmp_build/app/fintrack
+	[ -x "$cmp_fintrack" ] || die "--compare-build $cmp_build: no $cmp_fintrack (build it with ninja -C $cmp_build)"
+fi
 [ "$seconds" -ge 1 ] || die "--seconds must be at least 1"
 [ "$repeat" -ge 1 ] || die "--repeat must be at least 1"
 
@@ -147,8 +170,10 @@ def pcapinfo(path):
     print(n, mx)
 
 def snap(specs):
-    """epoch, then per PREFIX:PORT the ipackets and opackets from /ethdev/stats."""
+    """epoch, then per PREFIX:PORT the ipackets and opackets from /ethdev/stats,
+    then per PREFIX:PORT the imissed."""
     out = []
+    missed = []
     t = []
     for spec in specs:
         prefix, port = spec.rsplit(':', 1)
@@ -161,7 +186,23 @@ def snap(specs):
         t.append(time.time())
         s.close()
         out += [str(st['ipackets']), str(st['opackets'])]
-    print('%.6f' % (sum(t) / len(t)), ' '.join(out))
+        missed.append(str(st.get('imissed', 0)))
+    print('%.6f' % (sum(t) / len(t)), ' '.join(out + missed))
+
+def busy(prefix, lcores):
+    """Sum over fintrack's worker lcores of busy and idle TSC cycles and packets."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect('/var/run/dpdk/%s/dpdk_telemetry.v2' % prefix)
+    s.recv(16384)
+    b = i = n = 0
+    for lc in lcores.split(','):
+        s.send(('/fintrack/lcore,%s' % lc).encode())
+        st = json.loads(s.recv(1 << 20).decode())['/fintrack/lcore']
+        b += st['busy_tsc_cycles']
+        i += st['idle_tsc_cycles']
+        n += st['pkts']
+    s.close()
+    print(b, i, n)
 
 def cpu(pids):
     """CPU jiffies used by each pid (all threads), then busy and stolen jiffies of the machine."""
@@ -219,6 +260,8 @@ elif cmd == 'cpus':
     print(','.join(str(c) for c in cpus(sys.argv[2])))
 elif cmd == 'nlcores':
     print(len(cpus(sys.argv[2], 0)))
+elif cmd == 'workers':
+    print(','.join(str(c) for c in cpus(sys.argv[2], 0)[1:]))
 else:
     # telemetry and /proc reads: retry a few times before giving up
     for attempt in range(5):
@@ -229,6 +272,8 @@ else:
                 cpu(sys.argv[2:])
             elif cmd == 'link':
                 link(sys.argv[2], sys.argv[3])
+            elif cmd == 'busy':
+                busy(sys.argv[2], sys.argv[3])
             break
         except (OSError, ValueError, KeyError) as e:
             if attempt == 4:
@@ -258,6 +303,7 @@ nworkers() { # lcores string -> number of lcores minus the main one
 	echo $(($(helper nlcores "$1") - 1))
 }
 dut_workers=$(nworkers "$dut_lcores")
+dut_workers_list=$(helper workers "$dut_lcores")
 [ "$dut_workers" -ge 1 ] || die "--dut-lcores '$dut_lcores' names no worker lcore (needs main + at least one)"
 nq=$dut_workers
 traces=()
@@ -402,16 +448,18 @@ start_dut() { # name prefix log start_fn; sets dut_pid
 	done
 }
 
-measure() { # name prefix log pid
-	local name=$1 prefix=$2 log=$3 pid=$4 s0 s1
+measure() { # name prefix log pid [fintrack]: the last argument asks for fintrack's busy cycles
+	local name=$1 prefix=$2 log=$3 pid=$4 is_ft=${5:-} s0 s1 b0='' b1=''
 	echo "$name: memif link up; warm-up ${warmup}s, then measuring ${seconds}s"
 	nap "$warmup"
 	g0=$(wc -l < "$tmp/testpmd-gen.log")
 	d0=$(wc -l < "$log")
 	s0=$(helper snap "$gen:0" "$gen:1" "$prefix:0" "$prefix:1") || die "telemetry snapshot failed"
+	[ -z "$is_ft" ] || b0=$(helper busy "$prefix" "$dut_workers_list") || die "telemetry /fintrack/lcore failed"
 	c0=$(helper cpu "$gen_pid" "$pid")
 	nap "$seconds"
 	s1=$(helper snap "$gen:0" "$gen:1" "$prefix:0" "$prefix:1") || die "telemetry snapshot failed"
+	[ -z "$is_ft" ] || b1=$(helper busy "$prefix" "$dut_workers_list") || die "telemetry /fintrack/lcore failed"
 	c1=$(helper cpu "$gen_pid" "$pid")
 	g1=$(wc -l < "$tmp/testpmd-gen.log")
 	d1=$(wc -l < "$log")
@@ -429,8 +477,36 @@ measure() { # name prefix log pid
 		g = (q[1] - p[1]) / hz / dt; u = (q[2] - p[2]) / hz / dt; t = (q[3] - p[3]) / hz / dt;
 		o = t - g - u; if (o < 0) o = 0; st = (q[4] - p[4]) / hz / dt;
 		printf "%.2f %.2f %.2f %.2f\n", g, u, o, st }')"
+	# DUT RX misses (imissed of its memif port; memif itself does not count them)
+	r_missed=$(awk -v a="$s0" -v b="$s1" 'BEGIN { split(a, x, " "); split(b, y, " "); print y[12] - x[12] }')
+	# fintrack: busy share of its workers and TSC cycles per packet while busy, over the window
+	r_busy='' r_cyc=''
+	if [ -n "$is_ft" ]; then
+		read -r r_busy r_cyc <<< "$(awk -v a="$b0" -v b="$b1" 'BEGIN {
+			split(a, x, " "); split(b, y, " ");
+			db = y[1] - x[1]; di = y[2] - x[2]; dn = y[3] - x[3];
+			printf "%.3f %.0f\n", (db + di) ? db / (db + di) : 0, dn ? db / dn : 0 }')"
+	fi
 	r_rc=0
 	stop_pid "$pid" 15 || r_rc=$?
+}
+
+# Who set the rate of a run: offered (read from the pcap), taken by memif,
+# generator CPU share, DUT busy share (empty: unknown) -> "DUT", "generator"
+# or "generator (CPU)": the generator dropped because it ran in bursts, having
+# its CPU only part of the time, while the DUT still had idle polls.
+limit_of() {
+	awk -v o="$1" -v a="$2" -v g="$3" -v b="$4" 'BEGIN {
+		if (o <= 0) { print "n/a"; exit }
+		if (a >= 0.97 * o) { print (g < 0.9) ? "generator (CPU)" : "generator"; exit }
+		if (b != "" && b < 0.9) { print "generator (CPU)"; exit }
+		if (b == "" && g < 0.9) { print "unclear (generator CPU-starved)"; exit }
+		print "DUT" }'
+}
+
+# testpmd --record-core-cycles: "CPU cycles/packet=N" of the last forwarding stats it printed.
+testpmd_cyc() { # log
+	sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$1" | tail -1 | awk '{ printf "%.0f", $1 }'
 }
 
 # Mean of testpmd's "Tx-pps" of one port over the lines [from, to] of its log.
@@ -478,18 +554,40 @@ start_base() {
 	run_bg "$base_log" stdbuf -oL dpdk-testpmd --lcores "$base_lcores" $(mem_opts "$base_mem") --no-pci \
 		--file-prefix "$base" --log-level=lib.eal:notice \
 		--vdev "net_memif0,role=client,socket=$sock" --vdev net_null0,no-rx=1 \
-		-- --forward-mode=io --auto-start --stats-period 1 --total-num-mbufs=32768 "${qopts[@]}"
+		-- --forward-mode=io --auto-start --stats-period 1 --total-num-mbufs=32768 \
+		--record-core-cycles "${qopts[@]}"
 }
 
+ft_bin=$fintrack
 start_fintrack() {
 	# shellcheck disable=SC2046
-	run_bg "$ft_log" "$fintrack" --lcores "$dut_lcores" $(mem_opts "$dut_mem") --no-pci \
+	run_bg "$ft_log" "$ft_bin" --lcores "$dut_lcores" $(mem_opts "$dut_mem") --no-pci \
 		--file-prefix "$dut" --log-level=lib.eal:notice \
 		--vdev "net_memif0,role=client,socket=$sock" --vdev net_null0,no-rx=1 \
 		-- --stats-interval 1 "${ft_args[@]}"
 }
 
+# One measured fintrack run: label binary round-tag; sets the r_* of measure().
+run_ft() {
+	local label=$1 rt=$3
+	ft_bin=$2
+	dut=$tag-dut$rt
+	ft_log=$tmp/fintrack$rt.log
+	prefixes+=("$dut")
+	start_dut "$label" "$dut" "$ft_log" start_fintrack
+	measure "$label" "$dut" "$ft_log" "$dut_pid" fintrack
+	r_gen_own=$(testpmd_pps "$tmp/testpmd-gen.log" 1 "$g0" "$g1" Tx-pps)
+	r_lines=$(sed -n "${d0},${d1}p" "$ft_log" | grep -E '^port [0-9]+:' || true)
+	echo "$label: $(fmt "$r_rx"), busy $(awk -v b="$r_busy" 'BEGIN { printf "%.1f%%", 100 * b }'), $r_cyc TSC cycles/packet while busy; stopped (exit $r_rc)"
+	purge_prefix "$dut"
+	[ "$r_rc" = 0 ] || ft_fail=1
+	record_cmds=0
+	wait_link_down
+	kill -0 "$gen_pid" 2>/dev/null || die "the generator testpmd (pid $gen_pid) exited; its log: $tmp/testpmd-gen.log"
+}
+
 R_b_rx=() R_f_rx=() R_b_cpu=() R_f_cpu=() R_b_lim=() R_f_lim=()
+R_b_cyc=() R_f_busy=() R_f_cyc=() R_c_rx=() R_c_busy=() R_c_cyc=() R_c_lim=()
 ft_fail=0
 for ((round = 1; round <= repeat; round++)); do
 	rtag=
@@ -506,28 +604,29 @@ for ((round = 1; round <= repeat; round++)); do
 		b_gen_cpu=$r_gen_cpu b_dut_cpu=$r_dut_cpu b_other_cpu=$r_other_cpu b_steal=$r_steal
 		b_gen_own=$(testpmd_pps "$tmp/testpmd-gen.log" 1 "$g0" "$g1" Tx-pps)
 		b_own=$(testpmd_pps "$base_log" 0 "$d0" "$d1" Rx-pps)
-		R_b_rx+=("$b_rx") R_b_cpu+=("$b_dut_cpu")
-		R_b_lim+=("$(awk -v o="$b_offer" -v a="$b_gen_tx" 'BEGIN { print (a < 0.97 * o) ? "DUT" : "generator" }')")
-		echo "baseline testpmd: $(fmt "$b_rx"), stopped (exit $b_rc)"
+		b_cyc=$(testpmd_cyc "$base_log")
+		b_missed=$r_missed
+		R_b_rx+=("$b_rx") R_b_cpu+=("$b_dut_cpu") R_b_cyc+=("$b_cyc")
+		R_b_lim+=("$(limit_of "$b_offer" "$b_gen_tx" "$b_gen_cpu" "")")
+		echo "baseline testpmd: $(fmt "$b_rx"), ${b_cyc:-n/a} TSC cycles/packet while busy (its whole run); stopped (exit $b_rc)"
 		purge_prefix "$base"
 		wait_link_down
+		kill -0 "$gen_pid" 2>/dev/null || die "the generator testpmd (pid $gen_pid) exited; its log: $tmp/testpmd-gen.log"
 	fi
 
-	# fintrack
-	dut=$tag-dut$rtag
-	ft_log=$tmp/fintrack$rtag.log
-	prefixes+=("$dut")
-	start_dut fintrack "$dut" "$ft_log" start_fintrack
-	measure fintrack "$dut" "$ft_log" "$dut_pid"
-	f_offer=$r_offer f_gen_tx=$r_gen_tx f_rx=$r_rx f_tx=$r_tx f_rc=$r_rc
+	# fintrack (and the build to compare with)
+	run_ft fintrack "$fintrack" "$rtag"
+	f_offer=$r_offer f_gen_tx=$r_gen_tx f_rx=$r_rx f_tx=$r_tx f_rc=$r_rc f_missed=$r_missed
 	f_gen_cpu=$r_gen_cpu f_dut_cpu=$r_dut_cpu f_other_cpu=$r_other_cpu f_steal=$r_steal
-	f_gen_own=$(testpmd_pps "$tmp/testpmd-gen.log" 1 "$g0" "$g1" Tx-pps)
-	f_lines=$(sed -n "${d0},${d1}p" "$ft_log" | grep -E '^port [0-9]+:' || true)
-	R_f_rx+=("$f_rx") R_f_cpu+=("$f_dut_cpu")
-	R_f_lim+=("$(awk -v o="$f_offer" -v a="$f_gen_tx" 'BEGIN { print (a < 0.97 * o) ? "DUT" : "generator" }')")
-	echo "fintrack: $(fmt "$f_rx"), stopped (exit $f_rc)"
-	purge_prefix "$dut"
-	[ "$f_rc" = 0 ] || ft_fail=1
+	f_busy=$r_busy f_cyc=$r_cyc f_gen_own=$r_gen_own f_lines=$r_lines
+	R_f_rx+=("$f_rx") R_f_cpu+=("$f_dut_cpu") R_f_busy+=("$f_busy") R_f_cyc+=("$f_cyc")
+	R_f_lim+=("$(limit_of "$f_offer" "$f_gen_tx" "$f_gen_cpu" "$f_busy")")
+	f_log=$ft_log
+	if [ -n "$cmp_fintrack" ]; then
+		run_ft "fintrack ($cmp_build)" "$cmp_fintrack" "c$rtag"
+		R_c_rx+=("$r_rx") R_c_busy+=("$r_busy") R_c_cyc+=("$r_cyc")
+		R_c_lim+=("$(limit_of "$r_offer" "$r_gen_tx" "$r_gen_cpu" "$r_busy")")
+	fi
 	record_cmds=0
 	wait_link_down
 done
@@ -539,7 +638,7 @@ stop_pid "$gen_pid" 15 || gen_rc=$?
 # Report
 echo
 echo "================ fintrack per-state summary (printed at SIGINT) ================"
-sed -n '/^fintrack live: per-state summary/,$p' "$ft_log"
+sed -n '/^fintrack live: per-state summary/,$p' "$f_log"
 echo
 echo "================ rates over the ${seconds}s window$([ "$repeat" = 1 ] || echo " of the last round") (ethdev counters via telemetry) ================"
 printf '  %-46s %s\n' "testpmd generator read from the pcap (port 0):" "$(fmt "$f_offer")"
@@ -552,6 +651,11 @@ echo "  CPUs busy in the window: generator $f_gen_cpu, fintrack $f_dut_cpu, ever
 	"(of $ncpu; a poll-mode process uses 1.00 per forwarding lcore when it has its CPU to itself;" \
 	"less means it waited for the CPU)"
 echo "  limited by: $(bound "$f_offer" "$f_gen_tx")"
+echo "  fintrack's workers over the window: busy $(awk -v b="$f_busy" 'BEGIN { printf "%.1f%%", 100 * b }') of their cycles," \
+	"$f_cyc TSC cycles per packet while busy; DUT RX misses (imissed): $f_missed"
+echo "  verdict: $(limit_of "$f_offer" "$f_gen_tx" "$f_gen_cpu" "$f_busy")" \
+	"(DUT: memif refused packets while fintrack was busy >= 90%; generator (CPU): it dropped, but fintrack" \
+	"still had idle polls, because the generator had its CPU only part of the time)"
 echo "  testpmd's own Tx-pps of port 1: $f_gen_own"
 echo "  fintrack's own per-second lines in the window:"
 if [ -n "$f_lines" ]; then
@@ -568,6 +672,8 @@ if [ $baseline = 1 ]; then
 	printf '  %-34s %22s %22s\n' "DUT RX from memif" "$(fmt "$b_rx")" "$(fmt "$f_rx")"
 	printf '  %-34s %22s %22s\n' "DUT TX to net_null" "$(fmt "$b_tx")" "$(fmt "$f_tx")"
 	printf '  %-34s %22s %22s\n' "DUT RX per CPU-second" "$(per_cpu "$b_rx" "$b_dut_cpu")" "$(per_cpu "$f_rx" "$f_dut_cpu")"
+	printf '  %-34s %22s %22s\n' "DUT TSC cycles/packet while busy" "${b_cyc:-n/a} (whole run)" "$f_cyc (window)"
+	printf '  %-34s %22s %22s\n' "DUT RX misses (imissed)" "$b_missed" "$f_missed"
 	printf '  %-34s %22s %22s\n' "CPUs: generator / DUT / others" "$b_gen_cpu / $b_dut_cpu / $b_other_cpu" "$f_gen_cpu / $f_dut_cpu / $f_other_cpu"
 	awk -v f="$f_rx" -v b="$b_rx" -v fc="$f_dut_cpu" -v bc="$b_dut_cpu" 'BEGIN {
 		if (b > 0) printf "  ratio fintrack / testpmd io (RX): %.3f", f / b;
@@ -579,38 +685,49 @@ if [ $baseline = 1 ]; then
 	fi
 	echo "  baseline limited by: $(bound "$b_offer" "$b_gen_tx")"
 	echo "  fintrack limited by: $(bound "$f_offer" "$f_gen_tx")"
+	echo "  verdicts: baseline $(limit_of "$b_offer" "$b_gen_tx" "$b_gen_cpu" ""), fintrack $(limit_of "$f_offer" "$f_gen_tx" "$f_gen_cpu" "$f_busy")"
+	awk -v b="$b_cyc" -v f="$f_cyc" 'BEGIN { if (b > 0 && f > 0) printf "  cost ratio testpmd io / fintrack (TSC cycles per packet while busy): %.3f\n", b / f }'
 	echo "  baseline testpmd's own Rx-pps of port 0: $b_own; generator's Tx-pps: $b_gen_own"
 fi
+# Every round: Mpps (limit), TSC cycles per packet while busy; the ratios
+# of the rates and of the costs (testpmd io's cycles / fintrack's).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+echo
+echo "================ all $repeat round(s) (DUT RX from memif, who limited, TSC cycles/packet while busy) ================"
+hdr=$(printf '  %-6s' round)
+[ $baseline = 0 ] || hdr+=$(printf ' %-38s' "testpmd io")
+hdr+=$(printf ' %-42s' "fintrack (busy)")
+[ -z "$cmp_fintrack" ] || hdr+=$(printf ' %-42s' "fintrack $cmp_build (busy)")
+[ $baseline = 0 ] || hdr+=$(printf ' %-9s %-9s' "ratio" "cost")
+[ -z "$cmp_fintrack" ] || hdr+=$(printf ' %-9s %-9s' "A/B" "cost B/A")
+echo "$hdr"
+ratios=() costs=() abr=() abc=()
+for ((i = 0; i < repeat; i++)); do
+	line=$(printf '  %-6s' $((i + 1)))
+	[ $baseline = 0 ] || line+=$(printf ' %-38s' "$(fmt "${R_b_rx[i]}") (${R_b_lim[i]}; ${R_b_cyc[i]:-n/a} cyc)")
+	line+=$(printf ' %-42s' "$(fmt "${R_f_rx[i]}") (${R_f_lim[i]}; ${R_f_busy[i]}; ${R_f_cyc[i]} cyc)")
+	[ -z "$cmp_fintrack" ] || line+=$(printf ' %-42s' "$(fmt "${R_c_rx[i]}") (${R_c_lim[i]}; ${R_c_busy[i]}; ${R_c_cyc[i]} cyc)")
+	if [ $baseline = 1 ]; then
+		ratios+=("$(ratio "${R_f_rx[i]}" "${R_b_rx[i]}")") costs+=("$(ratio "${R_b_cyc[i]:-0}" "${R_f_cyc[i]}")")
+		line+=$(printf ' %-9s %-9s' "${ratios[-1]}" "${costs[-1]}")
+	fi
+	if [ -n "$cmp_fintrack" ]; then
+		abr+=("$(ratio "${R_f_rx[i]}" "${R_c_rx[i]}")") abc+=("$(ratio "${R_f_cyc[i]}" "${R_c_cyc[i]}")")
+		line+=$(printf ' %-9s %-9s' "${abr[-1]}" "${abc[-1]}")
+	fi
+	echo "$line"
+done
 if [ "$repeat" -gt 1 ]; then
-	echo
-	echo "================ all $repeat rounds (DUT RX from memif; limit = who set the rate) ================"
-	if [ $baseline = 1 ]; then
-		printf '  %-6s %-28s %-28s %s\n' round "testpmd io (CPU, limit)" "fintrack (CPU, limit)" ratio
-	else
-		printf '  %-6s %-28s\n' round "fintrack (CPU, limit)"
-	fi
-	for ((i = 0; i < repeat; i++)); do
-		fcol="$(fmt "${R_f_rx[i]}") (${R_f_cpu[i]}, ${R_f_lim[i]})"
-		if [ $baseline = 1 ]; then
-			bcol="$(fmt "${R_b_rx[i]}") (${R_b_cpu[i]}, ${R_b_lim[i]})"
-			printf '  %-6s %-28s %-28s %s\n' $((i + 1)) "$bcol" "$fcol" \
-				"$(awk -v f="${R_f_rx[i]}" -v b="${R_b_rx[i]}" 'BEGIN { if (b > 0) printf "%.3f", f / b }')"
-		else
-			printf '  %-6s %-28s\n' $((i + 1)) "$fcol"
-		fi
-	done
-	fmed=$(median "${R_f_rx[@]}")
-	if [ $baseline = 1 ]; then
-		bmed=$(median "${R_b_rx[@]}")
-		ratios=()
-		for ((i = 0; i < repeat; i++)); do
-			ratios+=("$(awk -v f="${R_f_rx[i]}" -v b="${R_b_rx[i]}" 'BEGIN { if (b > 0) printf "%.4f", f / b; else print 0 }')")
-		done
-		printf '  %-6s %-28s %-28s %s\n' median "$(fmt "$bmed")" "$(fmt "$fmed")" "$(median "${ratios[@]}")"
-	else
-		printf '  %-6s %-28s\n' median "$(fmt "$fmed")"
-	fi
+	line=$(printf '  %-6s' median)
+	[ $baseline = 0 ] || line+=$(printf ' %-38s' "$(fmt "$(median "${R_b_rx[@]}")") ($(median "${R_b_cyc[@]}") cyc)")
+	line+=$(printf ' %-42s' "$(fmt "$(median "${R_f_rx[@]}")") ($(median "${R_f_cyc[@]}") cyc)")
+	[ -z "$cmp_fintrack" ] || line+=$(printf ' %-42s' "$(fmt "$(median "${R_c_rx[@]}")") ($(median "${R_c_cyc[@]}") cyc)")
+	[ $baseline = 0 ] || line+=$(printf ' %-9s %-9s' "$(median "${ratios[@]}")" "$(median "${costs[@]}")")
+	[ -z "$cmp_fintrack" ] || line+=$(printf ' %-9s %-9s' "$(median "${abr[@]}")" "$(median "${abc[@]}")")
+	echo "$line"
 fi
+echo "  ratio: fintrack / testpmd io Mpps; cost: testpmd io's cycles per packet / fintrack's (both while busy)"
+[ -z "$cmp_fintrack" ] || echo "  A/B: this build's Mpps / $cmp_build's; cost B/A: this build's cycles per packet / $cmp_build's (below 1: this build is cheaper)"
 echo
 echo "================ commands ================"
 printf '%s\n' "${commands[@]}"
