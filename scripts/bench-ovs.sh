@@ -414,7 +414,8 @@ if [ -z "$trace" ]; then
 		{ cat "$tmp/tracegen.log" >&2; die "ft-tracegen failed"; }
 	cat "$tmp/tracegen.log"
 fi
-npkts=$(pcap_count "$trace") || die "cannot read $trace (net_pcap needs a classic pcap file)"
+read -r npkts maxlen < <(pcap_info "$trace" classic)
+[ -n "$maxlen" ] || die "cannot read $trace (net_pcap needs a classic pcap file)"
 tsize=$(stat -c %s "$trace")
 echo "trace: $trace, $npkts packets, $((tsize / 1048576)) MB"
 
@@ -422,22 +423,6 @@ echo "trace: $trace, $npkts packets, $((tsize / 1048576)) MB"
 # one segment each (largest frame + 128 B headroom, rounded up to 64 B).
 gen_mem=0
 if [ "$feed" = memif ]; then
-	maxlen=$("$py" - "$trace" <<'PYEOF'
-import struct, sys
-mx = 0
-with open(sys.argv[1], 'rb', buffering=1 << 22) as f:
-    m = f.read(24)[:4]
-    e = '<' if m in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
-    while True:
-        h = f.read(16)
-        if len(h) < 16:
-            break
-        incl = struct.unpack(e + 'IIII', h)[2]
-        f.seek(incl, 1)
-        mx = max(mx, incl)
-print(mx)
-PYEOF
-	) || die "cannot read $trace"
 	gen_mbufs=$((npkts + 32768))
 	gen_mbuf_size=$(((maxlen + 128 + 63) / 64 * 64))
 	[ "$gen_mbuf_size" -ge 1024 ] || gen_mbuf_size=1024

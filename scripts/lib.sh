@@ -4,7 +4,7 @@
 # Helpers the scripts share (sourced, not run). Sourcing sets PROG, the
 # script's name for messages (the name of $0 unless the script set PROG
 # first), and top, the project's top directory. The helpers that run Python
-# (pcap_count) use py (Debian's python3), which the script sets.
+# (pcap_info, pcap_count) use py (Debian's python3), which the script sets.
 #
 # The prologue:
 #   die TEXT                 "PROG: TEXT" on stderr, exit 1
@@ -35,6 +35,9 @@
 #   stop_pid PID [SECONDS]   SIGINT, then SIGTERM, then SIGKILL; returns the exit code
 #   purge_prefix PREFIX      remove a finished DPDK process's runtime directory and
 #                            hugepage files (they would keep their pages reserved)
+#   pcap_info FILE [classic] "PACKETS LARGEST": packet count and largest captured
+#                            frame of a pcap or pcapng file (classic: a classic pcap
+#                            file only; fails on anything else)
 #   pcap_count FILE          packets in a classic pcap file (fails on anything else)
 #   hp_reserve PAGES LOG     make sure PAGES 2 MB hugepages are free and hugetlbfs is
 #                            mounted, reserving more with scripts/hugepages.sh (its
@@ -175,23 +178,54 @@ purge_prefix() {
 	done
 }
 
-pcap_count() {
-	"${py:-/usr/bin/python3}" - "$1" <<'PYEOF'
+pcap_info() {
+	"${py:-/usr/bin/python3}" - "$@" <<'PYEOF'
 import struct, sys
-n = 0
-with open(sys.argv[1], 'rb', buffering=1 << 22) as f:
-    m = f.read(24)[:4]
-    if m not in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
-        sys.exit('not a classic pcap file')
-    e = '<' if m in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
-    while True:
-        h = f.read(16)
-        if len(h) < 16:
-            break
-        f.seek(struct.unpack(e + 'IIII', h)[2], 1)
-        n += 1
-print(n)
+path = sys.argv[1]
+classic_only = len(sys.argv) > 2 and sys.argv[2] == 'classic'
+n = mx = 0
+with open(path, 'rb', buffering=1 << 22) as f:
+    head = f.read(24)
+    m = head[:4]
+    if m in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
+        e = '<' if m in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+        while True:
+            h = f.read(16)
+            if len(h) < 16:
+                break
+            incl = struct.unpack(e + 'IIII', h)[2]
+            f.seek(incl, 1)
+            n += 1
+            mx = max(mx, incl)
+    elif m == b'\x0a\x0d\x0d\x0a' and not classic_only:
+        f.seek(0)
+        e = '<' if head[8:12] == b'\x4d\x3c\x2b\x1a' else '>'
+        while True:
+            h = f.read(8)
+            if len(h) < 8:
+                break
+            btype, blen = struct.unpack(e + 'II', h)
+            if blen < 12:
+                sys.exit('%s: a pcapng block of %d bytes' % (path, blen))
+            body = f.read(blen - 8)
+            if btype == 6 and len(body) >= 16:    # enhanced packet block
+                incl = struct.unpack(e + 'I', body[12:16])[0]
+            elif btype == 3 and len(body) >= 4:   # simple packet block
+                incl = struct.unpack(e + 'I', body[0:4])[0]
+            else:
+                continue
+            n += 1
+            mx = max(mx, incl)
+    else:
+        sys.exit('%s: not a %s file' % (path, 'classic pcap' if classic_only else 'pcap or pcapng'))
+print(n, mx)
 PYEOF
+}
+
+pcap_count() {
+	local n mx
+	read -r n mx < <(pcap_info "$1" classic) && [ -n "$n" ] || return 1
+	echo "$n"
 }
 
 SYS_HP=/sys/kernel/mm/hugepages/hugepages-2048kB

@@ -128,46 +128,9 @@ cleanup() {
 }
 on_exit cleanup
 
-# Small helpers in Python: pcap size, telemetry snapshots, lcore -> CPU sets.
+# Small helpers in Python: telemetry snapshots, lcore -> CPU sets.
 cat > "$tmp/helper.py" <<'EOF'
 import json, socket, struct, sys, time
-
-def pcapinfo(path):
-    """Print the packet count and the largest captured frame of a pcap/pcapng."""
-    n = mx = 0
-    with open(path, 'rb') as f:
-        head = f.read(24)
-        magic = head[:4]
-        if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
-            e = '<' if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
-            while True:
-                h = f.read(16)
-                if len(h) < 16:
-                    break
-                incl = struct.unpack(e + 'IIII', h)[2]
-                f.seek(incl, 1)
-                n += 1
-                mx = max(mx, incl)
-        elif magic == b'\x0a\x0d\x0d\x0a':
-            f.seek(0)
-            e = '<' if head[8:12] == b'\x4d\x3c\x2b\x1a' else '>'
-            while True:
-                h = f.read(8)
-                if len(h) < 8:
-                    break
-                btype, blen = struct.unpack(e + 'II', h)
-                body = f.read(blen - 8)
-                if btype == 6:        # enhanced packet block
-                    incl = struct.unpack(e + 'I', body[12:16])[0]
-                elif btype == 3:      # simple packet block
-                    incl = struct.unpack(e + 'I', body[0:4])[0]
-                else:
-                    continue
-                n += 1
-                mx = max(mx, incl)
-        else:
-            sys.exit('not a pcap or pcapng file: ' + path)
-    print(n, mx)
 
 def snap(specs):
     """epoch, then per PREFIX:PORT the ipackets and opackets from /ethdev/stats,
@@ -254,9 +217,7 @@ def cpus(lcores, side=1):
     return sorted(res)
 
 cmd = sys.argv[1]
-if cmd == 'pcapinfo':
-    pcapinfo(sys.argv[2])
-elif cmd == 'cpus':
+if cmd == 'cpus':
     print(','.join(str(c) for c in cpus(sys.argv[2])))
 elif cmd == 'nlcores':
     print(len(cpus(sys.argv[2], 0)))
@@ -324,7 +285,8 @@ else
 fi
 npkts=0 maxlen=0
 for t in "${traces[@]}"; do
-	read -r n m < <(helper pcapinfo "$t") || die "cannot read $t"
+	read -r n m < <(pcap_info "$t")
+	[ -n "$m" ] || die "cannot read $t"
 	[ "$n" -gt 0 ] || die "$t holds no packets"
 	npkts=$((npkts + n))
 	[ "$m" -le "$maxlen" ] || maxlen=$m

@@ -425,6 +425,21 @@ ft_flow_table_del_bulk(struct ft_flow_table *ft, const uint32_t *ids, uint32_t n
 	ft_flow_table_reclaim(ft);
 }
 
+/*
+ * Start the hot-line cache miss of every flow a bulk lookup found, so that
+ * they overlap (the lookup did its own). A packet needs only the hot line;
+ * the cold one is rare.
+ */
+static inline void
+prefetch_hot(const struct ft_flow_table *ft, const int32_t *ids, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] >= 0)
+			rte_prefetch0(&ft->flows[ids[i]]);
+}
+
 void
 ft_flow_table_lookup_bulk(const struct ft_flow_table *ft, const struct ft_pkt *pkts,
 		const uint8_t *status, uint32_t n, int32_t *ids)
@@ -467,13 +482,7 @@ ft_flow_table_lookup_bulk(const struct ft_flow_table *ft, const struct ft_pkt *p
 		for (i = 0; i < n6; i++)
 			ids[i6[i]] = pos[i] < 0 ? pos[i] : pos[i] + (int32_t)ft->max_v4;
 	}
-	/*
-	 * Start every flow's cache miss now, so that they overlap (the lookups did
-	 * theirs). A packet needs only the hot line; the cold one is rare.
-	 */
-	for (i = 0; i < n; i++)
-		if (ids[i] >= 0)
-			rte_prefetch0(&ft->flows[ids[i]]);
+	prefetch_hot(ft, ids, n);
 }
 
 void
@@ -485,9 +494,7 @@ ft_flow_table_lookup_bulk4(const struct ft_flow_table *ft, const struct ft_key4 
 	if (rte_hash_lookup_with_hash_bulk(ft->h4, (const void **)keys, sigs, n, ids) != 0)
 		for (i = 0; i < n; i++)
 			ids[i] = -ENOENT;
-	for (i = 0; i < n; i++)
-		if (ids[i] >= 0)
-			rte_prefetch0(&ft->flows[ids[i]]);
+	prefetch_hot(ft, ids, n);
 }
 
 int
