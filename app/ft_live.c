@@ -553,9 +553,6 @@ worker_event(void *arg, const struct ft_event *ev)
 	struct ft_worker *w = arg;
 	struct ft_event copy = *ev;
 
-	/* Without --events only the flow ends travel (for the IPFIX export). */
-	if (ev->type == FT_EVENT_STATE && !w->state_events)
-		return;
 	if (rte_ring_enqueue_elem(w->event_ring, &copy, sizeof(copy)) != 0)
 		w->events_dropped++;
 }
@@ -597,7 +594,6 @@ workers_create(struct ft_live *live)
 		if (w->steer_ring == NULL || w->steer_ring_m == NULL || w->scratch == NULL)
 			return w->scratch == NULL ? -ENOMEM : -rte_errno;
 		if (cfg->events != NULL || cfg->ipfix_port != 0) {
-			w->state_events = cfg->events != NULL;
 			snprintf(name, sizeof(name), "ft_events_%u", lcore);
 			w->event_ring = rte_ring_create_elem(name, sizeof(struct ft_event),
 					EVENT_RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -605,6 +601,8 @@ workers_create(struct ft_live *live)
 				return -rte_errno;
 			ec.on_event = worker_event;
 			ec.event_arg = w;
+			/* Without --events only the flow ends travel (for the IPFIX export). */
+			ec.state_events = cfg->events != NULL;
 		}
 		snprintf(name, sizeof(name), "ftw%u", lcore);
 		ec.name = name;

@@ -66,7 +66,6 @@ struct ft_worker {
 	struct ft_steered (*steer_out)[FT_MAX_BURST];  /**< Outgoing bursts, one per worker. */
 	struct rte_mbuf *(*steer_out_m)[FT_MAX_BURST]; /**< The same for steer_ring_m. */
 	struct rte_ring *event_ring;	/**< Events for the control lcore (NULL: no events). */
-	uint8_t state_events;		/**< State events go on the ring too, not flow ends only. */
 	uint64_t steered_out;		/**< Packets handed to another worker. */
 	uint64_t steer_dropped;		/**< Packets lost because a steering ring was full. */
 	uint64_t malformed_dropped;	/**< Malformed packets dropped (--malformed drop). */

@@ -522,6 +522,8 @@ ft_replay_run(const struct ft_app_cfg *cfg)
 		out.events = events;
 		ec.on_event = replay_event;
 		ec.event_arg = &out;
+		/* Without --events the IPFIX export takes the flow ends only. */
+		ec.state_events = events != NULL;
 	}
 	e = ft_engine_create(&ec);
 	if (e == NULL) {

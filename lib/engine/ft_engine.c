@@ -45,6 +45,7 @@ ft_engine_conf_init(struct ft_engine_conf *conf)
 	conf->evict = 1;
 	conf->pickup = 1;
 	conf->fast_path = 1;
+	conf->state_events = 1;
 	ft_pkt_conf_init(&conf->pkt);
 	conf->max_contexts = 1u << 16;
 }

@@ -200,6 +200,12 @@ struct ft_engine_conf {
 	uint32_t max_contexts;	      /**< Capacity of the engine's own context map. */
 	ft_engine_event_fn *on_event; /**< Event callback, or NULL. */
 	void *event_arg;	      /**< Argument of on_event. */
+	/**
+	 * Deliver FT_EVENT_STATE to on_event (1, the default). With 0 only the
+	 * flow ends are delivered (what a flow-record export needs), and the
+	 * state events are not built at all.
+	 */
+	uint8_t state_events;
 };
 
 /** Engine statistics. Written by the owning lcore only. */

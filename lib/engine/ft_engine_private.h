@@ -116,7 +116,7 @@ ft_eng_set_state(struct ft_engine *e, uint32_t id, unsigned int role, unsigned i
 	else if (to == FT_TCP_CLOSED)
 		e->cold[id].last_state[role] = (uint8_t)from;
 	f->dl[role] = e->now_tick + e->tmo[to];
-	if (e->conf.on_event != NULL)
+	if (e->conf.on_event != NULL && e->conf.state_events)
 		ft_eng_emit_state(e, id, role, from, to, ev);
 }
 

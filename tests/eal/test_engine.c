@@ -868,6 +868,58 @@ test_pickup_off(void **state)
 }
 
 static void
+ends_only(struct ft_engine_conf *conf)
+{
+	conf->state_events = 0;
+}
+
+/* One connection from SYN to the end of TIME_WAIT. */
+static void
+close_one(struct conn *k, uint16_t cport)
+{
+	conn_init(k, cport);
+	handshake(k);
+	C(k, A, 100);
+	C(k, F | A, 0);
+	S(k, F | A, 0);
+	C(k, A, 0);
+	assert_states(k, TIME_WAIT, CLOSED);
+	advance(60.1);
+	assert_int_equal(st(k, CL), -1);
+}
+
+/* state_events 0: the callback sees the flow ends only; states and counters move as before. */
+static void
+test_ends_only_events(void **state)
+{
+	struct conn k;
+	uint64_t transitions;
+	unsigned int i, nstate = 0;
+
+	(void)state;
+	close_one(&k, 40040);
+	for (i = 0; i < nev; i++)
+		nstate += evs[i].type == FT_EVENT_STATE;
+	transitions = ft_engine_stats(eng)->cnt[FT_CNT_TRANSITIONS];
+	assert_true(nstate >= 8);
+	assert_int_equal(nstate, transitions);
+
+	ft_engine_free(eng);
+	eng = engine_new(1024, ends_only);
+	assert_non_null(eng);
+	nev = 0;
+	close_one(&k, 40041);
+	assert_int_equal(nev, 1);
+	assert_int_equal(evs[0].type, FT_EVENT_END);
+	assert_int_equal(evs[0].how, FT_END_FIN);
+	assert_int_equal(evs[0].client.port, 40041);
+	assert_int_equal(evs[0].pkts[0], 5);
+	assert_int_equal(evs[0].pkts[1], 2);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_TRANSITIONS], transitions);
+	check_gauges();
+}
+
+static void
 short_timeouts(struct ft_engine_conf *conf)
 {
 	conf->timeout_ms[FT_TCP_FIN_WAIT2] = 3000;
@@ -1338,6 +1390,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_set_timeouts_new_deadlines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_time_in_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mem_estimate_bounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ends_only_events, setup, teardown),
 	};
 	int ret;
 

@@ -172,4 +172,16 @@ forced=$(grep -c " 0x04\$" "$work/nf2.txt")
 [ "$(wc -l <"$work/nf2.txt")" -eq $((ends2 + tracked)) ] ||
 	fail "$(wc -l <"$work/nf2.txt") records, expected $ends2 ends + $tracked forced"
 echo "ok: without --drain, $ends2 ended flows and $tracked forced ends (0x04)"
+
+# Without --events the engine builds no state events: the records must not change.
+collect bare
+"$FINTRACK" "${eal[@]}" -- --pcap "$work/t.pcap" --drain --quiet \
+	--ipfix-port "$port" --ipfix-enterprise "$pen" || fail "fintrack exited $?"
+sleep 0.5
+stop "$tdpid"
+stop "$nfpid"
+nfdump_records "$work/bare" >"$work/nf3.txt"
+diff "$work/nf.txt" "$work/nf3.txt" >"$work/diff3" ||
+	{ head -20 "$work/diff3"; fail "without --events the records differ from those with it"; }
+echo "ok: without --events, the same $(wc -l <"$work/nf3.txt") records"
 echo "PASS: IPFIX export"
