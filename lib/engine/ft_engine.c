@@ -364,7 +364,12 @@ flow_miss(struct ft_engine *e, int32_t id, const struct ft_pkt *p, uint32_t len)
 			return;
 		}
 		id = ret;
-		e->batch_inserts++;
+		/* Packets later in the batch with this key find the flow here. */
+		if (e->batch_adds < FT_ENG_BATCH_ADDS) {
+			e->batch_add_pkt[e->batch_adds] = p;
+			e->batch_add_id[e->batch_adds] = id;
+		}
+		e->batch_adds++;
 	}
 	flow_track(e);
 	if (fl & FT_TH_SYN) {
@@ -408,6 +413,32 @@ flow_miss(struct ft_engine *e, int32_t id, const struct ft_pkt *p, uint32_t len)
 	ft_eng_flow_packet(e, id, p, len);
 }
 
+/*
+ * The flow of a packet whose bulk lookup answer may be stale: after an
+ * eviction (the table lost a key), or, for a key the lookup did not find,
+ * after flows were added earlier in the batch. The adds are compared with
+ * while they are few (no key leaves the table before the batch's flush but
+ * by eviction); past that, or after an eviction, the table is asked.
+ */
+static __rte_noinline int32_t
+batch_rematch(const struct ft_engine *e, const struct ft_pkt *p)
+{
+	uint32_t j;
+
+	if (e->dirty || e->batch_adds > FT_ENG_BATCH_ADDS)
+		return ft_flow_table_lookup(e->table, p);
+	for (j = 0; j < e->batch_adds; j++) {
+		const struct ft_pkt *q = e->batch_add_pkt[j];
+
+		if (q->is_v6 != p->is_v6)
+			continue;
+		if (p->is_v6 ? memcmp(&q->key.v6, &p->key.v6, sizeof(p->key.v6)) == 0 :
+			       memcmp(&q->key.v4, &p->key.v4, sizeof(p->key.v4)) == 0)
+			return e->batch_add_id[j];
+	}
+	return -ENOENT;
+}
+
 /* ---------------------------------------------------------------------------
  * The batch loop
  */
@@ -428,6 +459,7 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *c
 	const unsigned int fast_want = e->conf.fast_path ? FT_ENG_FAST_WANT : FT_ENG_FAST_NEVER;
 	const struct ft_key4 *k4[FT_ENGINE_BATCH];
 	uint32_t sig4[FT_ENGINE_BATCH];
+
 	/* Every packet IPv4 TCP, parsed here: the lookup takes k4 and sig4. */
 	int plain = pre == NULL;
 	uint32_t i;
@@ -479,16 +511,16 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *c
 #endif
 
 	e->dirty = 0;
-	e->batch_inserts = 0;
+	e->batch_adds = 0;
 	e->est_deadline = e->now_tick + e->tmo[FT_TCP_ESTABLISHED];
 	for (i = 0; i < n; i++) {
 		int32_t id = ids[i];
 
 		if (st[i] != FT_PKT_TCP)
 			continue;
-		/* An eviction or an insert earlier in this batch may have changed the answer. */
-		if (e->dirty || (id < 0 && e->batch_inserts != 0))
-			id = ft_flow_table_lookup(e->table, &pkts[i]);
+		/* An eviction or an add earlier in this batch may have changed the answer. */
+		if (e->dirty || (id < 0 && e->batch_adds != 0))
+			id = batch_rematch(e, &pkts[i]);
 		if (id >= 0 && (e->flows[id].flags & FT_FLOW_F_LIVE)) {
 			struct ft_flow *f = &e->flows[id];
 

@@ -43,21 +43,35 @@
  * only; other threads read stats (possibly a little stale) and, as
  * registered readers of the table, flow slots.
  */
+/*
+ * Flows added earlier in a batch that a packet the bulk lookup missed is
+ * compared with; past this many (a burst of new connections), a lookup in
+ * the table is cheaper.
+ */
+#define FT_ENG_BATCH_ADDS 8
+
 struct ft_engine {
 	struct ft_engine_conf conf;
 	struct ft_flow_table *table;
 	struct ft_flow *flows;	   /* The table's hot slots. */
 	struct ft_flow_cold *cold; /* The table's cold slots. */
 	struct ft_twheel *wheel;
-	uint64_t tick_ns;		     /* Nanoseconds per wheel tick. */
-	uint32_t tmo[FT_TCP_STATE_MAX];	     /* Timeouts in ticks. */
-	uint32_t hold_ticks;		     /* RST hold in ticks. */
-	uint64_t now_ns;		     /* Time of the current call. */
-	uint32_t now_tick;		     /* now_ns in ticks (wrapping). */
-	uint32_t est_deadline;		     /* now_tick + the ESTABLISHED timeout. */
-	uint8_t clock_set;		     /* now_ns has been set once. */
-	uint8_t dirty;			     /* Ids of this batch may be stale. */
-	uint32_t batch_inserts;		     /* Flows added during this batch. */
+	uint64_t tick_ns;		/* Nanoseconds per wheel tick. */
+	uint32_t tmo[FT_TCP_STATE_MAX]; /* Timeouts in ticks. */
+	uint32_t hold_ticks;		/* RST hold in ticks. */
+	uint64_t now_ns;		/* Time of the current call. */
+	uint32_t now_tick;		/* now_ns in ticks (wrapping). */
+	uint32_t est_deadline;		/* now_tick + the ESTABLISHED timeout. */
+	uint8_t clock_set;		/* now_ns has been set once. */
+	uint8_t dirty;			/* Ids of this batch may be stale. */
+	/*
+	 * Flows added during this batch; the packets that added the first
+	 * FT_ENG_BATCH_ADDS of them (pointers into the batch's parse, valid
+	 * during the batch only) and their ids.
+	 */
+	uint32_t batch_adds;
+	const struct ft_pkt *batch_add_pkt[FT_ENG_BATCH_ADDS];
+	int32_t batch_add_id[FT_ENG_BATCH_ADDS];
 	uint32_t *expired;		     /* Scratch for wheel expiries. */
 	uint8_t *scratch;		     /* Linearised multi-segment headers. */
 	struct ft_ctx_map *ctx;		     /* Tenant contexts (conf.ctx_map or own_ctx). */

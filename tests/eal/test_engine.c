@@ -1307,46 +1307,79 @@ test_counters_carry(void **state)
 	assert_int_equal(end->bytes[0], (2 + 70000 + 2) * 54 + 4);
 }
 
-static void
-test_many_flows_one_burst(void **state)
+/* A frame of connection k into buf, as raw() would send it; returns its length. */
+static uint32_t
+frame(const struct conn *k, int from_client, uint8_t flags, uint32_t seq, uint32_t ack,
+		uint8_t *buf)
 {
-	struct conn k[40];
+	struct ft_test_seg s;
+
+	memset(&s, 0, sizeof(s));
+	s.v6 = k->v6;
+	s.src4 = from_client ? k->c : k->s;
+	s.dst4 = from_client ? k->s : k->c;
+	if (k->v6) {
+		s.src6[0] = s.dst6[0] = 0x20;
+		s.src6[1] = s.dst6[1] = 0x01;
+		s.src6[15] = from_client ? 1 : 2;
+		s.dst6[15] = from_client ? 2 : 1;
+	}
+	s.sport = from_client ? k->cp : k->sp;
+	s.dport = from_client ? k->sp : k->cp;
+	s.flags = flags;
+	s.seq = seq;
+	s.ack = ack;
+	s.win = 1000;
+	s.wscale = -1;
+	return (uint32_t)ft_test_build(&s, buf);
+}
+
+/*
+ * The SYN, then the SYN-ACK, of n new flows in one burst: each SYN-ACK must find
+ * the flow its SYN added earlier in the batch (compared with the batch's adds
+ * while they are few, looked up in the table past that). Every third flow is
+ * IPv6 with the same ports as an IPv4 one: a key of the other family never
+ * matches.
+ */
+static void
+syn_synack_burst(unsigned int n)
+{
+	struct conn k[20];
 	uint8_t bufs[40][FT_TEST_FRAME_MAX];
 	const uint8_t *d[40];
 	uint32_t len[40];
 	unsigned int i;
 
-	(void)state;
-	/* SYN and SYN-ACK of the same new flows in one burst: the second finds the first. */
-	for (i = 0; i < 20; i++) {
-		struct ft_test_seg s;
-
-		conn_init(&k[i], (uint16_t)(42000 + i));
-		memset(&s, 0, sizeof(s));
-		s.src4 = k[i].c;
-		s.dst4 = k[i].s;
-		s.sport = k[i].cp;
-		s.dport = 80;
-		s.flags = SY;
-		s.seq = k[i].cseq;
-		s.wscale = -1;
-		len[2 * i] = (uint32_t)ft_test_build(&s, bufs[2 * i]);
-		s.src4 = k[i].s;
-		s.dst4 = k[i].c;
-		s.sport = 80;
-		s.dport = k[i].cp;
-		s.flags = SY | A;
-		s.seq = k[i].sseq;
-		s.ack = k[i].cseq + 1;
-		len[2 * i + 1] = (uint32_t)ft_test_build(&s, bufs[2 * i + 1]);
+	assert_true(n <= 20);
+	for (i = 0; i < n; i++) {
+		conn_init(&k[i], (uint16_t)(42000 + i / 3));
+		k[i].v6 = i % 3 == 2;
+		k[i].sp = (uint16_t)(80 + i % 3);
+		len[2 * i] = frame(&k[i], 1, SY, k[i].cseq, 0, bufs[2 * i]);
+		len[2 * i + 1] = frame(&k[i], 0, SY | A, k[i].sseq, k[i].cseq + 1, bufs[2 * i + 1]);
 		d[2 * i] = bufs[2 * i];
 		d[2 * i + 1] = bufs[2 * i + 1];
 	}
-	ft_engine_process_spans(eng, d, len, NULL, 40, now);
-	for (i = 0; i < 20; i++)
+	ft_engine_process_spans(eng, d, len, NULL, 2 * n, now);
+	for (i = 0; i < n; i++)
 		assert_states(&k[i], ESTABLISHED, SYN_RECV);
-	assert_int_equal(ft_engine_stats(eng)->flows, 20);
+	assert_int_equal(ft_engine_stats(eng)->flows, n);
+	assert_int_equal(ft_engine_stats(eng)->cnt[FT_CNT_FLOWS_CREATED], n);
 	check_gauges();
+}
+
+static void
+test_few_flows_one_burst(void **state)
+{
+	(void)state;
+	syn_synack_burst(6);
+}
+
+static void
+test_many_flows_one_burst(void **state)
+{
+	(void)state;
+	syn_synack_burst(20);
 }
 
 int
@@ -1384,6 +1417,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_syn_flood_keeps_established, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fin_flood_moves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters_carry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_few_flows_one_burst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_flows_one_burst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_ipv6_table_counted_apart, setup,
 				teardown),
