@@ -15,7 +15,9 @@
  *     key with the other direction and the same TCP fields;
  *   - the frame as a capture cut by a snap length (ft_pkt_parse_cut) reads
  *     nothing past what was captured and agrees with ft_pkt_parse when
- *     nothing was cut.
+ *     nothing was cut;
+ *   - a frame the inline parse of plain IPv4 takes (ft_pkt_parse_plain4)
+ *     parses to the same fields through the general parse (ft_pkt_parse_other).
  */
 
 #include <stdint.h>
@@ -24,6 +26,7 @@
 #include <string.h>
 
 #include "ft_pkt.h"
+#include "ft_pkt_plain.h"
 
 #define ETH_HDR_LEN  14
 #define VLAN_TAG_LEN 4
@@ -297,6 +300,33 @@ check_cut(const uint8_t *data, size_t size)
 	}
 }
 
+/* The inline parse of plain IPv4 and the general parse agree on every frame the first takes. */
+static void
+check_plain(const uint8_t *data, size_t size)
+{
+	uint8_t *buf = malloc(size != 0 ? size : 1);
+	struct ft_pkt a, b;
+
+	if (buf == NULL)
+		abort();
+	memcpy(buf, data, size);
+	memset(&a, FILL, sizeof(a));
+	memset(&b, FILL, sizeof(b));
+	if (ft_pkt_parse_plain4(buf, (uint32_t)size, (uint32_t)size, &a)) {
+		CHECK(ft_pkt_parse_other(conf_get(), buf, (uint32_t)size, (uint32_t)size, &b) ==
+						FT_PKT_TCP,
+				data, size);
+		CHECK(memcmp(&a.key.v4, &b.key.v4, sizeof(a.key.v4)) == 0, data, size);
+		CHECK(a.seq == b.seq && a.ack == b.ack && a.win == b.win && a.flags == b.flags,
+				data, size);
+		CHECK(a.payload_len == b.payload_len && a.dir == b.dir, data, size);
+		CHECK(a.wscale == b.wscale && a.has_ts == b.has_ts && a.tsval == b.tsval, data,
+				size);
+		CHECK(a.is_v6 == b.is_v6 && a.vlans == b.vlans && a.tun_n == b.tun_n, data, size);
+	}
+	free(buf);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -315,5 +345,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (st == FT_PKT_TCP)
 		check_tcp(data, size, &pkt);
 	check_cut(data, size);
+	check_plain(data, size);
 	return 0;
 }

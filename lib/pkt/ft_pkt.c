@@ -118,7 +118,8 @@ parse_tcp_options(const uint8_t *opt, uint32_t len, int cut, struct ft_pkt *pkt)
 		if (i + olen > len)
 			return cut ? FT_PKT_TCP : FT_PKT_ERR_TCP_OPT;
 		if (kind == 3 && olen == 3)
-			pkt->wscale = opt[i + 2] > 14 ? 14 : opt[i + 2];
+			pkt->wscale = opt[i + 2] > FT_PKT_WSCALE_MAX ? FT_PKT_WSCALE_MAX :
+								       opt[i + 2];
 		else if (kind == 8 && olen == 10) {
 			pkt->has_ts = 1;
 			pkt->tsval = ft_pkt_rd32(opt + i + 2);
@@ -157,8 +158,11 @@ parse_tcp(const uint8_t *l4, uint32_t l4_cap, uint32_t l4_len, struct ft_pkt *pk
 	ft_pkt_fill_tcp(l4, l4_len, doff, flags, pkt);
 	if (doff == TCP_HDR_MIN)
 		return FT_PKT_TCP;
-	/* The usual 12 bytes of timestamp option (NOP, NOP, TS), as the one-pass parse reads them. */
-	if (ft_pkt_ts_only(l4, doff, pkt))
+	/*
+	 * The usual 12 bytes of timestamp option (NOP, NOP, TS), and the options of
+	 * a Linux SYN, as the one-pass parse reads them.
+	 */
+	if (ft_pkt_ts_only(l4, doff, pkt) || ft_pkt_syn_opts(l4, doff, pkt))
 		return FT_PKT_TCP;
 	return parse_tcp_options(l4 + TCP_HDR_MIN, doff - TCP_HDR_MIN, 0, pkt);
 }

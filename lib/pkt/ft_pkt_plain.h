@@ -9,7 +9,8 @@
  * @file
  * The parse of the frame nearly every packet is, inline for the engine's batch
  * loop: untagged IPv4, a 20-byte IP header, not a fragment, TCP with sensible
- * flags and either no options or exactly NOP, NOP, timestamp. Anything else
+ * flags and either no options, exactly NOP, NOP, timestamp, or the options of
+ * a Linux SYN (MSS, SACK permitted, timestamp, NOP, window scale). Anything else
  * goes to ft_pkt_parse_conf(), which gives the same fields for these frames
  * and names the error of a malformed one. The helpers are lib/pkt's own.
  */
@@ -26,6 +27,10 @@
 #define FT_PKT_IPPROTO_TCP 6
 /** Data offset of a TCP header carrying NOP, NOP and a timestamp option. */
 #define FT_PKT_TCP_TS_DOFF (FT_PKT_TCP_MIN + 12)
+/** Data offset of a TCP header carrying a Linux SYN's options. */
+#define FT_PKT_TCP_SYN_DOFF (FT_PKT_TCP_MIN + 20)
+/** Largest window-scale shift (RFC 7323); a larger one is used as this. */
+#define FT_PKT_WSCALE_MAX 14
 
 static inline uint16_t
 ft_pkt_rd16(const uint8_t *p)
@@ -89,6 +94,25 @@ ft_pkt_ts_only(const uint8_t *th, uint32_t doff, struct ft_pkt *pkt)
 }
 
 /*
+ * Options laid out as Linux lays out those of its SYN and SYN-ACK segments:
+ * MSS (4 bytes), SACK permitted (2), timestamp (10), NOP, window scale (3).
+ * Read the timestamp and the window scale (the MSS is not kept), say so.
+ */
+static inline int
+ft_pkt_syn_opts(const uint8_t *th, uint32_t doff, struct ft_pkt *pkt)
+{
+	const uint8_t *o = th + FT_PKT_TCP_MIN;
+
+	if (doff != FT_PKT_TCP_SYN_DOFF || ft_pkt_rd16(o) != 0x0204 ||
+			ft_pkt_rd32(o + 4) != 0x0402080a || ft_pkt_rd32(o + 16) >> 8 != 0x010303)
+		return 0;
+	pkt->has_ts = 1;
+	pkt->tsval = ft_pkt_rd32(o + 8);
+	pkt->wscale = o[19] > FT_PKT_WSCALE_MAX ? FT_PKT_WSCALE_MAX : o[19];
+	return 1;
+}
+
+/*
  * Order the two endpoints so that both directions give the same key: endpoint
  * a is the smaller (address, port) pair, compared as big-endian numbers.
  */
@@ -147,7 +171,8 @@ ft_pkt_parse_plain4(const uint8_t *d, uint32_t cap, uint32_t len, struct ft_pkt 
 			!ft_pkt_tcp_flags_ok(flags))
 		return 0;
 	ft_pkt_fill_tcp(th, tot - FT_PKT_IPV4_MIN, doff, flags, pkt);
-	if (doff != FT_PKT_TCP_MIN && !ft_pkt_ts_only(th, doff, pkt))
+	if (doff != FT_PKT_TCP_MIN && !ft_pkt_ts_only(th, doff, pkt) &&
+			!ft_pkt_syn_opts(th, doff, pkt))
 		return 0;
 	pkt->vlans = 0;
 	pkt->tun_n = 0;

@@ -568,6 +568,35 @@ test_tcp_options(void **state)
 	assert_int_equal(p.wscale, 2);
 	assert_int_equal(p.has_ts, 0);
 
+	/* A Linux SYN's options (read without the walk) with a shift above 14. */
+	spec_init(&s, 0);
+	s.flags = FT_TH_SYN;
+	spec_add_syn_opts(&s, 0x0badcafe);
+	s.opt[19] = 15;
+	assert_status(parse_spec(&s, &p), FT_PKT_TCP);
+	assert_int_equal(p.wscale, 14);
+	assert_int_equal(p.has_ts, 1);
+	assert_int_equal(p.tsval, 0x0badcafe);
+
+	/* The same 20 bytes but NOP, NOP for SACK permitted: the walk gives the same fields. */
+	s.opt[4] = 1;
+	s.opt[5] = 1;
+	s.opt[19] = 9;
+	assert_status(parse_spec(&s, &p), FT_PKT_TCP);
+	assert_int_equal(p.wscale, 9);
+	assert_int_equal(p.has_ts, 1);
+	assert_int_equal(p.tsval, 0x0badcafe);
+
+	/* Window scale last but with a length of 2: not a window scale at all. */
+	spec_init(&s, 0);
+	s.flags = FT_TH_SYN;
+	spec_add_syn_opts(&s, 1);
+	s.opt[17] = 3;
+	s.opt[18] = 2;
+	s.opt[19] = 0;
+	assert_status(parse_spec(&s, &p), FT_PKT_TCP);
+	assert_int_equal(p.wscale, FT_PKT_NO_WSCALE);
+
 	/* All 40 option bytes (doff 15). */
 	spec_init(&s, 0);
 	spec_add_syn_opts(&s, 0x12345678);
