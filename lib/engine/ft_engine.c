@@ -459,7 +459,6 @@ process_batch(struct ft_engine *e, const uint8_t *const *data, const uint32_t *c
 	const unsigned int fast_want = e->conf.fast_path ? FT_ENG_FAST_WANT : FT_ENG_FAST_NEVER;
 	const struct ft_key4 *k4[FT_ENGINE_BATCH];
 	uint32_t sig4[FT_ENGINE_BATCH];
-
 	/* Every packet IPv4 TCP, parsed here: the lookup takes k4 and sig4. */
 	int plain = pre == NULL;
 	uint32_t i;

@@ -35,6 +35,12 @@
 #define FT_ENG_WSCALE_UNKNOWN_SHIFT 14
 /* struct ft_flow_cold.timeout_state before any timeout. */
 #define FT_ENG_TIMEOUT_NONE 0xff
+/*
+ * Flows added earlier in a batch that a packet the bulk lookup missed is
+ * compared with; past this many (a burst of new connections), a lookup in
+ * the table is cheaper.
+ */
+#define FT_ENG_BATCH_ADDS 8
 
 #define FLAG(bit, role) FT_FLOW_F_ROLE(bit, role)
 
@@ -43,13 +49,6 @@
  * only; other threads read stats (possibly a little stale) and, as
  * registered readers of the table, flow slots.
  */
-/*
- * Flows added earlier in a batch that a packet the bulk lookup missed is
- * compared with; past this many (a burst of new connections), a lookup in
- * the table is cheaper.
- */
-#define FT_ENG_BATCH_ADDS 8
-
 struct ft_engine {
 	struct ft_engine_conf conf;
 	struct ft_flow_table *table;
