@@ -101,14 +101,12 @@ teardown(void **state)
 	return 0;
 }
 
-/* Send one segment with explicit numbers. */
-static void
-raw(const struct conn *k, int from_client, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
+/* The frame of one segment of k with explicit numbers, into buf; returns its length. */
+static uint32_t
+frame(const struct conn *k, int from_client, uint8_t flags, uint32_t seq, uint32_t ack,
+		uint32_t len, uint8_t *buf)
 {
 	struct ft_test_seg s;
-	uint8_t buf[FT_TEST_FRAME_MAX];
-	const uint8_t *data = buf;
-	uint32_t flen;
 
 	memset(&s, 0, sizeof(s));
 	s.v6 = k->v6;
@@ -130,7 +128,17 @@ raw(const struct conn *k, int from_client, uint8_t flags, uint32_t seq, uint32_t
 	s.payload = len;
 	s.wscale = (flags & FT_TH_SYN) ? 7 : -1;
 	s.tsval = from_client ? k->ctsval : k->stsval;
-	flen = (uint32_t)ft_test_build(&s, buf);
+	return (uint32_t)ft_test_build(&s, buf);
+}
+
+/* Send one segment with explicit numbers. */
+static void
+raw(const struct conn *k, int from_client, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
+{
+	uint8_t buf[FT_TEST_FRAME_MAX];
+	const uint8_t *data = buf;
+	uint32_t flen = frame(k, from_client, flags, seq, ack, len, buf);
+
 	ft_engine_process_spans(eng, &data, &flen, NULL, 1, now);
 }
 
@@ -1307,33 +1315,6 @@ test_counters_carry(void **state)
 	assert_int_equal(end->bytes[0], (2 + 70000 + 2) * 54 + 4);
 }
 
-/* A frame of connection k into buf, as raw() would send it; returns its length. */
-static uint32_t
-frame(const struct conn *k, int from_client, uint8_t flags, uint32_t seq, uint32_t ack,
-		uint8_t *buf)
-{
-	struct ft_test_seg s;
-
-	memset(&s, 0, sizeof(s));
-	s.v6 = k->v6;
-	s.src4 = from_client ? k->c : k->s;
-	s.dst4 = from_client ? k->s : k->c;
-	if (k->v6) {
-		s.src6[0] = s.dst6[0] = 0x20;
-		s.src6[1] = s.dst6[1] = 0x01;
-		s.src6[15] = from_client ? 1 : 2;
-		s.dst6[15] = from_client ? 2 : 1;
-	}
-	s.sport = from_client ? k->cp : k->sp;
-	s.dport = from_client ? k->sp : k->cp;
-	s.flags = flags;
-	s.seq = seq;
-	s.ack = ack;
-	s.win = 1000;
-	s.wscale = -1;
-	return (uint32_t)ft_test_build(&s, buf);
-}
-
 /*
  * The SYN, then the SYN-ACK, of n new flows in one burst: each SYN-ACK must find
  * the flow its SYN added earlier in the batch (compared with the batch's adds
@@ -1355,8 +1336,9 @@ syn_synack_burst(unsigned int n)
 		conn_init(&k[i], (uint16_t)(42000 + i / 3));
 		k[i].v6 = i % 3 == 2;
 		k[i].sp = (uint16_t)(80 + i % 3);
-		len[2 * i] = frame(&k[i], 1, SY, k[i].cseq, 0, bufs[2 * i]);
-		len[2 * i + 1] = frame(&k[i], 0, SY | A, k[i].sseq, k[i].cseq + 1, bufs[2 * i + 1]);
+		len[2 * i] = frame(&k[i], 1, SY, k[i].cseq, 0, 0, bufs[2 * i]);
+		len[2 * i + 1] = frame(&k[i], 0, SY | A, k[i].sseq, k[i].cseq + 1, 0,
+				bufs[2 * i + 1]);
 		d[2 * i] = bufs[2 * i];
 		d[2 * i + 1] = bufs[2 * i + 1];
 	}
