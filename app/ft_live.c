@@ -790,10 +790,13 @@ owner_of(const struct ft_pkt *p, uint8_t status, unsigned int nworkers, unsigned
 	return (unsigned int)(((uint64_t)h * nworkers) >> 32);
 }
 
-/* Hand n packets to worker o's ring (ring of mbufs: esize 0); free and count what does not fit. */
+/*
+ * Hand n packets to another worker's ring r: objs holds struct ft_steered of
+ * esize bytes each, or, with esize 0, bare mbuf pointers. Free and count
+ * what does not fit.
+ */
 static void
-steer_send(struct ft_worker *w, struct rte_ring *r, void *objs, unsigned int esize,
-		struct rte_mbuf **mbufs, unsigned int n)
+steer_send(struct ft_worker *w, struct rte_ring *r, void *objs, unsigned int esize, unsigned int n)
 {
 	unsigned int sent, k;
 
@@ -805,7 +808,8 @@ steer_send(struct ft_worker *w, struct rte_ring *r, void *objs, unsigned int esi
 	if (sent < n) {
 		w->steer_dropped += n - sent;
 		for (k = sent; k < n; k++)
-			rte_pktmbuf_free(esize != 0 ? ((struct ft_steered *)objs)[k].m : mbufs[k]);
+			rte_pktmbuf_free(esize != 0 ? ((struct ft_steered *)objs)[k].m :
+						      ((struct rte_mbuf **)objs)[k]);
 	}
 }
 
@@ -847,9 +851,8 @@ steer(struct ft_live *live, struct ft_worker *w, struct rte_mbuf **pkts, struct 
 		out[o][nout[o]++].status = status;
 	}
 	for (o = 0; o < live->nworkers; o++) {
-		steer_send(w, live->workers[o]->steer_ring_m, out_m[o], 0, out_m[o], nout_m[o]);
-		steer_send(w, live->workers[o]->steer_ring, out[o], sizeof(out[o][0]), NULL,
-				nout[o]);
+		steer_send(w, live->workers[o]->steer_ring_m, out_m[o], 0, nout_m[o]);
+		steer_send(w, live->workers[o]->steer_ring, out[o], sizeof(out[o][0]), nout[o]);
 	}
 	return keep;
 }
