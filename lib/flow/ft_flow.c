@@ -425,6 +425,18 @@ ft_flow_table_del_bulk(struct ft_flow_table *ft, const uint32_t *ids, uint32_t n
 	ft_flow_table_reclaim(ft);
 }
 
+/* Bulk lookup of n IPv4 keys with their hashes: positions, or -ENOENT for all on an error. */
+static inline void
+lookup4(const struct ft_flow_table *ft, const void **keys, hash_sig_t *sigs, uint32_t n,
+		int32_t *pos)
+{
+	uint32_t i;
+
+	if (rte_hash_lookup_with_hash_bulk(ft->h4, keys, sigs, n, pos) != 0)
+		for (i = 0; i < n; i++)
+			pos[i] = -ENOENT;
+}
+
 /*
  * Start the hot-line cache miss of every flow a bulk lookup found, so that
  * they overlap (the lookup did its own). A packet needs only the hot line;
@@ -465,13 +477,9 @@ ft_flow_table_lookup_bulk(const struct ft_flow_table *ft, const struct ft_pkt *p
 	}
 	if (likely(n4 == n)) {
 		/* The common burst, IPv4 TCP only: the positions are the ids, in order. */
-		if (rte_hash_lookup_with_hash_bulk(ft->h4, k4, sig4, n4, ids) != 0)
-			for (i = 0; i < n4; i++)
-				ids[i] = -ENOENT;
+		lookup4(ft, k4, sig4, n4, ids);
 	} else if (n4 != 0) {
-		if (rte_hash_lookup_with_hash_bulk(ft->h4, k4, sig4, n4, pos) != 0)
-			for (i = 0; i < n4; i++)
-				pos[i] = -ENOENT;
+		lookup4(ft, k4, sig4, n4, pos);
 		for (i = 0; i < n4; i++)
 			ids[i4[i]] = pos[i];
 	}
@@ -489,11 +497,7 @@ void
 ft_flow_table_lookup_bulk4(const struct ft_flow_table *ft, const struct ft_key4 **keys,
 		uint32_t *sigs, uint32_t n, int32_t *ids)
 {
-	uint32_t i;
-
-	if (rte_hash_lookup_with_hash_bulk(ft->h4, (const void **)keys, sigs, n, ids) != 0)
-		for (i = 0; i < n; i++)
-			ids[i] = -ENOENT;
+	lookup4(ft, (const void **)keys, sigs, n, ids);
 	prefetch_hot(ft, ids, n);
 }
 
